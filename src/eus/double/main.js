@@ -1,0 +1,4 @@
+/** Doubles `x`. */
+export function run(input) {
+  return { y: input.x * 2 };
+}

@@ -1,0 +1,135 @@
+/**
+ * The coordinator's HTTP API: request schemas (validated at the boundary) and
+ * the response shapes the client SDK receives.
+ */
+import { z } from 'zod';
+import type { EuManifest } from './eu-manifest.js';
+import { EuFiles, RegionName } from './eu-manifest.js';
+import type { EventType } from './events.js';
+
+export const PublishEuRequest = z.strictObject({
+  manifest: z.record(z.string(), z.unknown()),
+  files: EuFiles,
+});
+export type PublishEuRequest = z.infer<typeof PublishEuRequest>;
+
+export const SubmitTasksRequest = z.strictObject({
+  /** EU id (`eu_…`), `name@version`, or a name (its latest version). */
+  eu: z.string().min(1).max(200),
+  /** One task per input. */
+  inputs: z.array(z.unknown()).min(1),
+});
+export type SubmitTasksRequest = z.infer<typeof SubmitTasksRequest>;
+
+const TASK_STATUSES = ['pending', 'running', 'verifying', 'escalated', 'verified', 'failed'] as const;
+
+export const ListTasksQuery = z.strictObject({
+  status: z.enum(TASK_STATUSES).optional(),
+  eu: z.string().max(200).optional(),
+  after: z.string().max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const ListEventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  taskId: z.string().max(128).optional(),
+  operatorId: z.string().max(128).optional(),
+  /** Comma-separated event types. */
+  types: z.string().max(2000).optional(),
+});
+
+export const RegionRequest = z.strictObject({
+  down: z.boolean(),
+  reason: z.string().max(500).default('set by admin'),
+});
+
+export const RegionParam = z.strictObject({ region: RegionName });
+
+export interface EuSummary {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  publishedAt: number;
+}
+
+export interface EuView extends EuSummary {
+  manifest: EuManifest;
+  files: Record<string, string>;
+}
+
+export interface PublishEuResponse {
+  id: string;
+  name: string;
+  version: string;
+  created: boolean;
+}
+
+export interface SubmitTasksResponse {
+  euId: string;
+  taskIds: string[];
+  /** A position in the event log before this submission's events: follow the stream from here to watch the tasks. */
+  after: number;
+}
+
+export interface AssignmentView {
+  id: string;
+  operatorId: string;
+  attempt: number;
+  status: string;
+  leasedAt: number;
+  leaseExpiresAt: number;
+  finishedAt: number | null;
+  outputHash: string | null;
+  errorCode: string | null;
+  durationMs: number | null;
+  endReason: string | null;
+  /** True when the verdict found this result in the minority. */
+  dissenting: boolean;
+}
+
+export interface TaskView {
+  id: string;
+  euId: string;
+  status: string;
+  inputHash: string;
+  quorum: number;
+  maxReplicas: number;
+  replicas: number;
+  attempts: number;
+  submittedAt: number;
+  finishedAt: number | null;
+  verdict: { outputHash: string; output: unknown } | null;
+  failure: { reason: string; message: string } | null;
+  assignments: AssignmentView[];
+}
+
+export interface OperatorView {
+  id: string;
+  publicKey: string;
+  region: string;
+  status: string;
+  statusReason: string | null;
+  connected: boolean;
+  resources: { cpu: number; memoryMb: number; gpuMemoryMb: number; capabilities: string[]; eus: string[] };
+  maxConcurrent: number;
+  active: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+export interface RegionView {
+  region: string;
+  down: boolean;
+  source: string;
+  reason: string;
+  operators: number;
+  online: number;
+}
+
+export interface EventsPage {
+  events: { seq: number; type: EventType; ts: number; taskId: string | null; operatorId: string | null; data: unknown }[];
+  /** Pass as `after` for the next page. */
+  next: number;
+}

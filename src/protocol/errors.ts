@@ -1,0 +1,80 @@
+/**
+ * The one error type of corten. Every failure that crosses a boundary (HTTP,
+ * WebSocket, CLI) is a CortenError with a stable `code` a program can switch on
+ * and a message a person can act on. Unknown throwables are turned into one by
+ * `coerceError` at every catch that reports.
+ */
+
+/** Stable error codes with the HTTP status each maps to. */
+export const ERROR_STATUS = {
+  MALFORMED_JSON: 400,
+  VALIDATION_FAILED: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  EU_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  OPERATOR_NOT_FOUND: 404,
+  RECEIPT_NOT_FOUND: 404,
+  ACCOUNT_NOT_FOUND: 404,
+  WORKFLOW_NOT_FOUND: 404,
+  EU_VERSION_CONFLICT: 409,
+  CONFLICT: 409,
+  INVALID_MANIFEST: 422,
+  EU_REQUIREMENTS_UNMET: 422,
+  INPUT_SCHEMA_MISMATCH: 422,
+  INSUFFICIENT_BALANCE: 422,
+  INSUFFICIENT_STAKE: 422,
+  RULE_BROKEN: 422,
+  BAD_SIGNATURE: 401,
+  AUTH_FAILED: 401,
+  ASSIGNMENT_NOT_HELD: 409,
+  LEASE_EXPIRED: 409,
+  DUPLICATE_RESULT: 409,
+  PROTOCOL_ERROR: 400,
+  SHUTTING_DOWN: 503,
+  CAPABILITY_UNAVAILABLE: 503,
+  HOST_BACKEND_FAILED: 502,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode | string; message: string; details?: unknown };
+}
+
+export class CortenError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CortenError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code] ?? 500;
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    const error: ErrorEnvelope['error'] = { code: this.code, message: this.message };
+    if (this.details !== undefined) error.details = this.details;
+    return { error };
+  }
+}
+
+/** Turns anything thrown into a CortenError, keeping the original as `cause`. */
+export function coerceError(thrown: unknown, fallback: ErrorCode = 'INTERNAL'): CortenError {
+  if (thrown instanceof CortenError) return thrown;
+  if (thrown instanceof Error) return new CortenError(fallback, thrown.message, { cause: thrown });
+  return new CortenError(fallback, String(thrown), { cause: thrown });
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, value);
+}

@@ -1,0 +1,92 @@
+/**
+ * The event map: every state change in corten is recorded as one of these,
+ * in the same transaction as the change. The event log is the spine of the
+ * interaction layer: the API pages it, the SSE stream tails it, the CLI and
+ * tests wait on it.
+ */
+
+export type ExpiryReason = 'operator_offline' | 'lease_deadline' | 'proactive' | 'coordinator_restart';
+
+export interface EventMap {
+  'eu.published': { euId: string; name: string; version: string };
+  'task.submitted': { taskId: string; euId: string };
+  'task.assigned': { taskId: string; assignmentId: string; operatorId: string; region: string; attempt: number };
+  /** A new assignment made because an earlier one of the task expired. */
+  'task.reassigned': {
+    taskId: string;
+    assignmentId: string;
+    operatorId: string;
+    region: string;
+    attempt: number;
+    replaces: { assignmentId: string; operatorId: string; reason: ExpiryReason | 'released' };
+  };
+  'assignment.expired': { taskId: string; assignmentId: string; operatorId: string; reason: ExpiryReason };
+  'assignment.cancelled': { taskId: string; assignmentId: string; operatorId: string; reason: string };
+  /** The operator gave the assignment back without a result (draining, or unable to run it). */
+  'assignment.released': { taskId: string; assignmentId: string; operatorId: string; reason: string };
+  'result.received': { taskId: string; assignmentId: string; operatorId: string; outputHash: string; durationMs: number; error?: string };
+  'result.refused': { assignmentId: string; operatorId: string; code: string; message: string; taskId?: string };
+  'verification.progress': { taskId: string; results: number; replicas: number; quorum: number; leading: number; distinct: number };
+  'task.escalated': { taskId: string; replicas: number; reason: string };
+  'task.verified': { taskId: string; outputHash: string; agreeing: string[]; dissenting: string[]; solo: boolean };
+  /**
+   * The task ended without an accepted output. For `eu_error` a quorum of
+   * operators agreed that the EU itself fails on this input: `agreeing` did
+   * the work right, `dissenting` did not.
+   */
+  'task.failed': {
+    taskId: string;
+    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'no_operator';
+    message: string;
+    outputHash?: string;
+    agreeing?: string[];
+    dissenting?: string[];
+  };
+  'operator.online': { operatorId: string; region: string; resumed: number };
+  'operator.offline': { operatorId: string; region: string; reason: string; expired: number };
+  'operator.draining': { operatorId: string };
+  'operator.degraded': { operatorId: string; reason: string };
+  'operator.recovered': { operatorId: string };
+  'operator.suspended': { operatorId: string; reason: string };
+  'operator.reinstated': { operatorId: string };
+  'region.down': { region: string; reason: string };
+  'region.up': { region: string; reason: string };
+  'coordinator.started': { coordinatorId: string; downtimeMs: number; recoveredTasks: number; recoveredLeases: number };
+  'ledger.deposited': { account: string; amount: number; entryId: string };
+  'ledger.escrowed': { account: string; amount: number; entryId: string; taskIds: number };
+  'ledger.rewarded': { taskId: string; operatorId: string; amount: number; entryId: string };
+  'ledger.refunded': { taskId: string; account: string; amount: number; entryId: string };
+  'ledger.slashed': { operatorId: string; amount: number; reason: string; taskId?: string; entryId: string };
+  'ledger.withdrawal_requested': { operatorId: string; amount: number; availableAt: number };
+  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string };
+  'receipt.issued': { taskId: string; receiptId: string };
+  'workflow.published': { workflowId: string; name: string; version: number };
+  'job.started': { jobId: string; workflowId: string };
+  'job.finished': { jobId: string; status: string };
+}
+
+export type EventType = keyof EventMap;
+
+/** An event as it is stored and served. */
+export interface CortenEvent<T extends EventType = EventType> {
+  /** Position in the log; strictly increasing. */
+  seq: number;
+  type: T;
+  /** ms since epoch, coordinator clock. */
+  ts: number;
+  taskId: string | null;
+  operatorId: string | null;
+  data: EventMap[T];
+}
+
+/** An event not yet written: the store gives it its seq. */
+export type NewEvent<T extends EventType = EventType> = Omit<CortenEvent<T>, 'seq'>;
+
+export const EVENT_TYPES = [
+  'eu.published', 'task.submitted', 'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.cancelled', 'assignment.released',
+  'result.received', 'result.refused', 'verification.progress', 'task.escalated', 'task.verified', 'task.failed',
+  'operator.online', 'operator.offline', 'operator.draining', 'operator.degraded', 'operator.recovered',
+  'operator.suspended', 'operator.reinstated', 'region.down', 'region.up', 'coordinator.started',
+  'ledger.deposited', 'ledger.escrowed', 'ledger.rewarded', 'ledger.refunded', 'ledger.slashed',
+  'ledger.withdrawal_requested', 'ledger.withdrawn', 'receipt.issued', 'workflow.published', 'job.started', 'job.finished',
+] as const satisfies readonly EventType[];

@@ -1,0 +1,174 @@
+/**
+ * The operator wire protocol: JSON messages over one WebSocket per operator.
+ * Every message has a `t` (type). The coordinator speaks first with a
+ * challenge; the operator answers `hello`, signed with its key; from then on
+ * the coordinator pushes `assign`, the operator sends `hb` and `results`.
+ *
+ * Messages carry batches (several assignments, several results) so that a
+ * busy connection sends one frame per event-loop turn, not one per task.
+ */
+import { z } from 'zod';
+import { CapabilityName, EuManifest, RegionName } from './eu-manifest.js';
+
+export const PROTOCOL_VERSION = 1;
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const Hex128 = z.string().regex(/^[0-9a-f]{128}$/);
+const Id = z.string().min(1).max(128);
+
+export const OperatorResources = z.strictObject({
+  cpu: z.int().min(1).max(4096),
+  memoryMb: z.int().min(1).max(1 << 30),
+  gpuMemoryMb: z.int().min(0).max(1 << 30).default(0),
+  /** Host capabilities that passed their start-up probe, e.g. `nlp`, `embed.text`, `llm.complete`. */
+  capabilities: z.array(CapabilityName).max(256).default([]),
+  /** EU names this operator serves; empty means every EU it qualifies for. */
+  eus: z.array(z.string().max(64)).max(256).default([]),
+});
+export type OperatorResources = z.infer<typeof OperatorResources>;
+
+// ---- operator → coordinator ------------------------------------------------
+
+export const HelloMessage = z.strictObject({
+  t: z.literal('hello'),
+  protocol: z.literal(PROTOCOL_VERSION),
+  publicKey: Hex64,
+  /** Signature of the challenge nonce (domain `auth`). */
+  signature: Hex128,
+  region: RegionName,
+  resources: OperatorResources,
+  maxConcurrent: z.int().min(1).max(4096),
+  agent: z.string().max(64).default('corten'),
+  /** Assignments the operator still holds from before a reconnect. */
+  held: z.array(Id).max(100_000).default([]),
+});
+export type HelloMessage = z.infer<typeof HelloMessage>;
+
+export const HeartbeatMessage = z.strictObject({
+  t: z.literal('hb'),
+  running: z.int().min(0),
+  /** 1-minute load average divided by cores, when known. */
+  cpuLoad: z.number().min(0).optional(),
+  memoryUsedMb: z.number().min(0).optional(),
+});
+
+export const ExecutionMetrics = z.strictObject({
+  durationMs: z.number().min(0),
+  cpuMs: z.number().min(0).optional(),
+  memoryMb: z.number().min(0).optional(),
+});
+export type ExecutionMetrics = z.infer<typeof ExecutionMetrics>;
+
+/** What an execution produced: an output, or an error the EU (not the operator) caused. */
+export const ExecutionError = z.strictObject({ code: z.string().max(64), message: z.string().max(4000) });
+
+export const ResultItem = z.strictObject({
+  assignmentId: Id,
+  /** The lease's fencing token, as it was given in `assign`. */
+  attempt: z.int().min(1),
+  output: z.unknown().optional(),
+  error: ExecutionError.optional(),
+  outputHash: Hex64,
+  signature: Hex128,
+  metrics: ExecutionMetrics,
+});
+export type ResultItem = z.infer<typeof ResultItem>;
+
+export const ResultsMessage = z.strictObject({
+  t: z.literal('results'),
+  results: z.array(ResultItem).min(1).max(10_000),
+});
+
+export const DrainMessage = z.strictObject({ t: z.literal('drain') });
+
+/** The operator gives assignments back without a result (it is shutting down, or cannot run them). */
+export const ReleaseMessage = z.strictObject({
+  t: z.literal('release'),
+  assignmentIds: z.array(Id).min(1).max(10_000),
+  reason: z.string().max(200).default('released'),
+});
+
+export const OperatorMessage = z.discriminatedUnion('t', [HelloMessage, HeartbeatMessage, ResultsMessage, DrainMessage, ReleaseMessage]);
+export type OperatorMessage = z.infer<typeof OperatorMessage>;
+
+// ---- coordinator → operator ------------------------------------------------
+
+export interface ChallengeMessage {
+  t: 'challenge';
+  nonce: string;
+  coordinatorId: string;
+  protocol: number;
+}
+
+export interface WelcomeMessage {
+  t: 'welcome';
+  operatorId: string;
+  heartbeatIntervalMs: number;
+  /** Held assignments the coordinator still recognises; the rest were reassigned. */
+  resumed: string[];
+}
+
+export interface WireEu {
+  id: string;
+  manifest: EuManifest;
+  files: Record<string, string>;
+}
+
+export interface WireAssignment {
+  assignmentId: string;
+  taskId: string;
+  euId: string;
+  /** Fencing token: the task's attempt number; echo it back with the result. */
+  attempt: number;
+  input: unknown;
+  inputHash: string;
+  /** Seed for the EU's Math.random, the same on every replica of the task. */
+  seed: string;
+  /** The clock the EU sees (ms since epoch), the same on every replica. */
+  clock: number;
+  /** How long the lease lasts from receipt, in ms. */
+  leaseMs: number;
+}
+
+export interface AssignMessage {
+  t: 'assign';
+  /** EU packages this connection has not been sent before. */
+  eus: WireEu[];
+  assignments: WireAssignment[];
+}
+
+export interface AckMessage {
+  t: 'ack';
+  accepted: string[];
+  refused: { assignmentId: string; code: string; message: string }[];
+}
+
+/** Stop work on these assignments: their lease is gone (moved away or the task is settled). */
+export interface CancelMessage {
+  t: 'cancel';
+  assignmentIds: string[];
+  reason: string;
+}
+
+export interface ErrorMessage {
+  t: 'error';
+  code: string;
+  message: string;
+}
+
+export type CoordinatorMessage = ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage;
+
+/** What an operator signs for each result (domain `result`). */
+export interface ResultStatement {
+  assignmentId: string;
+  taskId: string;
+  euId: string;
+  attempt: number;
+  inputHash: string;
+  outputHash: string;
+}
+
+/** What an operator signs to authenticate (domain `auth`). */
+export function authStatement(nonce: string, coordinatorId: string): string {
+  return `${coordinatorId}:${nonce}`;
+}

@@ -1,0 +1,40 @@
+/**
+ * A ChangeSet is an ordered list of writes that the store commits in one
+ * transaction. The coordinator builds one per turn of its loop (every state
+ * change of the turn, each with its event) and hands it to `Store.commit`.
+ * Writes are plain data, so a backend can batch them however suits it.
+ */
+import type { EventType, EventMap, NewEvent } from '../protocol/index.js';
+import type { AssignmentRow, AssignmentUpdate, EuRow, OperatorRow, OperatorUpdate, RegionRow, TaskRow, TaskUpdate } from './rows.js';
+
+export type Change =
+  | { op: 'meta.set'; key: string; value: string }
+  | { op: 'eu.insert'; row: EuRow }
+  | { op: 'task.insert'; row: TaskRow }
+  | { op: 'task.update'; id: string; set: TaskUpdate }
+  | { op: 'assignment.insert'; row: AssignmentRow }
+  | { op: 'assignment.update'; id: string; set: AssignmentUpdate }
+  | { op: 'operator.upsert'; row: OperatorRow }
+  | { op: 'operator.update'; id: string; set: OperatorUpdate }
+  | { op: 'region.upsert'; row: RegionRow }
+  | { op: 'event'; event: NewEvent };
+
+export class ChangeSet {
+  readonly changes: Change[] = [];
+  /** The events of this change set, in order; `Store.commit` fills in their seq. */
+  readonly events: NewEvent[] = [];
+
+  get size(): number {
+    return this.changes.length;
+  }
+
+  push(change: Change): void {
+    this.changes.push(change);
+  }
+
+  event<T extends EventType>(type: T, ts: number, data: EventMap[T], refs: { taskId?: string | null; operatorId?: string | null } = {}): void {
+    const event: NewEvent = { type, ts, data, taskId: refs.taskId ?? null, operatorId: refs.operatorId ?? null } as NewEvent;
+    this.events.push(event);
+    this.changes.push({ op: 'event', event });
+  }
+}

@@ -1,0 +1,19 @@
+export type { Store } from './store.js';
+export { ChangeSet, type Change } from './change-set.js';
+export * from './rows.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+
+import { SqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
+
+export interface StoreConfig {
+  /** Data folder of the embedded SQLite store. */
+  dataDir: string;
+}
+
+/** Opens the configured store and applies its migrations. */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const store = new SqliteStore({ dir: config.dataDir });
+  await store.migrate();
+  return store;
+}

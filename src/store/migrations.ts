@@ -1,0 +1,31 @@
+/**
+ * Numbered, append-only SQL migrations (`NNN_name.sql` in ./migrations).
+ * Each one runs in its own transaction that first records the migration's
+ * row, so two coordinators starting at once cannot both apply it: the second
+ * blocks on the write lock, then finds the row and skips.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  const migrations = readdirSync(dir)
+    .filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => ({
+      version: Number(file.slice(0, 3)),
+      name: file.slice(4, -4),
+      sql: readFileSync(`${dir}/${file}`, 'utf8'),
+    }));
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.version}_${m.name} is out of sequence: expected ${i + 1}`);
+  });
+  return migrations;
+}

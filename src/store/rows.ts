@@ -1,0 +1,103 @@
+/**
+ * Rows as the store reads and writes them, in the shape callers use (camelCase,
+ * JSON columns left as text so callers decide when to parse).
+ */
+
+export type TaskStatus = 'pending' | 'running' | 'verifying' | 'escalated' | 'verified' | 'failed';
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['verified', 'failed'];
+
+export type AssignmentStatus = 'leased' | 'submitted' | 'accepted' | 'rejected' | 'expired' | 'released' | 'cancelled';
+
+export type OperatorStatus = 'joining' | 'online' | 'degraded' | 'draining' | 'offline' | 'suspended';
+
+export interface EuRow {
+  id: string;
+  name: string;
+  version: string;
+  manifest: string;
+  files: string;
+  publishedAt: number;
+}
+
+export interface TaskRow {
+  id: string;
+  euId: string;
+  status: TaskStatus;
+  input: string;
+  inputHash: string;
+  seed: string;
+  clock: number;
+  quorum: number;
+  maxReplicas: number;
+  replicas: number;
+  attempts: number;
+  outputHash: string | null;
+  resultAssignmentId: string | null;
+  failure: string | null;
+  failureMessage: string | null;
+  submittedAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export type TaskUpdate = Partial<Omit<TaskRow, 'id' | 'euId' | 'input' | 'inputHash' | 'seed' | 'clock' | 'submittedAt'>>;
+
+export interface AssignmentRow {
+  id: string;
+  taskId: string;
+  operatorId: string;
+  attempt: number;
+  status: AssignmentStatus;
+  leasedAt: number;
+  leaseExpiresAt: number;
+  finishedAt: number | null;
+  output: string | null;
+  outputHash: string | null;
+  errorCode: string | null;
+  signature: string | null;
+  durationMs: number | null;
+  cpuMs: number | null;
+  memoryMb: number | null;
+  endReason: string | null;
+}
+
+export type AssignmentUpdate = Partial<Omit<AssignmentRow, 'id' | 'taskId' | 'operatorId' | 'attempt' | 'leasedAt'>>;
+
+export interface OperatorRow {
+  id: string;
+  publicKey: string;
+  region: string;
+  status: OperatorStatus;
+  resources: string;
+  maxConcurrent: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  statusReason: string | null;
+}
+
+export type OperatorUpdate = Partial<Omit<OperatorRow, 'id' | 'publicKey' | 'firstSeenAt'>>;
+
+export interface RegionRow {
+  name: string;
+  down: boolean;
+  source: 'admin' | 'failures';
+  reason: string;
+  changedAt: number;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus;
+  euId?: string;
+  /** Return tasks submitted after this task id (keyset paging). */
+  after?: string;
+  limit: number;
+}
+
+export interface EventFilter {
+  /** Return events with seq greater than this. */
+  after: number;
+  limit: number;
+  taskId?: string;
+  operatorId?: string;
+  types?: string[];
+}

@@ -1,0 +1,282 @@
+/**
+ * The embedded backend: SQLite through better-sqlite3, in WAL mode, in a data
+ * folder. better-sqlite3 is synchronous, which suits a single coordinator
+ * process: a commit is one BEGIN IMMEDIATE … COMMIT with prepared statements
+ * and no round trips. `synchronous = NORMAL` in WAL mode keeps every committed
+ * transaction across a process crash (kill -9); only a power loss may drop the
+ * last few, which the lease protocol tolerates (work is re-run, never lost
+ * twice).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CortenEvent } from '../protocol/index.js';
+import type { Change, ChangeSet } from './change-set.js';
+import { loadMigrations } from './migrations.js';
+import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
+import {
+  assignmentFromRaw, bindRow, euFromRaw, eventFromRaw, operatorFromRaw, regionFromRaw, snake, taskFromRaw,
+} from './sqlite-mapping.js';
+import type { Store } from './store.js';
+
+type Raw = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], Raw>;
+
+const TASK_COLUMNS_NO_INPUT =
+  'id, eu_id, status, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash, result_assignment_id, failure, failure_message, submitted_at, updated_at, finished_at';
+
+export interface SqliteStoreOptions {
+  /** Data folder; the database is `corten.db` inside it. Use ':memory:' for a throwaway store. */
+  dir: string;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.dir === ':memory:') {
+      this.path = ':memory:';
+    } else {
+      mkdirSync(options.dir, { recursive: true });
+      this.path = join(options.dir, 'corten.db');
+    }
+    this.db = new Database(this.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql) as Statement;
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const migration of loadMigrations()) {
+      const apply = this.db.transaction(() => {
+        const done = this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+        if (done) return;
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        this.db.exec(migration.sql);
+      });
+      apply.immediate();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async commit(changes: ChangeSet): Promise<CortenEvent[]> {
+    const committed: CortenEvent[] = [];
+    const run = this.db.transaction(() => {
+      for (const change of changes.changes) {
+        const seq = this.apply(change);
+        if (seq !== undefined && change.op === 'event') committed.push({ ...change.event, seq } as CortenEvent);
+      }
+    });
+    run.immediate();
+    return committed;
+  }
+
+  /** Applies one change; returns the new event's seq for an event. */
+  private apply(change: Change): number | undefined {
+    switch (change.op) {
+      case 'meta.set':
+        this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(change.key, change.value);
+        return undefined;
+      case 'eu.insert':
+        this.stmt('INSERT INTO eus (id, name, version, manifest, files, published_at) VALUES (@id, @name, @version, @manifest, @files, @publishedAt)').run(bindRow(change.row));
+        return undefined;
+      case 'task.insert':
+        this.stmt(
+          `INSERT INTO tasks (id, eu_id, status, input, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash,
+             result_assignment_id, failure, failure_message, submitted_at, updated_at, finished_at)
+           VALUES (@id, @euId, @status, @input, @inputHash, @seed, @clock, @quorum, @maxReplicas, @replicas, @attempts, @outputHash,
+             @resultAssignmentId, @failure, @failureMessage, @submittedAt, @updatedAt, @finishedAt)`,
+        ).run(bindRow(change.row));
+        return undefined;
+      case 'task.update':
+        this.update('tasks', change.id, change.set);
+        return undefined;
+      case 'assignment.insert':
+        this.stmt(
+          `INSERT INTO assignments (id, task_id, operator_id, attempt, status, leased_at, lease_expires_at, finished_at, output, output_hash,
+             error_code, signature, duration_ms, cpu_ms, memory_mb, end_reason)
+           VALUES (@id, @taskId, @operatorId, @attempt, @status, @leasedAt, @leaseExpiresAt, @finishedAt, @output, @outputHash,
+             @errorCode, @signature, @durationMs, @cpuMs, @memoryMb, @endReason)`,
+        ).run(bindRow(change.row));
+        return undefined;
+      case 'assignment.update':
+        this.update('assignments', change.id, change.set);
+        return undefined;
+      case 'operator.upsert':
+        this.stmt(
+          `INSERT INTO operators (id, public_key, region, status, resources, max_concurrent, first_seen_at, last_seen_at, status_reason)
+           VALUES (@id, @publicKey, @region, @status, @resources, @maxConcurrent, @firstSeenAt, @lastSeenAt, @statusReason)
+           ON CONFLICT (id) DO UPDATE SET region = excluded.region, status = excluded.status, resources = excluded.resources,
+             max_concurrent = excluded.max_concurrent, last_seen_at = excluded.last_seen_at, status_reason = excluded.status_reason`,
+        ).run(bindRow(change.row));
+        return undefined;
+      case 'operator.update':
+        this.update('operators', change.id, change.set);
+        return undefined;
+      case 'region.upsert':
+        this.stmt(
+          `INSERT INTO regions (name, down, source, reason, changed_at) VALUES (@name, @down, @source, @reason, @changedAt)
+           ON CONFLICT (name) DO UPDATE SET down = excluded.down, source = excluded.source, reason = excluded.reason, changed_at = excluded.changed_at`,
+        ).run(bindRow(change.row));
+        return undefined;
+      case 'event': {
+        const e = change.event;
+        const info = this.stmt('INSERT INTO events (type, ts, task_id, operator_id, data) VALUES (?, ?, ?, ?, ?)').run(
+          e.type, e.ts, e.taskId, e.operatorId, JSON.stringify(e.data),
+        );
+        return Number(info.lastInsertRowid);
+      }
+    }
+  }
+
+  /** UPDATE table SET <the fields present> WHERE id = ?; one cached statement per field combination. */
+  private update(table: string, id: string, set: object): void {
+    const keys = Object.keys(set).filter((k) => (set as Raw)[k] !== undefined);
+    if (keys.length === 0) return;
+    const sql = `UPDATE ${table} SET ${keys.map((k) => `${snake(k)} = @${k}`).join(', ')} WHERE id = @id`;
+    const params = bindRow(set);
+    params.id = id;
+    const info = this.stmt(sql).run(params);
+    if (info.changes !== 1) throw new Error(`update of ${table} ${id} matched ${info.changes} rows`);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = this.stmt('SELECT value FROM meta WHERE key = ?').get(key);
+    return row ? (row.value as string) : undefined;
+  }
+
+  async getEu(id: string): Promise<EuRow | undefined> {
+    const row = this.stmt('SELECT * FROM eus WHERE id = ?').get(id);
+    return row ? euFromRaw(row) : undefined;
+  }
+
+  async findEu(name: string, version: string): Promise<EuRow | undefined> {
+    const row = this.stmt('SELECT * FROM eus WHERE name = ? AND version = ?').get(name, version);
+    return row ? euFromRaw(row) : undefined;
+  }
+
+  async listEus(): Promise<EuRow[]> {
+    return this.stmt('SELECT * FROM eus ORDER BY name, published_at').all().map(euFromRaw);
+  }
+
+  async getTask(id: string): Promise<TaskRow | undefined> {
+    const row = this.stmt('SELECT * FROM tasks WHERE id = ?').get(id);
+    return row ? taskFromRaw(row) : undefined;
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.euId) {
+      where.push('eu_id = ?');
+      params.push(filter.euId);
+    }
+    if (filter.after) {
+      where.push('(submitted_at, id) > (SELECT submitted_at, id FROM tasks WHERE id = ?)');
+      params.push(filter.after);
+    }
+    const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY submitted_at, id LIMIT ?`;
+    return this.stmt(sql).all(...params, filter.limit).map(taskFromRaw);
+  }
+
+  async getTaskInputs(ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const stmt = this.stmt('SELECT id, input FROM tasks WHERE id = ?');
+    for (const id of ids) {
+      const row = stmt.get(id);
+      if (row) out.set(row.id as string, row.input as string);
+    }
+    return out;
+  }
+
+  async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
+    const counts: Record<TaskStatus, number> = { pending: 0, running: 0, verifying: 0, escalated: 0, verified: 0, failed: 0 };
+    for (const row of this.stmt('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all()) {
+      counts[row.status as TaskStatus] = row.n as number;
+    }
+    return counts;
+  }
+
+  async loadOpenTasks(): Promise<TaskRow[]> {
+    return this.stmt(`SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks WHERE status NOT IN ('verified', 'failed') ORDER BY submitted_at, id`)
+      .all()
+      .map(taskFromRaw);
+  }
+
+  async listAssignments(taskId: string): Promise<AssignmentRow[]> {
+    return this.stmt('SELECT * FROM assignments WHERE task_id = ? ORDER BY attempt').all(taskId).map(assignmentFromRaw);
+  }
+
+  async getAssignment(id: string): Promise<AssignmentRow | undefined> {
+    const row = this.stmt('SELECT * FROM assignments WHERE id = ?').get(id);
+    return row ? assignmentFromRaw(row) : undefined;
+  }
+
+  async loadAssignmentsOfOpenTasks(): Promise<AssignmentRow[]> {
+    return this.stmt(
+      `SELECT a.* FROM tasks t JOIN assignments a ON a.task_id = t.id
+       WHERE t.status NOT IN ('verified', 'failed') ORDER BY a.task_id, a.attempt`,
+    )
+      .all()
+      .map(assignmentFromRaw);
+  }
+
+  async getOperator(id: string): Promise<OperatorRow | undefined> {
+    const row = this.stmt('SELECT * FROM operators WHERE id = ?').get(id);
+    return row ? operatorFromRaw(row) : undefined;
+  }
+
+  async listOperators(): Promise<OperatorRow[]> {
+    return this.stmt('SELECT * FROM operators ORDER BY region, id').all().map(operatorFromRaw);
+  }
+
+  async listRegions(): Promise<RegionRow[]> {
+    return this.stmt('SELECT * FROM regions ORDER BY name').all().map(regionFromRaw);
+  }
+
+  async listEvents(filter: EventFilter): Promise<CortenEvent[]> {
+    const where = ['seq > ?'];
+    const params: unknown[] = [filter.after];
+    if (filter.taskId) {
+      where.push('task_id = ?');
+      params.push(filter.taskId);
+    }
+    if (filter.operatorId) {
+      where.push('operator_id = ?');
+      params.push(filter.operatorId);
+    }
+    if (filter.types && filter.types.length > 0) {
+      where.push(`type IN (${filter.types.map(() => '?').join(', ')})`);
+      params.push(...filter.types);
+    }
+    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+    return this.stmt(sql).all(...params, filter.limit).map(eventFromRaw);
+  }
+
+  async lastEventSeq(): Promise<number> {
+    const row = this.stmt('SELECT MAX(seq) AS seq FROM events').get();
+    return (row?.seq as number | null) ?? 0;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The Store is the one door to the database. Every method is async so that a
+ * networked backend (PostgreSQL) can implement it without changing a caller;
+ * the embedded SQLite backend answers synchronously underneath.
+ *
+ * Writes go through `commit(changeSet)`: one transaction per change set, and
+ * every state change in it travels with its event.
+ */
+import type { CortenEvent } from '../protocol/index.js';
+import type { ChangeSet } from './change-set.js';
+import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Applies pending migrations; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Commits every change of the set in one transaction; returns its events with their seq. */
+  commit(changes: ChangeSet): Promise<CortenEvent[]>;
+
+  getMeta(key: string): Promise<string | undefined>;
+
+  getEu(id: string): Promise<EuRow | undefined>;
+  findEu(name: string, version: string): Promise<EuRow | undefined>;
+  listEus(): Promise<EuRow[]>;
+
+  getTask(id: string): Promise<TaskRow | undefined>;
+  listTasks(filter: TaskFilter): Promise<TaskRow[]>;
+  /** Inputs of the given tasks, as JSON text, by task id. */
+  getTaskInputs(ids: readonly string[]): Promise<Map<string, string>>;
+  countTasksByStatus(): Promise<Record<TaskStatus, number>>;
+  /** Tasks not yet verified or failed, oldest first, without their inputs (input is ''). */
+  loadOpenTasks(): Promise<TaskRow[]>;
+
+  listAssignments(taskId: string): Promise<AssignmentRow[]>;
+  getAssignment(id: string): Promise<AssignmentRow | undefined>;
+  /** Every assignment of the given (open) tasks, for recovery. */
+  loadAssignmentsOfOpenTasks(): Promise<AssignmentRow[]>;
+
+  getOperator(id: string): Promise<OperatorRow | undefined>;
+  listOperators(): Promise<OperatorRow[]>;
+
+  listRegions(): Promise<RegionRow[]>;
+
+  listEvents(filter: EventFilter): Promise<CortenEvent[]>;
+  lastEventSeq(): Promise<number>;
+}
