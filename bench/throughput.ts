@@ -1,0 +1,80 @@
+/**
+ * Verified tasks per second, end to end: a coordinator process, 200 operator
+ * connections (agents hosted in a few processes, each running the real
+ * sandbox), a trivial EU, and a client that submits in batches and follows
+ * the event stream until every task is verified.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CortenClient } from '../src/client/index.js';
+import { LocalNetwork } from '../src/sim/index.js';
+import { cpuSeconds, fmt, heading, line, trivialEu, versus } from './support.js';
+
+export interface ThroughputFigures {
+  quorum: number;
+  tasks: number;
+  seconds: number;
+  perSecond: number;
+  coordinatorCores: number;
+}
+
+const HOSTS = 4;
+const AGENTS_PER_HOST = 50;
+const REGIONS = ['eu-west', 'us-east', 'ap-south'];
+
+async function submitAll(client: CortenClient, eu: string, count: number, batch: number, offset: number): Promise<{ ids: string[]; after: number }> {
+  const ids: string[] = [];
+  let after = -1;
+  const batches: Promise<void>[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const inputs = Array.from({ length: Math.min(batch, count - start) }, (_, i) => ({ x: offset + start + i }));
+    batches.push(client.submitTasks(eu, inputs).then((r) => {
+      ids.push(...r.taskIds);
+      if (after < 0 || r.after < after) after = r.after;
+    }));
+  }
+  await Promise.all(batches);
+  return { ids, after };
+}
+
+async function measure(client: CortenClient, coordinatorPid: number, eu: string, quorum: number, tasks: number): Promise<ThroughputFigures> {
+  // Warm up: EU sent to every agent, sandbox contexts created.
+  const warm = await submitAll(client, eu, 2000, 1000, 1_000_000);
+  await client.waitForTasks(warm.ids, { after: warm.after });
+
+  const cpu0 = cpuSeconds(coordinatorPid);
+  const t0 = performance.now();
+  const run = await submitAll(client, eu, tasks, 5000, 0);
+  const settled = await client.waitForTasks(run.ids, { after: run.after });
+  const seconds = (performance.now() - t0) / 1000;
+  const cores = (cpuSeconds(coordinatorPid) - cpu0) / seconds;
+  const verified = [...settled.values()].filter((s) => s === 'verified').length;
+  if (verified !== tasks) line(`  warning: ${tasks - verified} tasks did not verify`);
+  return { quorum, tasks, seconds, perSecond: verified / seconds, coordinatorCores: cores };
+}
+
+export async function throughputBench(opts: { q1Tasks?: number; q3Tasks?: number } = {}): Promise<ThroughputFigures[]> {
+  heading('throughput: verified tasks/s, trivial EU, 200 operator connections');
+  const dir = mkdtempSync(join(tmpdir(), 'corten-bench-tp-'));
+  const network = new LocalNetwork({ dir, coordinatorArgs: ['--no-builtin-eus'] });
+  try {
+    const url = await network.startCoordinator();
+    for (let h = 0; h < HOSTS; h++) {
+      await network.startAgentHost(`host-${h}`, ['--count', String(AGENTS_PER_HOST), '--regions', REGIONS.join(','), '--max-concurrent', '16', '--workers', '1']);
+    }
+    const client = new CortenClient(url);
+    await client.publishEu(trivialEu('bench-q1', 1));
+    await client.publishEu(trivialEu('bench-q3', 3));
+    line(`  ${HOSTS * AGENTS_PER_HOST} agents in ${HOSTS} processes, 3 regions, 16 slots each; coordinator in its own process`);
+    const pid = network.coordinator!.pid;
+    const q1 = await measure(client, pid, 'bench-q1', 1, opts.q1Tasks ?? 30_000);
+    line(`  quorum 1: ${fmt(q1.tasks)} tasks in ${fmt(q1.seconds, 2)} s = ${fmt(q1.perSecond)} verified/s (${versus(q1.perSecond, 5000, true)}); coordinator used ${fmt(q1.coordinatorCores, 2)} cores`);
+    const q3 = await measure(client, pid, 'bench-q3', 3, opts.q3Tasks ?? 12_000);
+    line(`  quorum 3: ${fmt(q3.tasks)} tasks in ${fmt(q3.seconds, 2)} s = ${fmt(q3.perSecond)} verified/s (${fmt(q3.perSecond * 3)} executions/s; ${versus(q3.perSecond, 2000, true)}); coordinator used ${fmt(q3.coordinatorCores, 2)} cores`);
+    return [q1, q3];
+  } finally {
+    await network.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { parseFaults, type Executor } from '../operator/index.js';
+import { createRuntime } from '../runtime/index.js';
+import { AgentHost, CostModelExecutor } from '../sim/index.js';
+import { intOption, listOption } from './options.js';
+
+interface AgentsOptions {
+  coordinator: string;
+  count: number;
+  regions: string[];
+  maxConcurrent: number;
+  executor: 'runtime' | 'cost';
+  workers: number;
+  costMedianMs: number;
+  costSigma: number;
+  fault?: string;
+  logLevel: string;
+}
+
+export function agentsCommand(program: Command): void {
+  program
+    .command('agents')
+    .description('host many operator agents in one process (for simulation and benchmarks)')
+    .requiredOption('--coordinator <url>', 'coordinator base URL')
+    .option('--count <n>', 'agents to run', intOption, 50)
+    .option('--regions <list>', 'regions, agents spread round-robin', listOption, ['local'])
+    .option('--max-concurrent <n>', 'assignments each agent holds at once', intOption, 4)
+    .option('--executor <kind>', 'runtime (the real sandbox) or cost (a cost model, no code run)', 'runtime')
+    .option('--workers <n>', 'sandbox worker threads shared by the agents', intOption, 1)
+    .option('--cost-median-ms <ms>', 'cost model: median execution time', intOption, 50)
+    .option('--cost-sigma <s>', 'cost model: log-normal spread', Number, 0.5)
+    .option('--fault <spec>', 'fault fixture for every agent (see corten operator --help)')
+    .option('--log-level <level>', 'pino log level', 'warn')
+    .action(async (opts: AgentsOptions) => {
+      const log = pino({ level: opts.logLevel, base: { part: 'agents' } }, pino.destination(2));
+      const executor: Executor = opts.executor === 'cost'
+        ? new CostModelExecutor({ medianMs: opts.costMedianMs, sigma: opts.costSigma })
+        : await createRuntime({ workers: opts.workers, capabilities: { nlp: false, embed: false } });
+      const host = new AgentHost({
+        coordinatorUrl: opts.coordinator, count: opts.count, regions: opts.regions, maxConcurrent: opts.maxConcurrent, executor, log,
+        ...(opts.fault ? { faults: parseFaults(opts.fault) } : {}),
+      });
+      await host.start();
+      process.stdout.write(`corten agents online ${host.agents.length}\n`);
+      const stop = async () => {
+        await host.stop();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop());
+      process.on('SIGINT', () => void stop());
+    });
+}

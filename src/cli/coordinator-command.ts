@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { Coordinator } from '../coordinator/index.js';
+import { intOption } from './options.js';
+
+export function coordinatorCommand(program: Command): void {
+  program
+    .command('coordinator')
+    .description('run a coordinator: HTTP API, operator gateway, scheduler, verifier')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', intOption, 7070)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'data folder (SQLite database)', '.data/coordinator')
+    .option('--heartbeat-ms <ms>', 'operator heartbeat interval', intOption, 500)
+    .option('--miss-threshold <n>', 'missed heartbeats before an operator is offline', intOption, 3)
+    .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)
+    .option('--no-builtin-eus', 'do not publish the built-in EUs at start')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (opts: { port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean; logLevel: string }) => {
+      const coordinator = new Coordinator({
+        port: opts.port,
+        host: opts.host,
+        dataDir: opts.data,
+        heartbeatIntervalMs: opts.heartbeatMs,
+        heartbeatMissThreshold: opts.missThreshold,
+        leaseGraceMs: opts.leaseGraceMs,
+        publishBuiltinEus: opts.builtinEus,
+        logLevel: opts.logLevel,
+      }, pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)));
+      const url = await coordinator.start();
+      // Parents (tests, the demo) read this line to learn the port.
+      process.stdout.write(`corten coordinator listening on ${url}\n`);
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await coordinator.stop();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop());
+      process.on('SIGINT', () => void stop());
+    });
+}

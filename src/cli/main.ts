@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * The `corten` command.
+ */
+import { Command } from 'commander';
+import { agentsCommand } from './agents-command.js';
+import { coordinatorCommand } from './coordinator-command.js';
+import { demoCommand } from './demo-command.js';
+import { euCommands } from './eu-commands.js';
+import { networkCommands } from './network-commands.js';
+import { operatorCommand } from './operator-command.js';
+import { taskCommands } from './task-commands.js';
+import { fail } from './output.js';
+
+const program = new Command();
+program
+  .name('corten')
+  .description('run AI workloads on independent operators, verified and fault-tolerant')
+  .showHelpAfterError();
+
+coordinatorCommand(program);
+operatorCommand(program);
+demoCommand(program);
+agentsCommand(program);
+euCommands(program);
+taskCommands(program);
+networkCommands(program);
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,200 @@
+/**
+ * The typed SDK for the coordinator's API. The CLI, the simulator, the
+ * benchmarks and the tests all talk to a coordinator through it.
+ *
+ *   const corten = new CortenClient('http://127.0.0.1:7070');
+ *   const { taskIds } = await corten.submitTasks('news-summarize', articles);
+ *   const done = await corten.waitForTasks(taskIds);
+ */
+import { createParser } from 'eventsource-parser';
+import {
+  CortenError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage, type EventType,
+  type OperatorView, type PublishEuRequest, type PublishEuResponse, type RegionView, type SubmitTasksResponse, type TaskView,
+} from '../protocol/index.js';
+
+export interface EventQuery {
+  after?: number;
+  limit?: number;
+  taskId?: string;
+  operatorId?: string;
+  types?: EventType[];
+}
+
+export interface Stats {
+  tasks: { submitted: number; open: number; queued: number; verified: number; failed: number };
+  operators: { online: number; total: number };
+}
+
+export interface EventStream {
+  /** Resolves when the stream is open and replaying. */
+  ready: Promise<void>;
+  close(): void;
+  /** Resolves when the stream ends (closed by either side). */
+  done: Promise<void>;
+}
+
+export class CortenClient {
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/$/, '');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: {} };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const text = await response.text();
+    const parsed: unknown = text.length > 0 ? JSON.parse(text) : undefined;
+    if (!response.ok) throw errorFrom(response.status, parsed);
+    return parsed as T;
+  }
+
+  publishEu(pkg: PublishEuRequest): Promise<PublishEuResponse> {
+    return this.request('POST', '/v1/eus', pkg);
+  }
+
+  async listEus(): Promise<EuSummary[]> {
+    return (await this.request<{ eus: EuSummary[] }>('GET', '/v1/eus')).eus;
+  }
+
+  getEu(ref: string): Promise<EuView> {
+    return this.request('GET', `/v1/eus/${encodeURIComponent(ref)}`);
+  }
+
+  submitTasks(eu: string, inputs: unknown[]): Promise<SubmitTasksResponse> {
+    return this.request('POST', '/v1/tasks', { eu, inputs });
+  }
+
+  getTask(id: string): Promise<TaskView> {
+    return this.request('GET', `/v1/tasks/${encodeURIComponent(id)}`);
+  }
+
+  async listOperators(): Promise<OperatorView[]> {
+    return (await this.request<{ operators: OperatorView[] }>('GET', '/v1/operators')).operators;
+  }
+
+  async listRegions(): Promise<RegionView[]> {
+    return (await this.request<{ regions: RegionView[] }>('GET', '/v1/regions')).regions;
+  }
+
+  async setRegion(region: string, down: boolean, reason?: string): Promise<RegionView[]> {
+    const body: { down: boolean; reason?: string } = { down };
+    if (reason) body.reason = reason;
+    return (await this.request<{ regions: RegionView[] }>('PUT', `/v1/regions/${encodeURIComponent(region)}`, body)).regions;
+  }
+
+  stats(): Promise<Stats> {
+    return this.request('GET', '/v1/stats');
+  }
+
+  events(query: EventQuery = {}): Promise<EventsPage> {
+    return this.request('GET', `/v1/events?${eventParams(query)}`);
+  }
+
+  /** Every event matching the query, following pages to the end of the log. */
+  async allEvents(query: EventQuery = {}): Promise<CortenEvent[]> {
+    const out: CortenEvent[] = [];
+    let after = query.after ?? 0;
+    for (;;) {
+      const page = await this.events({ ...query, after, limit: 5000 });
+      out.push(...(page.events as CortenEvent[]));
+      if (page.events.length < 5000) return out;
+      after = page.next;
+    }
+  }
+
+  /**
+   * Follows the live event stream (Server-Sent Events). With `after`, it first
+   * replays every event after that position. Calls `onEvent` for each event.
+   */
+  stream(query: EventQuery, onEvent: (event: CortenEvent) => void): EventStream {
+    const controller = new AbortController();
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const done = (async () => {
+      try {
+        const response = await fetch(`${this.baseUrl}/v1/events/stream?${eventParams(query)}`, { signal: controller.signal });
+        if (!response.ok || !response.body) throw errorFrom(response.status, await response.json().catch(() => undefined));
+        const parser = createParser({ onEvent: (message) => onEvent(JSON.parse(message.data) as CortenEvent) });
+        const decoder = new TextDecoder();
+        let first = true;
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          parser.feed(decoder.decode(chunk, { stream: true }));
+          if (first) {
+            first = false;
+            markReady();
+          }
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+      } finally {
+        markReady();
+      }
+    })();
+    return { ready, close: () => controller.abort(), done };
+  }
+
+  /**
+   * Waits until every task has reached verified or failed; returns the final
+   * status of each. Follows the event stream from `after` (the log position
+   * before the tasks were submitted; 0 replays the whole log), so it costs
+   * one request, not a poll per task.
+   */
+  async waitForTasks(
+    taskIds: readonly string[],
+    options: { after?: number; timeoutMs?: number; onProgress?: (settled: number) => void } = {},
+  ): Promise<Map<string, 'verified' | 'failed'>> {
+    const pending = new Set(taskIds);
+    const settled = new Map<string, 'verified' | 'failed'>();
+    if (pending.size === 0) return settled;
+    let resolveAll: () => void = () => {};
+    const all = new Promise<void>((resolve) => (resolveAll = resolve));
+    const stream = this.stream({ after: options.after ?? 0, types: ['task.verified', 'task.failed'] }, (e) => {
+      if (!e.taskId || !pending.delete(e.taskId)) return;
+      settled.set(e.taskId, e.type === 'task.verified' ? 'verified' : 'failed');
+      options.onProgress?.(settled.size);
+      if (pending.size === 0) resolveAll();
+    });
+    const ended = stream.done.then(() => {
+      throw new CortenError('INTERNAL', `the event stream ended with ${pending.size} tasks unsettled`);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      if (options.timeoutMs) {
+        timer = setTimeout(() => reject(new CortenError('INTERNAL', `timed out with ${pending.size} tasks unsettled`)), options.timeoutMs);
+      }
+    });
+    try {
+      await Promise.race([all, ended, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      stream.close();
+      ended.catch(() => {});
+    }
+    return settled;
+  }
+}
+
+function eventParams(query: EventQuery): string {
+  const params = new URLSearchParams();
+  if (query.after !== undefined) params.set('after', String(query.after));
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.taskId) params.set('taskId', query.taskId);
+  if (query.operatorId) params.set('operatorId', query.operatorId);
+  if (query.types?.length) params.set('types', query.types.join(','));
+  return params.toString();
+}
+
+/** Turns an error envelope into a CortenError with the server's code. */
+function errorFrom(status: number, body: unknown): CortenError {
+  const envelope = body as Partial<ErrorEnvelope> | undefined;
+  const code = envelope?.error?.code;
+  const message = envelope?.error?.message ?? `HTTP ${status}`;
+  const error = new CortenError(code && isErrorCode(code) ? code : 'INTERNAL', message, { details: envelope?.error?.details });
+  Object.defineProperty(error, 'httpStatus', { value: status, enumerable: true });
+  return error;
+}

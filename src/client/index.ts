@@ -1,0 +1,1 @@
+export { CortenClient, type EventQuery, type EventStream, type Stats } from './client.js';

@@ -1,0 +1,246 @@
+/**
+ * The engine: the coordinator's single writer.
+ *
+ * Everything that changes state (a submission, a result, an operator joining
+ * or falling silent, a lease running out) arrives as a command in the inbox.
+ * The loop takes every command that has arrived, applies them to memory,
+ * lets the scheduler place queued work, commits all resulting writes and
+ * events in one transaction, and only then sends frames and answers callers.
+ *
+ *   I/O callbacks ──enqueue──▶ inbox ──turn──▶ memory + ChangeSet ──commit──▶ effects
+ *
+ * Under load a turn carries hundreds of commands, so writes are batched by
+ * construction; when idle a turn carries one and adds one event-loop hop.
+ * The database is the truth: if a commit fails, memory may be ahead of it,
+ * so the engine stops (`fatal`) and a restart rebuilds memory from the store.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { coerceError, CortenError, type HelloMessage, type ResultItem } from '../protocol/index.js';
+import type { Store } from '../store/index.js';
+import { offlineAfterMs, type CoordinatorConfig } from './config.js';
+import type { EventBus } from './event-bus.js';
+import type { EuRegistry } from './eu-registry.js';
+import * as operatorFlow from './operator-flow.js';
+import { RegionWatch } from './region-watch.js';
+import { Scheduler } from './scheduler.js';
+import type { AssignmentState, EuState, OperatorConnection, OperatorState, TaskState } from './state.js';
+import * as taskFlow from './task-flow.js';
+import { Turn } from './turn.js';
+
+interface Command {
+  run(turn: Turn): void | Promise<void>;
+  fail?(error: CortenError): void;
+}
+
+export interface EngineDeps {
+  store: Store;
+  config: CoordinatorConfig;
+  bus: EventBus;
+  eus: EuRegistry;
+  log: Logger;
+  coordinatorId: string;
+  /** The clock; tests may pass a fake one. */
+  now?: () => number;
+}
+
+export interface NewInput {
+  /** The input as JSON text. */
+  text: string;
+  /** sha256 of its canonical form. */
+  hash: string;
+}
+
+export class Engine extends EventEmitter {
+  readonly store: Store;
+  readonly config: CoordinatorConfig;
+  readonly bus: EventBus;
+  readonly eus: EuRegistry;
+  readonly log: Logger;
+  readonly coordinatorId: string;
+  readonly now: () => number;
+
+  /** Open tasks (not yet verified or failed). */
+  readonly tasks = new Map<string, TaskState>();
+  /** Assignments of open tasks. */
+  readonly assignments = new Map<string, AssignmentState>();
+  readonly operators = new Map<string, OperatorState>();
+  readonly scheduler: Scheduler;
+  readonly regions: RegionWatch;
+  /** Bytes of task inputs held in memory (bounded by config.inputCacheBytes). */
+  inputCacheBytes = 0;
+
+  private inbox: Command[] = [];
+  private turnScheduled = false;
+  private turning = false;
+  private current: Turn | null = null;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(deps: EngineDeps) {
+    super();
+    this.store = deps.store;
+    this.config = deps.config;
+    this.bus = deps.bus;
+    this.eus = deps.eus;
+    this.log = deps.log;
+    this.coordinatorId = deps.coordinatorId;
+    this.now = deps.now ?? Date.now;
+    this.scheduler = new Scheduler({
+      qualifies: (op) => op.status !== 'suspended',
+      rank: () => 0,
+      assign: (task, op) => taskFlow.assign(this, this.turn, task, op),
+    });
+    this.regions = new RegionWatch(this);
+  }
+
+  /** The turn being applied; only valid inside a command. */
+  get turn(): Turn {
+    if (!this.current) throw new Error('engine state may change only inside a turn');
+    return this.current;
+  }
+
+  get offlineAfterMs(): number {
+    return offlineAfterMs(this.config);
+  }
+
+  /** Starts the periodic commands: the lease reaper and the liveness mark. */
+  startTimers(): void {
+    this.timers.push(setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs));
+    this.timers.push(setInterval(() => this.enqueue({ run: (t) => this.markAlive(t) }), 1000));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Stops taking commands and waits for the turn in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.idle();
+  }
+
+  /** Resolves when no turn is running or scheduled. */
+  idle(): Promise<void> {
+    if (!this.turning && !this.turnScheduled && this.inbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  markAlive(turn: Turn): void {
+    turn.changes.push({ op: 'meta.set', key: 'last_alive', value: String(turn.now) });
+  }
+
+  // ---- commands -------------------------------------------------------------
+
+  /** Runs `fn` inside a turn and resolves with its result once the turn is committed. */
+  command<T>(fn: (turn: Turn) => T | Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue({
+        run: async (turn) => {
+          const value = await fn(turn);
+          turn.afterCommit(() => resolve(value));
+        },
+        fail: reject,
+      });
+    });
+  }
+
+  submit(eu: EuState, inputs: NewInput[]): Promise<string[]> {
+    return this.command((turn) => taskFlow.submit(this, turn, eu, inputs));
+  }
+
+  publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
+    return this.command((turn) => taskFlow.publish(this, turn, eu));
+  }
+
+  connect(conn: OperatorConnection, hello: HelloMessage, operatorId: string): Promise<void> {
+    return this.command((turn) => operatorFlow.connect(this, turn, conn, hello, operatorId));
+  }
+
+  disconnect(conn: OperatorConnection, operatorId: string, reason: string): void {
+    this.enqueue({ run: (turn) => operatorFlow.disconnect(this, turn, conn, operatorId, reason, true) });
+  }
+
+  results(conn: OperatorConnection, operatorId: string, items: ResultItem[]): void {
+    this.enqueue({ run: (turn) => taskFlow.acceptResults(this, turn, conn, operatorId, items) });
+  }
+
+  drain(operatorId: string): void {
+    this.enqueue({ run: (turn) => operatorFlow.drain(this, turn, operatorId) });
+  }
+
+  release(operatorId: string, assignmentIds: string[], reason: string): void {
+    this.enqueue({ run: (turn) => operatorFlow.release(this, turn, operatorId, assignmentIds, reason) });
+  }
+
+  setRegion(region: string, down: boolean, reason: string): Promise<void> {
+    return this.command((turn) => this.regions.setByAdmin(turn, region, down, reason));
+  }
+
+  /** A heartbeat: refreshes liveness in memory; nothing to persist. */
+  touch(operatorId: string): void {
+    const op = this.operators.get(operatorId);
+    if (op) op.lastSeenAt = this.now();
+  }
+
+  // ---- the loop -------------------------------------------------------------
+
+  private enqueue(command: Command): void {
+    if (this.stopped) {
+      command.fail?.(new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'));
+      return;
+    }
+    this.inbox.push(command);
+    this.scheduleTurn();
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled || this.turning) return;
+    this.turnScheduled = true;
+    setImmediate(() => void this.runTurn());
+  }
+
+  private async runTurn(): Promise<void> {
+    this.turnScheduled = false;
+    this.turning = true;
+    const commands = this.inbox;
+    this.inbox = [];
+    const turn = new Turn(this.now());
+    this.current = turn;
+    try {
+      for (const command of commands) {
+        const mark = turn.changes.size;
+        try {
+          await command.run(turn);
+        } catch (thrown) {
+          const error = coerceError(thrown);
+          if (error.code === 'INTERNAL') this.log.error({ err: thrown }, 'command failed');
+          if (turn.changes.size !== mark) throw new Error(`a failed command left ${turn.changes.size - mark} writes behind`, { cause: thrown });
+          command.fail?.(error);
+        }
+      }
+      this.scheduler.run(this.operators.values());
+      taskFlow.writeDirtyTasks(this, turn);
+      const missing = turn.tasksMissingInput();
+      const inputs = missing.length > 0 ? await this.store.getTaskInputs(missing.map((t) => t.id)) : new Map<string, string>();
+      const events = turn.changes.size > 0 ? await this.store.commit(turn.changes) : [];
+      this.current = null;
+      turn.flush(inputs);
+      this.bus.publish(events);
+    } catch (thrown) {
+      this.current = null;
+      this.stopped = true;
+      for (const command of this.inbox) command.fail?.(new CortenError('INTERNAL', 'the coordinator stopped after a storage failure'));
+      this.inbox = [];
+      this.emit('fatal', thrown);
+    } finally {
+      this.turning = false;
+      if (this.inbox.length > 0 && !this.stopped) this.scheduleTurn();
+      else {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+}

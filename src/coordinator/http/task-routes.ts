@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { ListTasksQuery, SubmitTasksRequest } from '../../protocol/index.js';
+import type { Coordinator } from '../coordinator.js';
+import { parseOrThrow } from './validation.js';
+
+export function taskRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+  app.post('/v1/tasks', async (request, reply) => {
+    const body = parseOrThrow(SubmitTasksRequest, request.body, 'body');
+    const accepted = await coordinator.submitTasks(body);
+    return reply.status(202).send(accepted);
+  });
+
+  app.get('/v1/tasks', async (request) => {
+    const query = parseOrThrow(ListTasksQuery, request.query, 'query');
+    return coordinator.listTasks(query);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) => coordinator.getTask(request.params.id));
+
+  app.get('/v1/stats', async () => coordinator.stats());
+}

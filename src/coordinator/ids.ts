@@ -1,0 +1,19 @@
+/**
+ * Ids for tasks and assignments: a prefix, the creation time in base 36 (so
+ * ids sort by creation), a random per-process part (so two coordinators, or
+ * one coordinator before and after a restart, never collide) and a counter.
+ */
+import { randomBytes } from 'node:crypto';
+
+const processPart = randomBytes(4).toString('hex').slice(0, 6);
+let counter = 0;
+
+export function newId(prefix: string, now: number = Date.now()): string {
+  counter = (counter + 1) % 1_679_616; // 36^4
+  return `${prefix}_${now.toString(36)}${processPart}${counter.toString(36).padStart(4, '0')}`;
+}
+
+/** A fresh 128-bit hex seed for a task's Math.random. */
+export function newSeed(): string {
+  return randomBytes(16).toString('hex');
+}

@@ -1,0 +1,2 @@
+export { Coordinator } from './coordinator.js';
+export { defaultConfig, type CoordinatorConfig } from './config.js';

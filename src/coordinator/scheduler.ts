@@ -1,0 +1,198 @@
+/**
+ * Push scheduling. Tasks wait in one FIFO per EU; each pass walks the queues
+ * round-robin (so a new EU's tasks do not wait behind another EU's backlog)
+ * and gives each task to the best free operator that may run it:
+ *
+ *   may run  = meets the EU's requirements, online and qualified (stake,
+ *              suspension), has a free slot, its region is not down, and has
+ *              not already run this task;
+ *   best     = not one that lost a lease of this task before, then a region
+ *              this task has not used yet (replicas spread over regions),
+ *              then the lowest load (active / max concurrent), then
+ *              the highest rank (reputation and stake), then the one that
+ *              waited longest since its last assignment.
+ *
+ * A pass touches only queued tasks and free operators, so its cost follows
+ * the work it does, not the size of the backlog.
+ */
+import { Fifo } from './fifo.js';
+import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from './state.js';
+
+export interface SchedulerHooks {
+  /** May this operator receive work at all (stake, suspension)? */
+  qualifies(op: OperatorState): boolean;
+  /** Higher is better: reputation and stake. */
+  rank(op: OperatorState): number;
+  /** Makes the assignment (the engine records it and updates the operator's load). */
+  assign(task: TaskState, op: OperatorState): void;
+}
+
+/** Tasks a pass may set aside in one queue (every free operator already ran them) before it moves on. */
+const MAX_SET_ASIDE = 256;
+
+export function meetsRequirements(op: OperatorState, eu: EuState): boolean {
+  const r = eu.manifest.requirements;
+  const res = op.resources;
+  if (res.cpu < r.cpu || res.memoryMb < r.memoryMb || res.gpuMemoryMb < r.gpuMemoryMb) return false;
+  if (r.regions && !r.regions.includes(op.region)) return false;
+  if (res.eus.length > 0 && !res.eus.includes(eu.manifest.name)) return false;
+  for (const cap of r.capabilities) if (!res.capabilities.includes(cap)) return false;
+  return true;
+}
+
+export class Scheduler {
+  private readonly queues = new Map<string, Fifo<TaskState>>();
+  private queuedCount = 0;
+  /** Regions the scheduler avoids. */
+  readonly downRegions = new Set<string>();
+
+  constructor(private readonly hooks: SchedulerHooks) {}
+
+  get queued(): number {
+    return this.queuedCount;
+  }
+
+  /** Queues a task that needs assignments; `front` for work coming back from a lost lease. */
+  enqueue(task: TaskState, front = false): void {
+    if (task.queued) return;
+    let queue = this.queues.get(task.eu.id);
+    if (!queue) {
+      queue = new Fifo();
+      this.queues.set(task.eu.id, queue);
+    }
+    if (front) queue.unshift(task);
+    else queue.push(task);
+    task.queued = true;
+    this.queuedCount += 1;
+  }
+
+  /** Queued tasks of one EU (for tests and the API). */
+  queuedFor(euId: string): number {
+    return this.queues.get(euId)?.length ?? 0;
+  }
+
+  /** Assigns as much queued work as free operators can take. Returns the number of assignments made. */
+  run(operators: Iterable<OperatorState>): number {
+    if (this.queuedCount === 0) return 0;
+    const free: OperatorState[] = [];
+    for (const op of operators) {
+      if (canTakeWork(op) && !this.downRegions.has(op.region) && this.hooks.qualifies(op)) free.push(op);
+    }
+    if (free.length === 0) return 0;
+
+    const candidates = new Map<string, OperatorState[]>();
+    const active: string[] = [];
+    for (const [euId, queue] of this.queues) {
+      if (queue.length === 0) {
+        this.queues.delete(euId);
+        continue;
+      }
+      const eu = queue.peek()!.eu;
+      const eligible = free.filter((op) => meetsRequirements(op, eu));
+      if (eligible.length > 0) {
+        candidates.set(euId, eligible);
+        active.push(euId);
+      }
+    }
+
+    let made = 0;
+    const ranks = new Map<OperatorState, number>();
+    const rankOf = (op: OperatorState): number => {
+      let r = ranks.get(op);
+      if (r === undefined) {
+        r = this.hooks.rank(op);
+        ranks.set(op, r);
+      }
+      return r;
+    };
+
+    // Round-robin: one task per EU per round, until no EU can place anything.
+    while (active.length > 0) {
+      for (let i = active.length - 1; i >= 0; i--) {
+        const euId = active[i]!;
+        const placed = this.placeOne(euId, candidates.get(euId)!, rankOf);
+        if (placed) made += 1;
+        else active.splice(i, 1);
+      }
+    }
+    return made;
+  }
+
+  /** Places the first placeable task of one EU's queue; false when none can be placed now. */
+  private placeOne(euId: string, eligible: OperatorState[], rankOf: (op: OperatorState) => number): boolean {
+    const queue = this.queues.get(euId);
+    if (!queue) return false;
+    const setAside: TaskState[] = [];
+    let placed = false;
+    while (queue.length > 0 && setAside.length < MAX_SET_ASIDE) {
+      // Drop operators that filled up during this pass.
+      for (let i = eligible.length - 1; i >= 0; i--) if (!canTakeWork(eligible[i]!)) eligible.splice(i, 1);
+      if (eligible.length === 0) break;
+
+      const task = queue.peek()!;
+      if (replicasToAssign(task) === 0) {
+        queue.shift();
+        task.queued = false;
+        this.queuedCount -= 1;
+        continue;
+      }
+      const op = this.pick(task, eligible, rankOf);
+      if (!op) {
+        queue.shift();
+        setAside.push(task);
+        continue;
+      }
+      this.hooks.assign(task, op);
+      if (replicasToAssign(task) === 0) {
+        queue.shift();
+        task.queued = false;
+        this.queuedCount -= 1;
+      }
+      placed = true;
+      break;
+    }
+    for (let i = setAside.length - 1; i >= 0; i--) queue.unshift(setAside[i]!);
+    return placed;
+  }
+
+  private pick(task: TaskState, eligible: OperatorState[], rankOf: (op: OperatorState) => number): OperatorState | undefined {
+    // Operators holding a lease or a result of this task are excluded (replicas
+    // must be independent); one whose lease was lost may retry, but last.
+    const usedOps = new Set<string>();
+    const lostOps = new Set<string>();
+    const usedRegions = new Set<string>();
+    for (const a of task.assignments) {
+      if (a.status === 'expired' || a.status === 'released' || a.status === 'cancelled') {
+        lostOps.add(a.operatorId);
+      } else {
+        usedOps.add(a.operatorId);
+        usedRegions.add(a.region);
+      }
+    }
+    let best: OperatorState | undefined;
+    let bestKey: number[] | undefined;
+    for (const op of eligible) {
+      if (usedOps.has(op.id)) continue;
+      const key = [
+        lostOps.has(op.id) ? 1 : 0,
+        usedRegions.has(op.region) ? 1 : 0,
+        op.active.size / op.maxConcurrent,
+        -rankOf(op),
+        op.lastAssignedAt,
+      ];
+      if (!bestKey || lessThan(key, bestKey)) {
+        best = op;
+        bestKey = key;
+      }
+    }
+    return best;
+  }
+}
+
+function lessThan(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < b[i]!) return true;
+    if (a[i]! > b[i]!) return false;
+  }
+  return false;
+}

@@ -1,0 +1,109 @@
+/**
+ * The coordinator's working memory: open tasks, their assignments, and the
+ * operators. The database is the truth; this is a cache of its open part,
+ * rebuilt from it at start (see recovery.ts), and changed only inside the
+ * engine's loop, in step with the change set that persists it.
+ */
+import type { EuManifest, OperatorResources } from '../protocol/index.js';
+import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../store/index.js';
+
+export interface EuState {
+  id: string;
+  manifest: EuManifest;
+  files: Record<string, string>;
+  publishedAt: number;
+  /** Checks an input against the manifest's input schema; returns an error message or null. */
+  checkInput(input: unknown): string | null;
+}
+
+/** A live connection to an operator, as the gateway exposes it to the engine. */
+export interface OperatorConnection {
+  readonly connectionId: number;
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface OperatorState {
+  id: string;
+  publicKey: string;
+  region: string;
+  resources: OperatorResources;
+  maxConcurrent: number;
+  status: OperatorStatus;
+  statusReason: string | null;
+  conn: OperatorConnection | null;
+  /** Leases this operator holds (assignment ids). */
+  active: Set<string>;
+  /** EU ids already sent over the current connection. */
+  sentEus: Set<string>;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** After a coordinator restart: when this operator's unresumed leases expire. */
+  reconnectDeadline: number | null;
+  /** When the scheduler last gave it work; spreads equal-load ties. */
+  lastAssignedAt: number;
+}
+
+export interface AssignmentState {
+  id: string;
+  taskId: string;
+  operatorId: string;
+  region: string;
+  attempt: number;
+  status: AssignmentStatus;
+  leasedAt: number;
+  leaseExpiresAt: number;
+  finishedAt: number | null;
+  outputHash: string | null;
+  /** The output as JSON text, kept until the verdict (the semantic verifier reads it). */
+  output: string | null;
+  errorCode: string | null;
+  signature: string | null;
+  durationMs: number | null;
+}
+
+export interface TaskState {
+  id: string;
+  eu: EuState;
+  status: TaskStatus;
+  /** Input JSON text; null when it was left in the store to save memory. */
+  input: string | null;
+  inputHash: string;
+  seed: string;
+  clock: number;
+  quorum: number;
+  maxReplicas: number;
+  /** Results wanted now; grows on escalation. */
+  replicas: number;
+  /** Assignments made so far (the last fencing token). */
+  attempts: number;
+  submittedAt: number;
+  /** Every assignment of the task, in attempt order. */
+  assignments: AssignmentState[];
+  /** The last lease that ended without a result, for the `task.reassigned` event. */
+  lastLost: { assignmentId: string; operatorId: string; reason: string } | null;
+  /** True while the task sits in a scheduling queue. */
+  queued: boolean;
+}
+
+export function liveAssignments(task: TaskState): number {
+  let n = 0;
+  for (const a of task.assignments) if (a.status === 'leased') n++;
+  return n;
+}
+
+export function resultCount(task: TaskState): number {
+  let n = 0;
+  for (const a of task.assignments) if (a.status === 'submitted' || a.status === 'accepted' || a.status === 'rejected') n++;
+  return n;
+}
+
+/** How many more assignments the task needs right now. */
+export function replicasToAssign(task: TaskState): number {
+  if (task.status === 'verified' || task.status === 'failed') return 0;
+  return Math.max(0, task.replicas - liveAssignments(task) - resultCount(task));
+}
+
+export function canTakeWork(op: OperatorState): boolean {
+  return (op.status === 'online' || op.status === 'degraded') && op.conn !== null && op.active.size < op.maxConcurrent;
+}

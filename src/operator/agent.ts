@@ -1,0 +1,290 @@
+/**
+ * The operator agent: one identity, one connection to a coordinator.
+ *
+ *   connecting ──challenge──▶ hello sent ──welcome──▶ working ──drain──▶ draining ──▶ done
+ *        ▲                                              │
+ *        └──────────── socket lost: back off, retry ◀───┘
+ *
+ * It runs whatever the coordinator pushes (the coordinator never sends more
+ * than `maxConcurrent`), signs each result, and keeps it until the
+ * coordinator acknowledges it: after a reconnect (its own network blip, or a
+ * coordinator restart) it names the leases it still holds and sends the
+ * unacknowledged results again, so finished work is not lost.
+ */
+import { EventEmitter } from 'node:events';
+import { loadavg, cpus } from 'node:os';
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import {
+  authStatement, hashJson, identityId, PROTOCOL_VERSION, sign, type CoordinatorMessage, type EuPackage, type KeyPair,
+  type OperatorResources, type ResultItem, type WireAssignment,
+} from '../protocol/index.js';
+import type { Executor } from './executor.js';
+import { NO_FAULTS, shouldLie, wrongOutput, type Faults } from './faults.js';
+
+export interface AgentOptions {
+  coordinatorUrl: string;
+  keys: KeyPair;
+  region: string;
+  resources: OperatorResources;
+  maxConcurrent: number;
+  executor: Executor;
+  log: Logger;
+  faults?: Faults;
+  /** Reconnect backoff bounds. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface Running {
+  assignment: WireAssignment;
+  cancelled: boolean;
+}
+
+export class Agent extends EventEmitter {
+  readonly id: string;
+  private readonly opts: AgentOptions;
+  private readonly faults: Faults;
+  private socket: WebSocket | null = null;
+  private readonly eus = new Map<string, EuPackage>();
+  private readonly running = new Map<string, Running>();
+  /** Results sent and not yet acknowledged, by assignment id. */
+  private readonly unacked = new Map<string, ResultItem>();
+  private outbox: ResultItem[] = [];
+  private flushScheduled = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private attempts = 0;
+  private welcomed = false;
+  private draining = false;
+  private stopped = false;
+  /** Executions finished since start. */
+  completed = 0;
+
+  constructor(opts: AgentOptions) {
+    super();
+    this.opts = opts;
+    this.faults = opts.faults ?? NO_FAULTS;
+    this.id = identityId('op', opts.keys.publicKey.toString('hex'));
+  }
+
+  get connected(): boolean {
+    return this.welcomed;
+  }
+
+  get inFlight(): number {
+    return this.running.size + this.unacked.size;
+  }
+
+  /** Connects (and keeps reconnecting); resolves on the first welcome. */
+  start(): Promise<void> {
+    const welcomed = new Promise<void>((resolve) => this.once('welcome', () => resolve()));
+    this.connect();
+    return welcomed;
+  }
+
+  /**
+   * Drains: asks for no new work, finishes what it holds, waits until every
+   * result is acknowledged, then disconnects.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.sendFrame({ t: 'drain' });
+    while (this.inFlight > 0 && !this.stopped) {
+      await new Promise<void>((resolve) => this.once('settled', resolve));
+    }
+    await this.stop();
+  }
+
+  /** Disconnects at once, abandoning held work (the coordinator will reassign it). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    this.socket = null;
+    if (socket && socket.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.close(1000, 'operator stopping');
+      });
+    }
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = `${this.opts.coordinatorUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/operators/connect`;
+    const socket = new WebSocket(url, { maxPayload: 256 * 1024 * 1024, perMessageDeflate: false });
+    this.socket = socket;
+    socket.on('message', (data: Buffer) => this.onFrame(socket, data));
+    socket.on('close', () => this.onClose(socket));
+    socket.on('error', (error) => this.opts.log.debug({ err: error }, 'connection error'));
+  }
+
+  private onClose(socket: WebSocket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.welcomed = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.emit('disconnected');
+    if (this.stopped) return;
+    const min = this.opts.minBackoffMs ?? 100;
+    const max = this.opts.maxBackoffMs ?? 3000;
+    const delay = Math.min(max, min * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts += 1;
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private sendFrame(message: object): void {
+    const socket = this.socket;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  private onFrame(socket: WebSocket, data: Buffer): void {
+    let message: CoordinatorMessage;
+    try {
+      message = JSON.parse(data.toString('utf8')) as CoordinatorMessage;
+    } catch {
+      this.opts.log.warn('coordinator sent a frame that is not JSON');
+      return;
+    }
+    switch (message.t) {
+      case 'challenge': {
+        const held = [...this.running.keys(), ...this.unacked.keys()];
+        socket.send(JSON.stringify({
+          t: 'hello',
+          protocol: PROTOCOL_VERSION,
+          publicKey: this.opts.keys.publicKey.toString('hex'),
+          signature: sign(this.opts.keys, 'auth', authStatement(message.nonce, message.coordinatorId)),
+          region: this.opts.region,
+          resources: this.opts.resources,
+          maxConcurrent: this.opts.maxConcurrent,
+          agent: 'corten',
+          held,
+        }));
+        return;
+      }
+      case 'welcome': {
+        this.welcomed = true;
+        this.attempts = 0;
+        const resumed = new Set(message.resumed);
+        for (const [id, r] of this.running) if (!resumed.has(id)) r.cancelled = true;
+        if (this.heartbeat) clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(() => this.sendHeartbeat(), message.heartbeatIntervalMs);
+        this.heartbeat.unref();
+        if (this.draining) this.sendFrame({ t: 'drain' });
+        // Results the coordinator may not have recorded: send them again; it answers ack or refused.
+        if (this.unacked.size > 0) this.sendFrame({ t: 'results', results: [...this.unacked.values()] });
+        this.emit('welcome', message.operatorId);
+        return;
+      }
+      case 'assign':
+        for (const eu of message.eus) this.eus.set(eu.id, eu);
+        for (const assignment of message.assignments) this.run(assignment);
+        return;
+      case 'ack':
+        for (const id of message.accepted) this.unacked.delete(id);
+        for (const refusal of message.refused) {
+          this.unacked.delete(refusal.assignmentId);
+          this.opts.log.warn({ assignmentId: refusal.assignmentId, code: refusal.code }, refusal.message);
+          this.emit('refused', refusal);
+        }
+        this.settle();
+        return;
+      case 'cancel':
+        for (const id of message.assignmentIds) {
+          const r = this.running.get(id);
+          if (r && this.faults.lateMs === 0) r.cancelled = true;
+        }
+        return;
+      case 'error':
+        this.opts.log.warn({ code: message.code }, `coordinator: ${message.message}`);
+        this.emit('protocol-error', message);
+        return;
+    }
+  }
+
+  private sendHeartbeat(): void {
+    const machine = machineLoad();
+    this.sendFrame({ t: 'hb', running: this.running.size, cpuLoad: machine.cpuLoad, memoryUsedMb: machine.memoryUsedMb });
+  }
+
+  private run(assignment: WireAssignment): void {
+    const eu = this.eus.get(assignment.euId);
+    const entry: Running = { assignment, cancelled: false };
+    this.running.set(assignment.assignmentId, entry);
+    if (!eu) {
+      this.opts.log.error({ euId: assignment.euId }, 'assignment for an EU never sent; releasing it');
+      this.running.delete(assignment.assignmentId);
+      this.sendFrame({ t: 'release', assignmentIds: [assignment.assignmentId], reason: 'eu_unknown' });
+      return;
+    }
+    void this.execute(eu, entry);
+  }
+
+  private async execute(eu: EuPackage, entry: Running): Promise<void> {
+    const { assignment } = entry;
+    const outcome = await this.opts.executor.execute({ eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock });
+    if (this.faults.slowMs > 0) await delay(this.faults.slowMs);
+    this.completed += 1;
+    let output: unknown = outcome.ok ? outcome.output : undefined;
+    if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId);
+    const outputHash = outcome.ok ? hashJson(output ?? null) : hashJson({ error: outcome.error.code });
+    const item: ResultItem = {
+      assignmentId: assignment.assignmentId,
+      attempt: assignment.attempt,
+      outputHash,
+      signature: sign(this.opts.keys, 'result', {
+        assignmentId: assignment.assignmentId, taskId: assignment.taskId, euId: assignment.euId, attempt: assignment.attempt,
+        inputHash: assignment.inputHash, outputHash,
+      }),
+      metrics: outcome.metrics,
+    };
+    if (outcome.ok) item.output = output ?? null;
+    else item.error = { code: outcome.error.code, message: outcome.error.message.slice(0, 4000) };
+
+    if (this.faults.lateMs > 0) await delay(this.faults.lateMs);
+    this.running.delete(assignment.assignmentId);
+    if (entry.cancelled) {
+      this.settle();
+      return;
+    }
+    this.unacked.set(item.assignmentId, item);
+    this.outbox.push(item);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Sends the results finished in this event-loop turn as one frame. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const results = this.outbox;
+    this.outbox = [];
+    if (results.length > 0) this.sendFrame({ t: 'results', results });
+  }
+
+  private settle(): void {
+    if (this.inFlight === 0) this.emit('settled');
+  }
+}
+
+let lastLoad = { at: 0, cpuLoad: 0, memoryUsedMb: 0 };
+
+/**
+ * Machine load for heartbeats, read at most once a second: one process may
+ * host hundreds of agents, and os.cpus() reads /proc each time.
+ */
+function machineLoad(): { cpuLoad: number; memoryUsedMb: number } {
+  const now = Date.now();
+  if (now - lastLoad.at >= 1000) {
+    lastLoad = { at: now, cpuLoad: loadavg()[0]! / cpus().length, memoryUsedMb: process.memoryUsage().rss / 1048576 };
+  }
+  return lastLoad;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,192 @@
+/**
+ * A whole corten network on this machine: a coordinator process and operator
+ * processes, started from the built CLI, talking over loopback. The demo, the
+ * integration tests, the benchmarks and the simulator use it to run the real
+ * thing, with real processes that can be killed, stopped and restarted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (where package.json is), found from this file in src/ or dist/src/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The built CLI entry point (run `npm run build` first). */
+export function cliPath(): string {
+  const path = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build`);
+  return path;
+}
+
+export class ManagedProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly lines: string[] = [];
+  private readonly waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+
+  constructor(readonly name: string, args: string[], logFile: WriteStream, env: NodeJS.ProcessEnv = {}) {
+    // CORTEN_PROFILE_DIR=/some/dir writes a CPU profile of every process started here.
+    const profile = process.env.CORTEN_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CORTEN_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    this.child = spawn(process.execPath, [...profile, cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.child.stderr!.on('data', (chunk: Buffer) => logFile.write(chunk));
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      this.lines.push(line);
+      logFile.write(`[${this.name}] ${line}\n`);
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        const match = line.match(this.waiters[i]!.pattern);
+        if (match) {
+          this.waiters[i]!.resolve(match);
+          this.waiters.splice(i, 1);
+        }
+      }
+    });
+    this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the first stdout line (past or future) matching `pattern`; rejects if the process exits first. */
+  waitForLine(pattern: RegExp): Promise<RegExpMatchArray> {
+    for (const line of this.lines) {
+      const match = line.match(pattern);
+      if (match) return Promise.resolve(match);
+    }
+    return new Promise((resolveLine, reject) => {
+      this.waiters.push({ pattern, resolve: resolveLine });
+      void this.exited.then(({ code, signal }) => reject(new Error(`${this.name} exited (code ${code}, signal ${signal}) before printing ${pattern}`)));
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+export interface OperatorSpec {
+  region: string;
+  /** Name of its key file; defaults to a fresh one per operator. */
+  name?: string;
+  maxConcurrent?: number;
+  workers?: number;
+  /** Fault fixture spec, e.g. `lie` or `lateMs=3000`. */
+  fault?: string;
+  capabilities?: string[];
+  args?: string[];
+}
+
+export interface OperatorProcess extends ManagedProcess {
+  operatorId: string;
+  region: string;
+  spec: OperatorSpec;
+}
+
+export interface LocalNetworkOptions {
+  /** Folder for the coordinator's data, key files and logs. */
+  dir: string;
+  coordinatorArgs?: string[];
+  operatorArgs?: string[];
+}
+
+export class LocalNetwork {
+  readonly dir: string;
+  coordinator: ManagedProcess | null = null;
+  url = '';
+  private port = 0;
+  readonly operators: OperatorProcess[] = [];
+  readonly hosts: ManagedProcess[] = [];
+  private readonly log: WriteStream;
+  private nextOperator = 1;
+
+  constructor(private readonly opts: LocalNetworkOptions) {
+    this.dir = resolve(opts.dir);
+    mkdirSync(join(this.dir, 'keys'), { recursive: true });
+    this.log = createWriteStream(join(this.dir, 'network.log'), { flags: 'a' });
+  }
+
+  get logPath(): string {
+    return join(this.dir, 'network.log');
+  }
+
+  /** Starts (or restarts, on the same port and data) the coordinator. */
+  async startCoordinator(): Promise<string> {
+    const args = ['coordinator', '--port', String(this.port), '--data', join(this.dir, 'coordinator'), '--log-level', 'warn', ...(this.opts.coordinatorArgs ?? [])];
+    this.coordinator = new ManagedProcess('coordinator', args, this.log);
+    const [, url] = await this.coordinator.waitForLine(/listening on (http:\/\/\S+)/);
+    this.url = url!;
+    this.port = Number(new URL(this.url).port);
+    return this.url;
+  }
+
+  async startOperator(spec: OperatorSpec): Promise<OperatorProcess> {
+    const name = spec.name ?? `op-${this.nextOperator++}`;
+    const args = [
+      'operator', '--coordinator', this.url, '--region', spec.region, '--key', join(this.dir, 'keys', `${name}.json`), '--log-level', 'warn',
+      ...(spec.maxConcurrent ? ['--max-concurrent', String(spec.maxConcurrent)] : []),
+      ...(spec.workers ? ['--workers', String(spec.workers)] : []),
+      ...(spec.fault ? ['--fault', spec.fault] : []),
+      ...(spec.capabilities ? ['--capabilities', spec.capabilities.join(',')] : []),
+      ...(this.opts.operatorArgs ?? []),
+      ...(spec.args ?? []),
+    ];
+    const proc = new ManagedProcess(name, args, this.log) as OperatorProcess;
+    const [, operatorId] = await proc.waitForLine(/corten operator (\S+) online/);
+    proc.operatorId = operatorId!;
+    proc.region = spec.region;
+    proc.spec = spec;
+    this.operators.push(proc);
+    return proc;
+  }
+
+  /** Starts a process hosting `count` agents (see `corten agents`); resolves once all are online. */
+  async startAgentHost(name: string, args: string[]): Promise<ManagedProcess> {
+    const proc = new ManagedProcess(name, ['agents', '--coordinator', this.url, ...args], this.log);
+    await proc.waitForLine(/corten agents online/);
+    this.hosts.push(proc);
+    return proc;
+  }
+
+  /** Starts many operators, a few at a time (each loads the sandbox; 2 cores). */
+  async startOperators(specs: OperatorSpec[], parallel = 4): Promise<OperatorProcess[]> {
+    const out: OperatorProcess[] = new Array(specs.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, specs.length) }, async () => {
+        while (next < specs.length) {
+          const i = next++;
+          out[i] = await this.startOperator(specs[i]!);
+        }
+      }),
+    );
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    // SIGTERM first when profiling, so processes can write their profiles.
+    const signal = process.env.CORTEN_PROFILE_DIR ? 'SIGTERM' : 'SIGKILL';
+    await Promise.all([...this.operators, ...this.hosts].map((p) => p.kill(signal)));
+    await this.coordinator?.kill(signal);
+    await new Promise<void>((resolveEnd) => this.log.end(() => resolveEnd()));
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * A real network for a test: coordinator and operator processes on loopback,
+ * with an event log following the coordinator.
+ */
+import { afterEach } from 'vitest';
+import { CortenClient } from '../../src/client/index.js';
+import { LocalNetwork, type OperatorSpec } from '../../src/sim/index.js';
+import { EventLog } from './event-log.js';
+import { tempDir } from './temp.js';
+
+export interface TestNetwork {
+  network: LocalNetwork;
+  client: CortenClient;
+  log: EventLog;
+  dir: string;
+}
+
+const open: { net: TestNetwork; cleanup: (failed: boolean) => void }[] = [];
+
+afterEach(async (context) => {
+  const failed = context.task.result?.state === 'fail';
+  while (open.length > 0) {
+    const { net, cleanup } = open.pop()!;
+    net.log.close();
+    await net.network.stop();
+    if (failed) process.stderr.write(`network log: ${net.network.logPath}\n`);
+    cleanup(failed);
+  }
+});
+
+export async function startNetwork(
+  label: string,
+  operators: OperatorSpec[],
+  options: { coordinatorArgs?: string[]; operatorArgs?: string[] } = {},
+): Promise<TestNetwork> {
+  const dir = tempDir(label);
+  const network = new LocalNetwork({ dir: dir.path, coordinatorArgs: ['--no-builtin-eus', ...(options.coordinatorArgs ?? [])], operatorArgs: options.operatorArgs });
+  const net: TestNetwork = { network, client: null as unknown as CortenClient, log: null as unknown as EventLog, dir: dir.path };
+  open.push({ net, cleanup: dir.cleanup });
+  const url = await network.startCoordinator();
+  net.client = new CortenClient(url);
+  net.log = new EventLog(url);
+  await net.log.follow();
+  await network.startOperators(operators.map((spec) => ({ capabilities: [], ...spec })));
+  return net;
+}
+
+/** n operators spread round-robin over the regions. */
+export function spread(regions: string[], count: number, spec: Partial<OperatorSpec> = {}): OperatorSpec[] {
+  return Array.from({ length: count }, (_, i) => ({ region: regions[i % regions.length]!, ...spec }));
+}

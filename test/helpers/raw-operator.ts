@@ -1,0 +1,82 @@
+/**
+ * A hand-driven operator speaking the wire protocol directly, for tests that
+ * must send what a well-behaved agent never would (bad signatures, results
+ * for leases it does not hold).
+ */
+import WebSocket from 'ws';
+import {
+  authStatement, generateKeyPair, hashJson, PROTOCOL_VERSION, sign, type AssignMessage, type KeyPair, type WireAssignment,
+} from '../../src/protocol/index.js';
+
+type Frame = { t: string } & Record<string, unknown>;
+
+export class RawOperator {
+  readonly keys: KeyPair = generateKeyPair();
+  readonly frames: Frame[] = [];
+  operatorId = '';
+  private socket!: WebSocket;
+  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+
+  static async connect(url: string, options: { region?: string; maxConcurrent?: number } = {}): Promise<RawOperator> {
+    const op = new RawOperator();
+    await op.open(url, options.region ?? 'test', options.maxConcurrent ?? 4);
+    return op;
+  }
+
+  private async open(url: string, region: string, maxConcurrent: number): Promise<void> {
+    this.socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/operators/connect`);
+    this.socket.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      this.frames.push(frame);
+      for (const w of [...this.waiters]) if (w.match(frame)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(frame);
+      }
+    });
+    const challenge = await this.next((f) => f.t === 'challenge');
+    this.send({
+      t: 'hello', protocol: PROTOCOL_VERSION, publicKey: this.keys.publicKey.toString('hex'),
+      signature: sign(this.keys, 'auth', authStatement(challenge.nonce as string, challenge.coordinatorId as string)),
+      region, resources: { cpu: 4, memoryMb: 4096, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent, held: [],
+    });
+    const welcome = await this.next((f) => f.t === 'welcome');
+    this.operatorId = welcome.operatorId as string;
+    setInterval(() => this.send({ t: 'hb', running: 0 }), 300).unref();
+  }
+
+  send(message: object | string): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** The next frame (already received or to come) that matches. */
+  next(match: (f: Frame) => boolean): Promise<Frame> {
+    const seen = this.frames.find(match);
+    if (seen) {
+      this.frames.splice(this.frames.indexOf(seen), 1);
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve) => this.waiters.push({ match, resolve: (f) => {
+      this.frames.splice(this.frames.indexOf(f), 1);
+      resolve(f);
+    } }));
+  }
+
+  async nextAssignment(): Promise<WireAssignment> {
+    const frame = (await this.next((f) => f.t === 'assign')) as unknown as AssignMessage;
+    return frame.assignments[0]!;
+  }
+
+  /** A correctly signed result for an assignment, with the given output. */
+  result(a: WireAssignment, output: unknown, keys: KeyPair = this.keys): object {
+    const outputHash = hashJson(output);
+    return {
+      assignmentId: a.assignmentId, attempt: a.attempt, output, outputHash,
+      signature: sign(keys, 'result', { assignmentId: a.assignmentId, taskId: a.taskId, euId: a.euId, attempt: a.attempt, inputHash: a.inputHash, outputHash }),
+      metrics: { durationMs: 1 },
+    };
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
