@@ -44,8 +44,17 @@ export interface RuntimeOptions {
     /** Most time one execution may take, in ms, whatever its manifest's timeoutMs. Default 60,000. */
     maxTimeoutMs?: number;
   };
-  /** Executions one worker holds at once (one runs, the rest wait in its queue or on host calls). Default 4. */
+  /**
+   * Executions one worker holds at once (one runs, the rest wait in its queue
+   * or on host calls). Default 4. For an EU whose executions take under 2 ms
+   * a worker holds four times as many, so that it is not left idle while
+   * results and new runs cross between threads.
+   */
   maxInFlightPerWorker?: number;
-  /** Tasks after which a warm sandbox context is replaced. Default 1,000. */
+  /**
+   * Tasks after which a warm sandbox context is replaced (sooner when its
+   * memory passes half its limit). Default 2,000: a context costs ~5 ms to
+   * build, and its evaluated modules cost more to free the more there are.
+   */
   recycleAfter?: number;
 }

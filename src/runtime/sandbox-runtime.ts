@@ -21,7 +21,7 @@ const DEFAULT_MEMORY_CAP_MB = 256;
 const MAX_STACK_KB = 256;
 const DEFAULT_MAX_TIMEOUT_MS = 60_000;
 const DEFAULT_IN_FLIGHT = 4;
-const DEFAULT_RECYCLE_AFTER = 1_000;
+const DEFAULT_RECYCLE_AFTER = 2_000;
 /** Longest wait for the LLM probe's tiny completion at start. */
 const LLM_PROBE_TIMEOUT_MS = 15_000;
 const MAX_SEED_LENGTH = 256;

@@ -55,6 +55,16 @@ describe('sandbox faults', () => {
     await expectStillWorks();
   });
 
+  it('replaces a context whose evaluated modules pile up before they exhaust the worker', async () => {
+    // 4 MB kept per task: a context never replaced would hold 400 MB after
+    // 100 tasks, twice the worker's heap (2 × 64 + 64 MB).
+    const keeper = await fixture('memory-keeper');
+    const outcomes = [];
+    for (let i = 0; i < 100; i++) outcomes.push(await exec(keeper, {}));
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+    await expectStillWorks();
+  });
+
   it('stops deep recursion with EU_STACK_OVERFLOW', async () => {
     const outcome = await exec(await fixture('deep-recursion'), {});
     expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_STACK_OVERFLOW' } });

@@ -3,13 +3,19 @@
  * the prelude, with the EU's `host` object built in. Tasks of that EU run in
  * it one at a time; each task evaluates the entry module afresh under a
  * unique module name (so module-level state never outlives its task) after
- * the PRNG and clock are reset.
+ * the PRNG, clock and input are set.
  *
  * A task's life:
  *
- *   reset → evaluate module → execute run → drain jobs ─┬─ reported → done
+ *   begin → evaluate module → execute run → drain jobs ─┬─ reported → done
  *                                                      ├─ waiting on host calls → (reply → drain jobs …)
  *                                                      └─ nothing left to run → EU_STALLED
+ *
+ * A task whose `run` returns a plain value reports from `execute` itself and
+ * leaves no job: it completes within `run()`, which then returns its result
+ * rather than a promise — three calls into QuickJS (begin, evaluate,
+ * execute; see task-calls.ts) and a look at the job queue, nothing
+ * asynchronous.
  *
  * CPU time is counted only while QuickJS (or a synchronous host call it made)
  * runs — in "segments", measured as elapsed time since Node 20 has no
@@ -30,7 +36,8 @@ import type { HostServices } from '../capabilities/host-services.js';
 import { CONTEXT_POISONING_CODES, type ExecutionErrorCode } from '../execution-codes.js';
 import { classifyFault } from './fault-classifier.js';
 import { PackageModules } from './package-modules.js';
-import { PRELUDE_SOURCE, REPORT } from './prelude-source.js';
+import { parseReport, PRELUDE_SOURCE, REPORT, type Reported } from './prelude-source.js';
+import { directCalls, HandleCalls, type TaskCalls } from './task-calls.js';
 
 export interface SandboxLimits {
   memoryBytes: number;
@@ -49,11 +56,6 @@ export interface SandboxTask {
 export type SandboxResult =
   | { ok: true; outputText: string; cpuMs: number }
   | { ok: false; code: ExecutionErrorCode; message: string; cpuMs: number };
-
-type Reported =
-  | { kind: typeof REPORT.OK; text: string }
-  | { kind: typeof REPORT.NOT_JSON | typeof REPORT.BAD_MODULE; text: string }
-  | { kind: typeof REPORT.THREW; name: string; message: string; fromHost: boolean };
 
 interface TaskState {
   number: number;
@@ -88,8 +90,10 @@ export class EuContext {
   poisoned = false;
   private readonly runtime: QuickJSRuntime;
   private readonly context!: QuickJSContext;
-  private readonly reset!: QuickJSHandle;
+  private readonly begin!: QuickJSHandle;
   private readonly execute!: QuickJSHandle;
+  /** How `begin` and `execute` are called. */
+  private readonly calls!: TaskCalls;
   private task: TaskState | undefined;
 
   constructor(
@@ -111,7 +115,9 @@ export class EuContext {
         (base, requested) => modules.resolve(base, requested),
       );
       this.context = this.runtime.newContext();
-      [this.reset, this.execute] = this.bootstrap(offeredCapabilities(pkg.manifest.requirements.capabilities, services.capabilities));
+      [this.begin, this.execute] = this.bootstrap(offeredCapabilities(pkg.manifest.requirements.capabilities, services.capabilities));
+      const source = pkg.files[pkg.manifest.entry] ?? '';
+      this.calls = directCalls(this.context, this.begin, this.execute, source) ?? new HandleCalls(this.context, this.begin, this.execute, source);
     } catch (error) {
       // Only an exhausted or broken QuickJS heap fails here; the worker exits
       // on this error (see worker-main), so a failed cleanup costs nothing.
@@ -125,19 +131,19 @@ export class EuContext {
     }
   }
 
-  /** Evaluates the prelude with the host callbacks; returns its privileged `reset` and `execute`. */
+  /** Evaluates the prelude with the host callbacks; returns its privileged `begin` and `execute`. */
   private bootstrap(capabilities: HostCapability[]): [QuickJSHandle, QuickJSHandle] {
     const ctx = this.context;
     const spec = capabilities.map((capability) => ({ capability, ...HOST_API[capability] }));
     const bootstrap = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'corten:prelude'));
     const hostCall = ctx.newFunction('hostCall', (name, args) => this.hostCall(ctx.getString(name), ctx.getString(args)));
     const hostCallAsync = ctx.newFunction('hostCallAsync', (name, args) => this.hostCallAsync(ctx.getString(name), ctx.getString(args)));
-    const report = ctx.newFunction('report', (...args) => {
-      this.onReport(args);
+    const report = ctx.newFunction('report', (text) => {
+      this.onReport(ctx.getString(text));
     });
     const specText = ctx.newString(JSON.stringify(spec));
     const privileged = ctx.unwrapResult(ctx.callFunction(bootstrap, ctx.undefined, hostCall, hostCallAsync, report, specText));
-    const handles: [QuickJSHandle, QuickJSHandle] = [ctx.getProp(privileged, 'reset'), ctx.getProp(privileged, 'execute')];
+    const handles: [QuickJSHandle, QuickJSHandle] = [ctx.getProp(privileged, 'begin'), ctx.getProp(privileged, 'execute')];
     for (const handle of [bootstrap, hostCall, hostCallAsync, report, specText, privileged]) handle.dispose();
     return handles;
   }
@@ -152,8 +158,11 @@ export class EuContext {
     return bytes;
   }
 
-  /** Runs one task. Never rejects for faults of the EU. */
-  run(spec: SandboxTask): Promise<SandboxResult> {
+  /**
+   * Runs one task: its result, or a promise of it when the task waits on
+   * jobs or host calls. Never rejects for faults of the EU.
+   */
+  run(spec: SandboxTask): SandboxResult | Promise<SandboxResult> {
     if (this.poisoned || this.task !== undefined) throw new CortenError('INTERNAL', 'this sandbox context cannot run a task now');
     this.tasksRun++;
     const task: TaskState = {
@@ -173,33 +182,18 @@ export class EuContext {
       startedAt: performance.now(),
     };
     this.task = task;
-    const ctx = this.context;
     const early = this.segment(task, () => {
-      const words = spec.seedWords.map((w) => ctx.newNumber(w));
-      const clock = ctx.newNumber(spec.clock);
-      const reset = ctx.callFunction(this.reset, ctx.undefined, ...words, clock);
-      for (const h of [...words, clock]) h.dispose();
-      if (reset.error) return this.failFromHandle(task, reset.error);
-      reset.value.dispose();
-      const entry = this.pkg.manifest.entry;
-      const evaluated = ctx.evalCode(this.pkg.files[entry] ?? '', PackageModules.nameFor(task.number, entry), { type: 'module' });
-      if (evaluated.error) return this.failFromHandle(task, evaluated.error, true);
-      const namespace = evaluated.value;
-      const state = ctx.getPromiseState(namespace);
-      const isPromise = !(state.type === 'fulfilled' && state.notAPromise === true);
-      if (state.type === 'fulfilled' && state.notAPromise !== true) state.value.dispose();
-      if (state.type === 'rejected') state.error.dispose();
-      const input = ctx.newString(spec.inputText);
-      const called = ctx.callFunction(this.execute, ctx.undefined, namespace, input, isPromise ? ctx.true : ctx.false);
-      input.dispose();
-      namespace.dispose();
-      if (called.error) return this.failFromHandle(task, called.error);
-      called.value.dispose();
+      const thrown = this.calls.begin(spec.seedWords, spec.clock, spec.inputText);
+      if (thrown !== undefined) return this.failFromHandle(task, thrown);
+      const called = this.calls.runModule(PackageModules.nameFor(task.number, this.pkg.manifest.entry));
+      if (typeof called !== 'string') return this.failFromHandle(task, called.error, called.whileLoading);
+      const reported = parseReport(called);
+      if (reported !== undefined) task.reported = reported;
       return undefined;
     });
-    if (early !== undefined) return Promise.resolve(this.finish(task, early));
+    if (early !== undefined) return this.finish(task, early);
     const settled = this.advance(task);
-    if (settled !== undefined) return Promise.resolve(settled);
+    if (settled !== undefined) return settled;
     return new Promise<SandboxResult>((resolve) => {
       task.resolve = resolve;
       const left = Math.max(0, task.budgetMs - (performance.now() - task.startedAt));
@@ -215,7 +209,8 @@ export class EuContext {
     this.poisoned = true;
     this.task?.abort?.abort();
     for (const deferred of this.task?.outstanding ?? []) deferred.dispose();
-    this.reset.dispose();
+    this.calls.dispose();
+    this.begin.dispose();
     this.execute.dispose();
     this.context.dispose();
     this.runtime.dispose();
@@ -329,16 +324,11 @@ export class EuContext {
     return this.classify(task, name, message, false, whileLoading);
   }
 
-  private onReport(args: QuickJSHandle[]): void {
+  /** A report made from a job, after `execute` returned (run awaited something). */
+  private onReport(text: string): void {
     const task = this.task;
     if (task === undefined || task.reported !== undefined) return;
-    const ctx = this.context;
-    const kind = ctx.getNumber(args[0]!);
-    if (kind === REPORT.THREW) {
-      task.reported = { kind, name: ctx.getString(args[1]!), message: ctx.getString(args[2]!), fromHost: ctx.dump(args[3]!) === true };
-    } else if (kind === REPORT.OK || kind === REPORT.NOT_JSON || kind === REPORT.BAD_MODULE) {
-      task.reported = { kind, text: ctx.getString(args[1]!) };
-    }
+    task.reported = parseReport(text);
   }
 
   private hostCall(name: string, argsText: string): QuickJSHandle {

@@ -6,7 +6,7 @@
  * - makes the context deterministic: `Math.random` becomes sfc32 (its state
  *   arrives already warmed up, see `seedWords`) and the clock
  *   (`Date.now()`, `new Date()`, `Date()`) a fixed instant, both set per task
- *   through `reset`, a closure only the host holds; `WeakRef` and
+ *   through `begin`, a closure only the host holds; `WeakRef` and
  *   `FinalizationRegistry` go, since they would expose garbage-collection
  *   timing;
  * - locks the context down, SES-style: every intrinsic reachable from
@@ -18,17 +18,47 @@
  *   freezing their prototypes does not break `MyError.prototype.name = 'X'`
  *   (the "override mistake");
  * - builds the frozen `host` object from the capabilities the EU may use;
- * - runs a task (`execute`): calls the module's `run(input, host)`, awaits it
- *   when it returns a thenable, checks that the result is exactly
- *   representable as JSON, and reports back through `report(kind, …)`.
+ * - runs a task: `begin` takes the task's PRNG state, clock and input before
+ *   the host evaluates the entry module; `execute` then calls the module's
+ *   `run(input, host)`, awaits it when it returns a thenable, checks that the
+ *   result is exactly representable as JSON, and reports. A task that settles
+ *   while `execute` runs (the common case: `run` returned a plain value)
+ *   reports through `execute`'s return value, which spares the host a call
+ *   back from QuickJS; one that settles later, in a job, calls the host's
+ *   `report`. Either way the report is one string: its first character is
+ *   the kind (see REPORT), the rest the JSON text (ok), the problem
+ *   (not JSON, bad module) or `[name, message, fromHost]` as JSON (threw).
  *
  * Host calls cross as JSON text; replies are tagged `O<json>` (ok),
  * `T<message>` (bad argument: TypeError) or `E<message>` (the capability
  * failed: HostError, which the host classifies as EU_HOST_ERROR).
  */
 
-/** Report kinds, shared with eu-context.ts. */
-export const REPORT = { OK: 0, THREW: 1, NOT_JSON: 2, BAD_MODULE: 3 } as const;
+/** Report kinds, the first character of a report (see the module comment). */
+export const REPORT = { OK: 'O', THREW: 'T', NOT_JSON: 'N', BAD_MODULE: 'B' } as const;
+
+/** A task's report, as the host reads it. */
+export type Reported =
+  | { kind: typeof REPORT.OK; text: string }
+  | { kind: typeof REPORT.NOT_JSON | typeof REPORT.BAD_MODULE; text: string }
+  | { kind: typeof REPORT.THREW; name: string; message: string; fromHost: boolean };
+
+/** A report of the prelude read back, or undefined for none (`''`) or nonsense. */
+export function parseReport(text: string): Reported | undefined {
+  const kind = text.charAt(0);
+  switch (kind) {
+    case REPORT.OK:
+    case REPORT.NOT_JSON:
+    case REPORT.BAD_MODULE:
+      return { kind, text: text.slice(1) };
+    case REPORT.THREW: {
+      const [name, message, fromHost] = JSON.parse(text.slice(1)) as [unknown, unknown, unknown];
+      return { kind, name: String(name), message: String(message), fromHost: fromHost === true };
+    }
+    default:
+      return undefined;
+  }
+}
 
 export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallAsync, report, specText) {
   'use strict';
@@ -55,9 +85,15 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
   const dateToString = RealDate.prototype.toString;
   const ObjectPrototype = O.prototype;
   const MAX_DEPTH = 200;
-  const OK = 0, THREW = 1, NOT_JSON = 2, BAD_MODULE = 3;
+  const OK = 'O', THREW = 'T', NOT_JSON = 'N', BAD_MODULE = 'B';
 
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, clock = 0;
+  // The running task: its input (until run reads it), whether it has
+  // reported, and, while execute runs, the report it made meanwhile.
+  let taskInput = '';
+  let reported = false;
+  let inExecute = false;
+  let syncReport = '';
   function random() {
     s0 >>>= 0; s1 >>>= 0; s2 >>>= 0; s3 >>>= 0;
     let t = (s0 + s1) | 0;
@@ -69,8 +105,18 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
     s2 = (s2 + t) | 0;
     return (t >>> 0) / 4294967296;
   }
-  function reset(a, b, c, d, now) {
+  function begin(a, b, c, d, now, inputText) {
     s0 = a; s1 = b; s2 = c; s3 = d; clock = now;
+    taskInput = inputText;
+    reported = false;
+    inExecute = false;
+    syncReport = '';
+  }
+  function deliver(text) {
+    if (reported) return;
+    reported = true;
+    if (inExecute) syncReport = text;
+    else report(text);
   }
   defineProperty(Math, 'random', { value: random, writable: true, enumerable: false, configurable: true });
 
@@ -115,19 +161,26 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
 
   const frozen = new WeakSet();
   const pending = [];
+  // Only objects and functions are pushed: most property values of the
+  // intrinsics (lengths, names) are primitives. A fresh context spends most
+  // of its start-up here.
+  function pushObject(value) {
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') pending.push(value);
+  }
   function deepFreeze(root) {
-    pending.push(root);
+    pushObject(root);
     while (pending.length > 0) {
       const item = pending.pop();
-      if ((typeof item !== 'object' && typeof item !== 'function') || item === null || frozen.has(item)) continue;
+      if (frozen.has(item)) continue;
       frozen.add(item);
       freeze(item);
-      pending.push(getPrototypeOf(item));
-      for (const key of ownKeys(item)) {
-        const desc = getOwnPropertyDescriptor(item, key);
+      pushObject(getPrototypeOf(item));
+      const keys = ownKeys(item);
+      for (let i = 0; i < keys.length; i++) {
+        const desc = getOwnPropertyDescriptor(item, keys[i]);
         if (desc === undefined) continue;
-        if ('value' in desc) pending.push(desc.value);
-        else { pending.push(desc.get); pending.push(desc.set); }
+        if ('value' in desc) pushObject(desc.value);
+        else { pushObject(desc.get); pushObject(desc.set); }
       }
     }
   }
@@ -163,40 +216,55 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
     }
     return true;
   }
-  function jsonProblem(value, path) {
-    return walk(value, path, 0, []);
+  // Where the value is not exactly JSON, as 'path what-is-wrong', or
+  // undefined. The path (output.items[1].f) is spelt out only for a problem
+  // found: walk collects its keys, innermost first, on the way back up.
+  function jsonProblem(value, root) {
+    const found = walk(value, 0, []);
+    if (found === undefined) return undefined;
+    let path = root;
+    for (let i = found.keys.length - 1; i >= 0; i--) {
+      const key = found.keys[i];
+      path += typeof key === 'number' ? '[' + key + ']' : isIdentifier(key) ? '.' + key : '[' + jsonStringify(key) + ']';
+    }
+    return path + ' ' + found.text;
   }
-  function walk(value, path, depth, ancestors) {
+  function problem(text) {
+    return { keys: [], text };
+  }
+  function walk(value, depth, ancestors) {
     switch (typeof value) {
       case 'string': case 'boolean': return undefined;
-      case 'number': return isFiniteNumber(value) ? undefined : path + ' is ' + StringCtor(value) + ', which JSON cannot carry';
-      case 'undefined': return path + ' is undefined';
-      case 'function': return path + ' is a function';
-      case 'bigint': return path + ' is a BigInt';
-      case 'symbol': return path + ' is a symbol';
+      case 'number': return isFiniteNumber(value) ? undefined : problem('is ' + StringCtor(value) + ', which JSON cannot carry');
+      case 'undefined': return problem('is undefined');
+      case 'function': return problem('is a function');
+      case 'bigint': return problem('is a BigInt');
+      case 'symbol': return problem('is a symbol');
     }
     if (value === null) return undefined;
-    if (depth >= MAX_DEPTH) return path + ' is nested deeper than ' + MAX_DEPTH + ' levels';
-    for (let i = 0; i < depth; i++) if (ancestors[i] === value) return path + ' refers back to an enclosing value (a cycle)';
+    if (depth >= MAX_DEPTH) return problem('is nested deeper than ' + MAX_DEPTH + ' levels');
+    for (let i = 0; i < depth; i++) if (ancestors[i] === value) return problem('refers back to an enclosing value (a cycle)');
     ancestors[depth] = value;
-    let problem;
+    let found;
     if (isArray(value)) {
-      for (let i = 0; i < value.length && problem === undefined; i++) problem = walk(value[i], path + '[' + i + ']', depth + 1, ancestors);
+      for (let i = 0; i < value.length && found === undefined; i++) {
+        found = walk(value[i], depth + 1, ancestors);
+        if (found !== undefined) found.keys.push(i);
+      }
     } else {
       const proto = getPrototypeOf(value);
       if (proto !== ObjectPrototype && proto !== null) {
-        problem = path + ' is ' + describeValue(value) + ', not a plain object or array';
+        found = problem('is ' + describeValue(value) + ', not a plain object or array');
       } else {
         const keys = objectKeys(value);
-        for (let i = 0; i < keys.length && problem === undefined; i++) {
-          const key = keys[i];
-          const at = isIdentifier(key) ? path + '.' + key : path + '[' + jsonStringify(key) + ']';
-          problem = walk(value[key], at, depth + 1, ancestors);
+        for (let i = 0; i < keys.length && found === undefined; i++) {
+          found = walk(value[keys[i]], depth + 1, ancestors);
+          if (found !== undefined) found.keys.push(keys[i]);
         }
       }
     }
     ancestors[depth] = undefined;
-    return problem;
+    return found;
   }
 
   function fail(thrown) {
@@ -214,7 +282,7 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
     } catch (e) {
       message = 'the thrown value could not be described';
     }
-    report(THREW, name, message, fromHost);
+    deliver(THREW + jsonStringify([name, message, fromHost]));
   }
   function finish(value) {
     let problem;
@@ -226,10 +294,12 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
       fail(e);
       return;
     }
-    if (problem !== undefined) report(NOT_JSON, problem);
-    else report(OK, text);
+    if (problem !== undefined) deliver(NOT_JSON + problem);
+    else deliver(OK + text);
   }
-  function start(namespace, inputText) {
+  function start(namespace) {
+    const inputText = taskInput;
+    taskInput = '';
     let run, result;
     try {
       run = namespace.run;
@@ -238,7 +308,7 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
       return;
     }
     if (typeof run !== 'function') {
-      report(BAD_MODULE, 'the entry module does not export a function named run (its run is ' + (run === null ? 'null' : typeof run) + ')');
+      deliver(BAD_MODULE + 'the entry module does not export a function named run (its run is ' + (run === null ? 'null' : typeof run) + ')');
       return;
     }
     const input = jsonParse(inputText);
@@ -254,9 +324,16 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
     }
     finish(result);
   }
-  function execute(namespaceOrPromise, inputText, isPromise) {
-    if (isPromise) apply(promiseThen, namespaceOrPromise, [function (ns) { start(ns, inputText); }, fail]);
-    else start(namespaceOrPromise, inputText);
+  // The entry module's evaluation gives its namespace (an object with a null
+  // prototype) or, when the module awaits at top level, a promise of it.
+  function execute(namespaceOrPromise) {
+    inExecute = true;
+    if (namespaceOrPromise !== null && typeof namespaceOrPromise === 'object' && getPrototypeOf(namespaceOrPromise) === null) start(namespaceOrPromise);
+    else apply(promiseThen, namespaceOrPromise, [start, fail]);
+    inExecute = false;
+    const text = syncReport;
+    syncReport = '';
+    return text;
   }
 
   function encodeArgs(name, args) {
@@ -294,5 +371,5 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
   }
   deepFreeze(host);
 
-  return freeze({ reset: freeze(reset), execute: freeze(execute) });
+  return freeze({ begin: freeze(begin), execute: freeze(execute) });
 })`;

@@ -5,13 +5,24 @@
  * (a bounded number, least recently used evicted) so the pool sends each
  * package to a worker once.
  *
+ * Runs arrive in batches and are started in order, one after another;
+ * results collect in an outbox that is sent as one message when the batch is
+ * done, or at the next turn of the event loop for executions that finished
+ * later (after a host call). Batching must not hold a finished result behind
+ * a long execution, so the outbox is also sent before starting an execution
+ * of an EU not known to be quick, and before any execution once its oldest
+ * result has waited FLUSH_AFTER_MS.
+ *
  * The QuickJS heap of the worker (one WebAssembly memory shared by all its
  * sandbox contexts) is given a fixed maximum. QuickJS's per-runtime memory
- * limit bounds its object heap but not the storage of large strings and typed
- * arrays (quickjs-emscripten 0.32, upstream issue justjake/quickjs-emscripten
- * #271); without a ceiling, one EU could grow the worker to 2 GB. At the
- * ceiling, allocation fails inside QuickJS and the EU gets its out-of-memory
- * error like any other.
+ * limit is weaker than its name in this build (quickjs-emscripten 0.32, see
+ * also upstream issue justjake/quickjs-emscripten #271): without
+ * `malloc_usable_size` under Emscripten, QuickJS counts 8 bytes an allocation
+ * whatever its size, so the limit caps the number of allocations (limit / 8)
+ * and the size of any one of them, not the bytes in use — a runtime limited
+ * to 16 MB holds hundreds of 1 MB buffers. Without a ceiling, one EU could
+ * grow the worker to 2 GB. At the ceiling, allocation fails inside QuickJS
+ * and the EU gets its out-of-memory error like any other.
  *
  * An exception from the WebAssembly itself (an abort) leaves QuickJS unusable:
  * the worker reports the execution as crashed and exits, and the pool starts
@@ -20,9 +31,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import variantModule from '@jitl/quickjs-wasmfile-release-sync';
-import type { EuPackage } from '../../protocol/index.js';
 import { HostServices } from '../capabilities/host-services.js';
-import type { FromWorker, RunMessage, WorkerConfig } from './messages.js';
+import { addMissing, addOutcome, forEachRun, type FromWorker, type ResultBatch, type RunRequest, type ToWorker, type WorkerConfig, type WorkerOutcome } from './messages.js';
+import { PackageCache } from './package-cache.js';
 import { TaskRunner } from './task-runner.js';
 import { pinLocalTimeToUtc } from './utc-clock.js';
 
@@ -34,6 +45,10 @@ const PAGE = 64 * 1024;
 const INITIAL_HEAP = 16 * 1024 * 1024;
 /** Heap beyond the running EU's own limit, for the worker's idle warm contexts. */
 const HEAP_HEADROOM_MB = 64;
+/** An EU whose executions lately kept the worker busy less than this (ms, on average) is quick: results may wait for its next execution. */
+const QUICK_MS = 2;
+/** Longest a finished result waits in the outbox while the batch goes on. */
+const FLUSH_AFTER_MS = 2;
 
 // The project compiles without the DOM library, where WebAssembly's types live.
 const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object } }).WebAssembly.Memory;
@@ -55,35 +70,70 @@ async function main(): Promise<void> {
   const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: wasmMemory as never }));
   const { services, problems } = HostServices.start(config.capabilities, config.llmProbed);
   const runner = new TaskRunner(quickjs, services, config);
-  const packages = new Map<string, EuPackage>();
+  const packages = new PackageCache(PACKAGES_KEPT);
+  let outbox: ResultBatch = [];
+  let oldestWaiting = 0;
+  let flushQueued = false;
 
-  const run = async (message: RunMessage): Promise<void> => {
-    let pkg = message.eu ?? packages.get(message.euId);
-    if (pkg === undefined) {
-      post({ t: 'missing', id: message.id });
+  const flush = (): void => {
+    if (outbox.length === 0) return;
+    const results = outbox;
+    outbox = [];
+    post({ t: 'done', results });
+  };
+  const deliver = (id: number, outcome: WorkerOutcome | 'missing'): void => {
+    if (outbox.length === 0) oldestWaiting = performance.now();
+    if (outcome === 'missing') addMissing(outbox, id);
+    else addOutcome(outbox, id, outcome);
+  };
+  /** For results that arrive between batches (executions that waited on host calls). */
+  const deliverLater = (id: number, outcome: WorkerOutcome): void => {
+    deliver(id, outcome);
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      flush();
+    });
+  };
+  const crash = (id: number, error: unknown): never => {
+    deliver(id, {
+      ok: false,
+      error: { code: 'EU_CRASHED', message: `the sandbox failed internally (${(error as Error).message}); its worker is being replaced` },
+      metrics: { durationMs: 0 },
+    });
+    flush();
+    process.exit(1);
+  };
+
+  const start = (request: RunRequest): void => {
+    const held = request.eu !== undefined ? packages.put(request.eu) : packages.get(request.euId);
+    if (held === undefined) {
+      deliver(request.id, 'missing');
       return;
     }
-    packages.delete(pkg.id);
-    packages.set(pkg.id, pkg);
-    if (packages.size > PACKAGES_KEPT) packages.delete(packages.keys().next().value as string);
+    if (outbox.length > 0 && (held.busyMs === undefined || held.busyMs >= QUICK_MS || performance.now() - oldestWaiting >= FLUSH_AFTER_MS)) flush();
+    const began = performance.now();
+    let outcome: WorkerOutcome | Promise<WorkerOutcome>;
     try {
-      post({ t: 'done', id: message.id, outcome: await runner.run(pkg, message) });
+      outcome = runner.run(held, request);
     } catch (error) {
-      post({
-        t: 'done',
-        id: message.id,
-        outcome: {
-          ok: false,
-          error: { code: 'EU_CRASHED', message: `the sandbox failed internally (${(error as Error).message}); its worker is being replaced` },
-          metrics: { durationMs: 0 },
-        },
-      });
-      process.exit(1);
+      return crash(request.id, error);
+    }
+    held.noteBusy(performance.now() - began);
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (settled) => deliverLater(request.id, settled),
+        (error: unknown) => crash(request.id, error),
+      );
+    } else {
+      deliver(request.id, outcome);
     }
   };
 
-  port!.on('message', (message: RunMessage) => {
-    void run(message);
+  port!.on('message', (message: ToWorker) => {
+    forEachRun(message.runs, start);
+    flush();
   });
   post({ t: 'ready', capabilities: [...services.capabilities], problems });
 }
