@@ -5,10 +5,12 @@
  *   npm run bench                 all sections
  *   npm run bench -- throughput   only the named sections
  */
+import { adaptiveBench } from './adaptive.js';
 import { bullmqBench } from './bullmq.js';
 import { failoverBench } from './failover.js';
 import { memoryBench } from './memory.js';
 import { runtimeBench } from './runtime-bench.js';
+import { runtimeOverheadBench } from './runtime-overhead.js';
 import { fmt, heading, line } from './support.js';
 import { throughputBench } from './throughput.js';
 
@@ -34,7 +36,11 @@ async function main(): Promise<void> {
   }
   if (on('failover')) await failoverBench(20);
   if (on('memory')) await memoryBench(100_000);
-  if (on('runtime')) await runtimeBench();
+  if (on('runtime')) {
+    await runtimeBench();
+    await runtimeOverheadBench();
+  }
+  if (on('adaptive')) await adaptiveBench();
 }
 
 main().then(

@@ -17,6 +17,8 @@ export interface ThroughputFigures {
   seconds: number;
   perSecond: number;
   coordinatorCores: number;
+  /** CPU time per verified task, µs: coordinator, operator hosts, this client. */
+  cpuPerTaskUs: { coordinator: number; operators: number; client: number };
 }
 
 const HOSTS = 4;
@@ -38,20 +40,28 @@ async function submitAll(client: CortenClient, eu: string, count: number, batch:
   return { ids, after };
 }
 
-async function measure(client: CortenClient, coordinatorPid: number, eu: string, quorum: number, tasks: number): Promise<ThroughputFigures> {
+async function measure(client: CortenClient, coordinatorPid: number, hostPids: number[], eu: string, quorum: number, tasks: number): Promise<ThroughputFigures> {
   // Warm up: EU sent to every agent, sandbox contexts created.
   const warm = await submitAll(client, eu, 2000, 1000, 1_000_000);
   await client.waitForTasks(warm.ids, { after: warm.after });
 
+  const hostsCpu = () => hostPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const cpu0 = cpuSeconds(coordinatorPid);
+  const hosts0 = hostsCpu();
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   const run = await submitAll(client, eu, tasks, 5000, 0);
   const settled = await client.waitForTasks(run.ids, { after: run.after });
   const seconds = (performance.now() - t0) / 1000;
-  const cores = (cpuSeconds(coordinatorPid) - cpu0) / seconds;
+  const coordinatorCpu = cpuSeconds(coordinatorPid) - cpu0;
+  const clientUsage = process.cpuUsage(client0);
   const verified = [...settled.values()].filter((s) => s === 'verified').length;
   if (verified !== tasks) line(`  warning: ${tasks - verified} tasks did not verify`);
-  return { quorum, tasks, seconds, perSecond: verified / seconds, coordinatorCores: cores };
+  const perTask = (cpu: number) => (cpu / verified) * 1e6;
+  return {
+    quorum, tasks, seconds, perSecond: verified / seconds, coordinatorCores: coordinatorCpu / seconds,
+    cpuPerTaskUs: { coordinator: perTask(coordinatorCpu), operators: perTask(hostsCpu() - hosts0), client: perTask((clientUsage.user + clientUsage.system) / 1e6) },
+  };
 }
 
 export async function throughputBench(opts: { q1Tasks?: number; q3Tasks?: number } = {}): Promise<ThroughputFigures[]> {
@@ -68,10 +78,15 @@ export async function throughputBench(opts: { q1Tasks?: number; q3Tasks?: number
     await client.publishEu(trivialEu('bench-q3', 3));
     line(`  ${HOSTS * AGENTS_PER_HOST} agents in ${HOSTS} processes, 3 regions, 16 slots each; coordinator in its own process`);
     const pid = network.coordinator!.pid;
-    const q1 = await measure(client, pid, 'bench-q1', 1, opts.q1Tasks ?? 30_000);
+    const hostPids = network.hosts.map((h) => h.pid);
+    const cpuLine = (f: ThroughputFigures) =>
+      line(`    CPU per verified task: coordinator ${fmt(f.cpuPerTaskUs.coordinator)} µs, operators ${fmt(f.cpuPerTaskUs.operators)} µs, client ${fmt(f.cpuPerTaskUs.client)} µs`);
+    const q1 = await measure(client, pid, hostPids, 'bench-q1', 1, opts.q1Tasks ?? 30_000);
     line(`  quorum 1: ${fmt(q1.tasks)} tasks in ${fmt(q1.seconds, 2)} s = ${fmt(q1.perSecond)} verified/s (${versus(q1.perSecond, 5000, true)}); coordinator used ${fmt(q1.coordinatorCores, 2)} cores`);
-    const q3 = await measure(client, pid, 'bench-q3', 3, opts.q3Tasks ?? 12_000);
+    cpuLine(q1);
+    const q3 = await measure(client, pid, hostPids, 'bench-q3', 3, opts.q3Tasks ?? 12_000);
     line(`  quorum 3: ${fmt(q3.tasks)} tasks in ${fmt(q3.seconds, 2)} s = ${fmt(q3.perSecond)} verified/s (${fmt(q3.perSecond * 3)} executions/s; ${versus(q3.perSecond, 2000, true)}); coordinator used ${fmt(q3.coordinatorCores, 2)} cores`);
+    cpuLine(q3);
     return [q1, q3];
   } finally {
     await network.stop();

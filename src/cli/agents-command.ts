@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parseFaults, type Executor } from '../operator/index.js';
 import { createRuntime } from '../runtime/index.js';
-import { AgentHost, CostModelExecutor } from '../sim/index.js';
+import { AgentControl, AgentHost, CostModelExecutor } from '../sim/index.js';
 import { intOption, listOption } from './options.js';
 
 interface AgentsOptions {
@@ -15,6 +15,8 @@ interface AgentsOptions {
   costMedianMs: number;
   costSigma: number;
   fault?: string;
+  firstIndex: number;
+  control?: boolean;
   logLevel: string;
 }
 
@@ -31,6 +33,8 @@ export function agentsCommand(program: Command): void {
     .option('--cost-median-ms <ms>', 'cost model: median execution time', intOption, 50)
     .option('--cost-sigma <s>', 'cost model: log-normal spread', Number, 0.5)
     .option('--fault <spec>', 'fault fixture for every agent (see corten operator --help)')
+    .option('--first-index <n>', 'global number of the first agent (several hosts in one simulation)', intOption, 0)
+    .option('--control', 'take fault commands as JSON lines on stdin (the simulator drives faults this way)')
     .option('--log-level <level>', 'pino log level', 'warn')
     .action(async (opts: AgentsOptions) => {
       const log = pino({ level: opts.logLevel, base: { part: 'agents' } }, pino.destination(2));
@@ -38,15 +42,24 @@ export function agentsCommand(program: Command): void {
         ? new CostModelExecutor({ medianMs: opts.costMedianMs, sigma: opts.costSigma })
         : await createRuntime({ workers: opts.workers, capabilities: { nlp: false, embed: false } });
       const host = new AgentHost({
-        coordinatorUrl: opts.coordinator, count: opts.count, regions: opts.regions, maxConcurrent: opts.maxConcurrent, executor, log,
-        ...(opts.fault ? { faults: parseFaults(opts.fault) } : {}),
+        coordinatorUrl: opts.coordinator, count: opts.count, regions: opts.regions, firstIndex: opts.firstIndex, maxConcurrent: opts.maxConcurrent,
+        executor, log, ...(opts.fault ? { faults: parseFaults(opts.fault) } : {}),
       });
+      // Parents (the simulator) read this line to map agent numbers to operator ids.
+      process.stdout.write(`corten agents ids ${JSON.stringify(host.describe())}\n`);
       await host.start();
       process.stdout.write(`corten agents online ${host.agents.length}\n`);
+      const control = new AgentControl(host);
       const stop = async () => {
+        control.close();
         await host.stop();
         process.exit(0);
       };
+      if (opts.control) {
+        control.serve(process.stdin, (line) => process.stdout.write(`${line}\n`));
+        // The simulator holds the other end: when it goes, so do we.
+        process.stdin.on('end', () => void stop());
+      }
       process.on('SIGTERM', () => void stop());
       process.on('SIGINT', () => void stop());
     });

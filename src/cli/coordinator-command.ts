@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { Coordinator } from '../coordinator/index.js';
 import { intOption } from './options.js';
+import { trustOptions, trustConfig, type TrustOptions } from './trust-options.js';
 
 export function coordinatorCommand(program: Command): void {
-  program
+  const command = program
     .command('coordinator')
     .description('run a coordinator: HTTP API, operator gateway, scheduler, verifier')
     .option('--port <port>', 'port to listen on (0 picks a free one)', intOption, 7070)
@@ -14,9 +15,12 @@ export function coordinatorCommand(program: Command): void {
     .option('--miss-threshold <n>', 'missed heartbeats before an operator is offline', intOption, 3)
     .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)
     .option('--no-builtin-eus', 'do not publish the built-in EUs at start')
-    .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (opts: { port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean; logLevel: string }) => {
+    .option('--log-level <level>', 'pino log level', 'info');
+  trustOptions(command);
+  command
+    .action(async (opts: TrustOptions & { port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean; logLevel: string }) => {
       const coordinator = new Coordinator({
+        ...trustConfig(opts),
         port: opts.port,
         host: opts.host,
         dataDir: opts.data,

@@ -2,14 +2,18 @@
  * `corten demo`: the main job, end to end on one machine. A coordinator and a
  * dozen operators in three regions summarize and score news articles with
  * verification (quorum 2); a quarter of the way in, the busiest operator is
- * killed with SIGKILL. The demo prints what the network did about it.
+ * killed with SIGKILL. The demo prints what the network did about it, and
+ * what it cost: a developer account pays for the work from a deposit,
+ * operators stake to take part and earn rewards, the killed operator is
+ * slashed for the leases it dropped, and the ledger and a receipt are
+ * verified at the end.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CortenClient } from '../client/index.js';
-import type { CortenEvent } from '../protocol/index.js';
+import { verifyLedger, verifyReceipt, type CortenEvent, type EventMap } from '../protocol/index.js';
 import { LocalNetwork, packageRoot } from '../sim/index.js';
 import { intOption } from './options.js';
 import { printTable } from './output.js';
@@ -22,6 +26,10 @@ interface DemoOptions {
 }
 
 const REGIONS = ['eu-west', 'us-east', 'ap-south'];
+/** Stake the demo's coordinator asks of operators, and what each operator bonds. */
+const MIN_STAKE = 100;
+const OPERATOR_STAKE = 1000;
+const DEPOSIT = 10_000;
 
 export function demoCommand(program: Command): void {
   program
@@ -35,14 +43,18 @@ export function demoCommand(program: Command): void {
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'corten-demo-'));
-  const network = new LocalNetwork({ dir });
+  const network = new LocalNetwork({ dir, minStake: MIN_STAKE, operatorStake: OPERATOR_STAKE });
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const url = await network.startCoordinator();
     say(`coordinator up at ${url} (data in ${dir})`);
     const specs = Array.from({ length: opts.operators }, (_, i) => ({ region: REGIONS[i % REGIONS.length]!, maxConcurrent: 2, workers: 1 }));
     const operators = await network.startOperators(specs);
-    say(`${operators.length} operators online: ${REGIONS.map((r) => `${operators.filter((o) => o.region === r).length} in ${r}`).join(', ')}`);
+    say(`${operators.length} operators online: ${REGIONS.map((r) => `${operators.filter((o) => o.region === r).length} in ${r}`).join(', ')}; each staked ${OPERATOR_STAKE} credits (minimum ${MIN_STAKE})`);
+    const admin = network.admin();
+    const account = await admin.createAccount('demo newsroom');
+    await admin.deposit(account.id, DEPOSIT);
+    say(`developer account ${account.id} created with a deposit of ${DEPOSIT} credits`);
 
     const articles = readFileSync(join(packageRoot(), 'examples', 'articles.jsonl'), 'utf8')
       .split('\n').filter(Boolean).map((line) => JSON.parse(line) as { title: string; text: string });
@@ -50,7 +62,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const summaryInputs = Array.from({ length: summaries }, (_, i) => ({ ...articles[i % articles.length]!, sentences: 2 + (Math.floor(i / articles.length) % 4) }));
     const sentimentInputs = Array.from({ length: opts.tasks - summaries }, (_, i) => ({ text: articles[i % articles.length]!.text.split('\n').slice(0, 1 + (i % 6)).join('\n') }));
 
-    const client = new CortenClient(url);
+    const client = new CortenClient(url, { apiKey: account.apiKey });
     const events: CortenEvent[] = [];
     const stream = client.stream({ after: 0 }, (e) => events.push(e));
     await stream.ready;
@@ -83,6 +95,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     say(`\nsample: "${articles[0]!.title}"`);
     for (const sentence of output?.summary ?? []) say(`  - ${sentence}`);
     say(`  (verified by ${sample.assignments.filter((x) => x.status === 'accepted').length} operators, output ${sample.verdict?.outputHash.slice(0, 16)}…)`);
+    await economics(say, events, admin, account.id, a.taskIds[0]!, killed);
   } finally {
     await network.stop();
     if (opts.keep) say(`\ndata and logs kept in ${dir}`);
@@ -130,4 +143,40 @@ function report(
     byRegion.set(region, (byRegion.get(region) ?? 0) + 1);
   }
   say('assignments by region: ' + [...byRegion.entries()].map(([r, n]) => `${r} ${n}`).join(', '));
+}
+
+/** What the run cost and paid, from the ledger events; then the ledger and a receipt, verified. */
+async function economics(
+  say: (line: string) => void,
+  events: CortenEvent[],
+  admin: CortenClient,
+  accountId: string,
+  sampleTask: string,
+  killed: { id: string } | null,
+): Promise<void> {
+  const of = <T extends keyof EventMap>(type: T) => events.filter((e) => e.type === type).map((e) => e.data as EventMap[T]);
+  const sum = (xs: { amount: number }[]) => xs.reduce((n, x) => n + x.amount, 0);
+  const escrowed = sum(of('ledger.escrowed'));
+  const rewards = of('ledger.rewarded');
+  const refunds = of('ledger.refunded');
+  const slashes = of('ledger.slashed');
+  const acct = await admin.getAccount(accountId);
+  say('\neconomics');
+  say(`  escrowed ${escrowed} credits at submission (price × quorum); paid ${sum(rewards)} in ${rewards.length} rewards to agreeing operators; refunded ${sum(refunds)}`);
+  say(`  developer balance ${acct.balance} of ${DEPOSIT} deposited, ${acct.escrow} still in escrow`);
+  const earned = new Map<string, number>();
+  for (const r of rewards) earned.set(r.operatorId, (earned.get(r.operatorId) ?? 0) + r.amount);
+  const top = [...earned].sort((x, y) => y[1] - x[1]).slice(0, 3);
+  say(`  top earners: ${top.map(([id, n]) => `${id} ${n}`).join(', ')}`);
+  if (killed) {
+    const own = slashes.filter((x) => x.operatorId === killed.id);
+    say(`  the killed operator dropped leases (its fault: it vanished holding work), so it was slashed ${sum(own)} credits for ${own.length} expired leases (${[...new Set(own.map((x) => x.reason))].join(', ') || 'none expired'})`);
+  }
+  const others = slashes.filter((x) => x.operatorId !== killed?.id);
+  if (others.length > 0) say(`  other slashes: ${others.length} (${sum(others)} credits)`);
+  const audit = verifyLedger(await admin.allLedgerEntries(), new Map(Object.entries((await admin.ledgerBalances()).balances)));
+  say(`  ledger: ${audit.entries} hash-chained entries, ${audit.ok ? 'verified' : `INVALID: ${audit.problems[0]}`} (every entry balances, nothing negative, value conserved); treasury holds ${audit.balances.get('treasury') ?? 0}`);
+  const receipt = await admin.getReceipt(sampleTask);
+  const check = verifyReceipt(receipt);
+  say(`  receipt ${receipt.id}: ${receipt.agreeing.length} operator signatures, ledger entries ${receipt.ledgerEntries.join(', ')}, ${check.ok ? 'verified offline' : `INVALID: ${check.problems[0]}`}`);
 }

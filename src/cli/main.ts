@@ -10,6 +10,9 @@ import { euCommands } from './eu-commands.js';
 import { networkCommands } from './network-commands.js';
 import { operatorCommand } from './operator-command.js';
 import { taskCommands } from './task-commands.js';
+import { ledgerCommands } from './ledger-command.js';
+import { receiptCommands } from './receipt-command.js';
+import { trustCommands } from './trust-commands.js';
 import { fail } from './output.js';
 
 const program = new Command();
@@ -25,5 +28,8 @@ agentsCommand(program);
 euCommands(program);
 taskCommands(program);
 networkCommands(program);
+trustCommands(program);
+ledgerCommands(program);
+receiptCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -9,8 +9,18 @@
 import { createParser } from 'eventsource-parser';
 import {
   CortenError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage, type EventType,
-  type OperatorView, type PublishEuRequest, type PublishEuResponse, type RegionView, type SubmitTasksResponse, type TaskView,
+  type OperatorView, type PublishEuRequest, type Stats, type PublishEuResponse, type RegionView, type SubmitTasksResponse, type TaskView,
+  type AccountView, type BalancesView, type CreatedAccount, type LedgerEntry, type LedgerPage, type Receipt, type ReputationView, type StakeView,
 } from '../protocol/index.js';
+
+export interface ClientOptions {
+  /** An account's API key (`ck_…`): submissions are paid from its balance. Default: $CORTEN_API_KEY. */
+  apiKey?: string;
+  /** The coordinator's admin token, for accounts, deposits and stake. Default: $CORTEN_ADMIN_TOKEN. */
+  adminToken?: string;
+}
+
+type Auth = 'key' | 'admin' | 'none';
 
 export interface EventQuery {
   after?: number;
@@ -18,11 +28,6 @@ export interface EventQuery {
   taskId?: string;
   operatorId?: string;
   types?: EventType[];
-}
-
-export interface Stats {
-  tasks: { submitted: number; open: number; queued: number; verified: number; failed: number };
-  operators: { online: number; total: number };
 }
 
 export interface EventStream {
@@ -36,12 +41,19 @@ export interface EventStream {
 export class CortenClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  private readonly apiKey: string | undefined;
+  private readonly adminToken: string | undefined;
+
+  constructor(baseUrl: string, options: ClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.apiKey = options.apiKey ?? process.env.CORTEN_API_KEY;
+    this.adminToken = options.adminToken ?? process.env.CORTEN_ADMIN_TOKEN;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, auth: Auth = 'key'): Promise<T> {
     const init: RequestInit = { method, headers: {} };
+    const token = auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
+    if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
@@ -71,6 +83,76 @@ export class CortenClient {
 
   getTask(id: string): Promise<TaskView> {
     return this.request('GET', `/v1/tasks/${encodeURIComponent(id)}`);
+  }
+
+  // ---- trust and economics -------------------------------------------------------
+
+  /** Admin: a new developer account; its API key is in the answer, once. */
+  createAccount(name: string): Promise<CreatedAccount> {
+    return this.request('POST', '/v1/accounts', { name }, 'admin');
+  }
+
+  /** Admin: credits into an account. */
+  deposit(accountId: string, amount: number): Promise<AccountView & { entryId: string }> {
+    return this.request('POST', `/v1/accounts/${encodeURIComponent(accountId)}/deposits`, { amount }, 'admin');
+  }
+
+  /** The account of this client's API key, or (admin) any account. */
+  getAccount(accountId?: string): Promise<AccountView> {
+    return accountId ? this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, this.adminToken ? 'admin' : 'key') : this.request('GET', '/v1/account');
+  }
+
+  getStake(operatorId: string): Promise<StakeView & { pendingWithdrawals: { amount: number; availableAt: number }[] }> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}/stake`, undefined, 'none');
+  }
+
+  /** Admin: bonds credits as an operator's stake. */
+  stake(operatorId: string, amount: number): Promise<StakeView & { entryId: string }> {
+    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/stake`, { amount }, 'admin');
+  }
+
+  /** Admin: starts unbonding stake; it is paid out after the unbonding period. */
+  unstake(operatorId: string, amount: number): Promise<StakeView & { availableAt: number }> {
+    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/stake/withdrawals`, { amount }, 'admin');
+  }
+
+  /** Admin: pays out an operator's earnings. */
+  payEarnings(operatorId: string, amount: number): Promise<StakeView & { entryId: string }> {
+    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/earnings/withdrawals`, { amount }, 'admin');
+  }
+
+  reinstate(operatorId: string): Promise<OperatorView> {
+    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/reinstate`, {}, 'admin');
+  }
+
+  getReputation(operatorId: string): Promise<ReputationView> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}/reputation`, undefined, 'none');
+  }
+
+  /** Admin: one page of ledger entries. */
+  ledgerEntries(after = 0, limit = 1000): Promise<LedgerPage> {
+    return this.request('GET', `/v1/ledger/entries?after=${after}&limit=${limit}`, undefined, 'admin');
+  }
+
+  /** Admin: every ledger entry, following pages. */
+  async allLedgerEntries(): Promise<LedgerEntry[]> {
+    const out: LedgerEntry[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await this.ledgerEntries(after, 5000);
+      out.push(...page.entries);
+      if (page.entries.length < 5000) return out;
+      after = page.next;
+    }
+  }
+
+  /** Admin: every account's balance as the coordinator keeps it. */
+  ledgerBalances(): Promise<BalancesView> {
+    return this.request('GET', '/v1/ledger/balances', undefined, 'admin');
+  }
+
+  getReceipt(taskId: string): Promise<Receipt> {
+    return this.request('GET', `/v1/tasks/${encodeURIComponent(taskId)}/receipt`, undefined, 'none');
   }
 
   async listOperators(): Promise<OperatorView[]> {

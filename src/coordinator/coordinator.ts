@@ -9,7 +9,7 @@ import { pino, type Logger } from 'pino';
 import {
   CortenError, euIdOf, hashJson, identityId, keyPairFromSeed, generateKeyPair, seedOf,
   type AssignmentView, type CortenEvent, type EuSummary, type EuView, type KeyPair, type OperatorView, type PublishEuRequest,
-  type PublishEuResponse, type RegionView, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
+  type PublishEuResponse, type RegionView, type Stats, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
 } from '../protocol/index.js';
 import { ChangeSet, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus } from '../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from './config.js';
@@ -24,6 +24,11 @@ import { networkRoutes } from './http/network-routes.js';
 import { taskRoutes } from './http/task-routes.js';
 import { MAX_OPERATOR_FRAME_BYTES, OperatorGateway } from './operator-gateway.js';
 import { recover, type RecoveryReport } from './recovery.js';
+import { Accounts } from './accounts.js';
+import { accountRoutes } from './http/account-routes.js';
+import { ledgerRoutes } from './http/ledger-routes.js';
+import { stakeRoutes } from './http/stake-routes.js';
+import { TrustApi } from './trust-api.js';
 
 export class Coordinator {
   readonly config: CoordinatorConfig;
@@ -36,6 +41,9 @@ export class Coordinator {
   private app!: FastifyInstance;
   private keys!: KeyPair;
   private finished = { verified: 0, failed: 0, submitted: 0 };
+  /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
+  trust!: TrustApi;
+  accounts!: Accounts;
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
@@ -60,7 +68,12 @@ export class Coordinator {
     const counts = await this.store.countTasksByStatus();
     this.finished = { verified: counts.verified, failed: counts.failed, submitted: Object.values(counts).reduce((a, b) => a + b, 0) };
     this.bus.subscribe((events) => this.count(events));
+    this.bus.subscribe((events) => {
+      for (const e of events) this.engine.metrics.events.inc({ type: e.type });
+    });
     this.recovery = await recover(this.engine);
+    this.accounts = new Accounts(this.store, this.config.adminToken);
+    this.trust = new TrustApi({ engine: this.engine, store: this.store, eus: this.eus, keys: this.keys, coordinatorId: this.id, accounts: this.accounts });
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishEu(pkg);
     }
@@ -92,6 +105,9 @@ export class Coordinator {
       taskRoutes(scoped, this);
       networkRoutes(scoped, this);
       eventRoutes(scoped, this);
+      accountRoutes(scoped, this);
+      stakeRoutes(scoped, this);
+      ledgerRoutes(scoped, this);
     });
     return app;
   }
@@ -137,7 +153,9 @@ export class Coordinator {
     };
   }
 
-  async submitTasks(request: SubmitTasksRequest): Promise<SubmitTasksResponse> {
+  /** Submits tasks; `authorization` (the request's header) names the paying account for a priced EU. */
+  async submitTasks(request: SubmitTasksRequest, authorization?: string): Promise<SubmitTasksResponse> {
+    const caller = await this.accounts.identify(authorization);
     const eu = this.eus.resolve(request.eu);
     if (request.inputs.length > this.config.maxBatchSize) {
       throw new CortenError('PAYLOAD_TOO_LARGE', `a submission holds at most ${this.config.maxBatchSize} inputs; split the batch`);
@@ -162,8 +180,10 @@ export class Coordinator {
       );
     }
     const after = this.bus.seq;
-    const taskIds = await this.engine.submit(eu, inputs);
-    return { euId: eu.id, taskIds, after };
+    const accountId = caller.kind === 'account' ? caller.accountId : null;
+    const taskIds = await this.engine.submit(eu, inputs, accountId);
+    const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;
+    return { euId: eu.id, taskIds, after, escrowed };
   }
 
   async getTask(id: string): Promise<TaskView> {
@@ -210,6 +230,7 @@ export class Coordinator {
     return [...this.engine.operators.values()].map((op) => ({
       id: op.id, publicKey: op.publicKey, region: op.region, status: op.status, statusReason: op.statusReason, connected: op.conn !== null,
       resources: op.resources, maxConcurrent: op.maxConcurrent, active: op.active.size, firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
+      ...this.engine.trust.summary(op.id),
     }));
   }
 
@@ -242,7 +263,7 @@ export class Coordinator {
     return this.engine.setRegion(region, down, reason);
   }
 
-  stats(): { tasks: { submitted: number; open: number; queued: number; verified: number; failed: number }; operators: { online: number; total: number } } {
+  stats(): Stats {
     let online = 0;
     for (const op of this.engine.operators.values()) if (op.conn) online += 1;
     return {
@@ -251,6 +272,16 @@ export class Coordinator {
         verified: this.finished.verified, failed: this.finished.failed,
       },
       operators: { online, total: this.engine.operators.size },
+      scheduling: this.engine.metrics.scheduling(),
     };
+  }
+
+  /** Prometheus text exposition of the coordinator's metrics. */
+  async metricsText(): Promise<{ contentType: string; body: string }> {
+    const m = this.engine.metrics;
+    m.operatorsOnline.set(this.stats().operators.online);
+    m.queued.set(this.engine.scheduler.queued);
+    m.openTasks.set(this.engine.tasks.size);
+    return { contentType: m.registry.contentType, body: await m.registry.metrics() };
   }
 }

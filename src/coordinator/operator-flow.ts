@@ -40,6 +40,7 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
       lastSeenAt: turn.now,
       reconnectDeadline: null,
       lastAssignedAt: 0,
+      freeSince: null,
     };
     engine.operators.set(op.id, op);
   }
@@ -50,6 +51,7 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
   op.maxConcurrent = hello.maxConcurrent;
   op.lastSeenAt = turn.now;
   op.reconnectDeadline = null;
+  op.freeSince = turn.now;
   if (op.status !== 'suspended') {
     op.status = 'online';
     op.statusReason = null;

@@ -90,6 +90,7 @@ export class OperatorGateway {
       this.engine.touch(operatorId);
       switch (message.t) {
         case 'hb':
+          if (message.at !== undefined) this.engine.heartbeat(operatorId, message.at);
           return;
         case 'results':
           return this.engine.results(conn, operatorId, message.results);

@@ -44,9 +44,11 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
       lastSeenAt: row.lastSeenAt,
       reconnectDeadline: null,
       lastAssignedAt: 0,
+      freeSince: null,
     });
   }
   engine.regions.restore(await store.listRegions());
+  await engine.trust.load(store, now);
 
   const tasks = await store.loadOpenTasks();
   for (const row of tasks) {
@@ -55,7 +57,7 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const task: TaskState = {
       id: row.id, eu, status: row.status, input: null, inputHash: row.inputHash, seed: row.seed, clock: row.clock,
       quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts,
-      submittedAt: row.submittedAt, assignments: [], lastLost: null, queued: false,
+      submittedAt: row.submittedAt, assignments: [], lastLost: null, queued: false, readyAt: now,
     };
     engine.tasks.set(task.id, task);
   }
@@ -69,7 +71,8 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const a: AssignmentState = {
       id: row.id, taskId: row.taskId, operatorId: row.operatorId, region: op?.region ?? 'unknown', attempt: row.attempt,
       status: row.status, leasedAt: row.leasedAt, leaseExpiresAt: row.leaseExpiresAt + downtimeMs, finishedAt: row.finishedAt,
-      outputHash: row.outputHash, output: row.output, errorCode: row.errorCode, signature: row.signature, durationMs: row.durationMs,
+      outputHash: row.outputHash, output: row.output, errorCode: row.errorCode, signature: row.signature,
+      proof: row.signatureProof ? (JSON.parse(row.signatureProof) as string[]) : [], durationMs: row.durationMs,
     };
     task.assignments.push(a);
     if (a.status === 'expired' || a.status === 'released') {
@@ -84,6 +87,11 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
       }
     }
   }
+  for (const row of await store.trust.loadTaskAccountsOfOpenTasks()) {
+    const task = engine.tasks.get(row.taskId);
+    if (task) task.payer = { accountId: row.accountId, escrow: row.escrow, escrowEntry: row.escrowEntry };
+  }
+  engine.trust.markRecovered(now);
   for (const task of engine.tasks.values()) engine.scheduler.enqueue(task);
 
   await engine.command((turn: Turn) => {

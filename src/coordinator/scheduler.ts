@@ -19,7 +19,7 @@ import { Fifo } from './fifo.js';
 import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from './state.js';
 
 export interface SchedulerHooks {
-  /** May this operator receive work at all (stake, suspension)? */
+  /** May this operator receive one more assignment now (stake, suspension, a degraded operator's allowance)? Called per placement: keep it O(1). */
   qualifies(op: OperatorState): boolean;
   /** Higher is better: reputation and stake. */
   rank(op: OperatorState): number;
@@ -71,8 +71,8 @@ export class Scheduler {
     return this.queues.get(euId)?.length ?? 0;
   }
 
-  /** Assigns as much queued work as free operators can take. Returns the number of assignments made. */
-  run(operators: Iterable<OperatorState>): number {
+  /** Assigns as much queued work as free operators can take, up to `limit`. Returns the number of assignments made. */
+  run(operators: Iterable<OperatorState>, limit = Infinity): number {
     if (this.queuedCount === 0) return 0;
     const free: OperatorState[] = [];
     for (const op of operators) {
@@ -106,9 +106,9 @@ export class Scheduler {
       return r;
     };
 
-    // Round-robin: one task per EU per round, until no EU can place anything.
-    while (active.length > 0) {
-      for (let i = active.length - 1; i >= 0; i--) {
+    // Round-robin: one task per EU per round, until no EU can place anything (or the turn's share is made).
+    while (active.length > 0 && made < limit) {
+      for (let i = active.length - 1; i >= 0 && made < limit; i--) {
         const euId = active[i]!;
         const placed = this.placeOne(euId, candidates.get(euId)!, rankOf);
         if (placed) made += 1;
@@ -125,8 +125,8 @@ export class Scheduler {
     const setAside: TaskState[] = [];
     let placed = false;
     while (queue.length > 0 && setAside.length < MAX_SET_ASIDE) {
-      // Drop operators that filled up during this pass.
-      for (let i = eligible.length - 1; i >= 0; i--) if (!canTakeWork(eligible[i]!)) eligible.splice(i, 1);
+      // Drop operators that filled up during this pass (or their allowance: a degraded operator gets fewer slots).
+      for (let i = eligible.length - 1; i >= 0; i--) if (!canTakeWork(eligible[i]!) || !this.hooks.qualifies(eligible[i]!)) eligible.splice(i, 1);
       if (eligible.length === 0) break;
 
       const task = queue.peek()!;

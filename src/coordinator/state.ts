@@ -6,6 +6,7 @@
  */
 import type { EuManifest, OperatorResources } from '../protocol/index.js';
 import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../store/index.js';
+import type { TaskPayer } from './settlement.js';
 
 export interface EuState {
   id: string;
@@ -42,6 +43,8 @@ export interface OperatorState {
   reconnectDeadline: number | null;
   /** When the scheduler last gave it work; spreads equal-load ties. */
   lastAssignedAt: number;
+  /** Since when it has had a free slot (for scheduling latency); null while full. */
+  freeSince: number | null;
 }
 
 export interface AssignmentState {
@@ -59,6 +62,8 @@ export interface AssignmentState {
   output: string | null;
   errorCode: string | null;
   signature: string | null;
+  /** Path from the result's statement to the Merkle root the signature covers. */
+  proof: string[];
   durationMs: number | null;
 }
 
@@ -84,6 +89,12 @@ export interface TaskState {
   lastLost: { assignmentId: string; operatorId: string; reason: string } | null;
   /** True while the task sits in a scheduling queue. */
   queued: boolean;
+  /** Who pays for it (a priced EU); null or absent for a free one. */
+  payer?: TaskPayer | null;
+  /** True while adaptive replication lets one trusted operator run it alone. */
+  solo?: boolean;
+  /** When it last became ready for an operator (submitted, lease lost, escalated). */
+  readyAt: number;
 }
 
 export function liveAssignments(task: TaskState): number {
@@ -102,6 +113,12 @@ export function resultCount(task: TaskState): number {
 export function replicasToAssign(task: TaskState): number {
   if (task.status === 'verified' || task.status === 'failed') return 0;
   return Math.max(0, task.replicas - liveAssignments(task) - resultCount(task));
+}
+
+/** Frees the slot an assignment held on its operator. */
+export function freeSlot(op: OperatorState, assignmentId: string, now: number): void {
+  if (!op.active.delete(assignmentId)) return;
+  if (op.freeSince === null) op.freeSince = now;
 }
 
 export function canTakeWork(op: OperatorState): boolean {

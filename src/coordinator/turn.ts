@@ -4,7 +4,7 @@
  * commit succeeds. Nothing leaves the coordinator before its state is durable.
  */
 import type { EventMap, EventType, WireAssignment, WireEu } from '../protocol/index.js';
-import { ChangeSet } from '../store/index.js';
+import { ChangeSet, type AssignmentUpdate } from '../store/index.js';
 import type { OperatorConnection, OperatorState, TaskState } from './state.js';
 
 interface ConnectionOutbox {
@@ -16,13 +16,15 @@ interface ConnectionOutbox {
   cancelled: string[];
   cancelReason: string;
   eus: WireEu[];
-  assignments: { wire: Omit<WireAssignment, 'input'>; task: TaskState }[];
+  assignments: { wire: Omit<WireAssignment, 'input'>; task: TaskState; readySince: number }[];
 }
 
 export class Turn {
   readonly changes = new ChangeSet();
   /** Tasks whose row must be rewritten at the end of the turn. */
   readonly dirtyTasks = new Set<TaskState>();
+  /** Assignment updates of this turn, by id: a second update of the same row merges into the first. */
+  private readonly assignmentUpdates = new Map<string, AssignmentUpdate>();
   private readonly outboxes = new Map<number, ConnectionOutbox>();
   private readonly after: (() => void)[] = [];
 
@@ -30,6 +32,21 @@ export class Turn {
 
   event<T extends EventType>(type: T, data: EventMap[T], refs: { taskId?: string | null; operatorId?: string | null } = {}): void {
     this.changes.event(type, this.now, data, refs);
+  }
+
+  /**
+   * Updates an assignment row. A result and the verdict it completes often
+   * land in the same turn; merging their updates saves a write per result.
+   */
+  updateAssignment(id: string, set: AssignmentUpdate): void {
+    const pending = this.assignmentUpdates.get(id);
+    if (pending) {
+      Object.assign(pending, set);
+      return;
+    }
+    const own = { ...set };
+    this.assignmentUpdates.set(id, own);
+    this.changes.push({ op: 'assignment.update', id, set: own });
   }
 
   /** Runs `fn` after the commit (resolve a caller's promise, say). */
@@ -64,10 +81,11 @@ export class Turn {
     box.cancelReason = reason;
   }
 
-  assign(op: OperatorState, wire: Omit<WireAssignment, 'input'>, task: TaskState, eu: WireEu | null): void {
+  /** Queues an assignment for its operator; `readySince` is when it could first have been placed. */
+  assign(op: OperatorState, wire: Omit<WireAssignment, 'input'>, task: TaskState, eu: WireEu | null, readySince: number): void {
     const box = this.outbox(op.conn!);
     if (eu) box.eus.push(eu);
-    box.assignments.push({ wire, task });
+    box.assignments.push({ wire, task, readySince });
   }
 
   /** Tasks whose input must be fetched from the store before their assignments can be sent. */
@@ -77,8 +95,11 @@ export class Turn {
     return [...missing];
   }
 
-  /** Sends every frame; `inputs` supplies the inputs not held in memory. */
-  flush(inputs: Map<string, string>): void {
+  /**
+   * Sends every frame; `inputs` supplies the inputs not held in memory.
+   * `onSent` receives, per assignment, when it could first have been placed.
+   */
+  flush(inputs: Map<string, string>, onSent: (readySince: number) => void): void {
     for (const box of this.outboxes.values()) {
       const { conn } = box;
       for (const frame of box.control) conn.send(frame);
@@ -96,6 +117,7 @@ export class Turn {
           return `${head.slice(0, -1)},"input":${input}}`;
         });
         conn.send(`{"t":"assign","eus":${JSON.stringify(box.eus)},"assignments":[${parts.join(',')}]}`);
+        for (const { readySince } of box.assignments) onSent(readySince);
       }
     }
     for (const fn of this.after) fn();

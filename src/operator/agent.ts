@@ -10,14 +10,26 @@
  * coordinator acknowledges it: after a reconnect (its own network blip, or a
  * coordinator restart) it names the leases it still holds and sends the
  * unacknowledged results again, so finished work is not lost.
+ *
+ * For the simulator and tests, the agent can be made to fail at run time, the
+ * way real machines do (a real operator never calls these):
+ *   crash()            the process dies: the socket drops at once, work is gone
+ *   hang() / unhang()  the process freezes (SIGSTOP-like): the socket stays
+ *                      open, nothing is read, sent or finished until it thaws
+ *   partition(mode)    the network between it and the coordinator fails:
+ *                      `silent` drops traffic both ways with the socket open
+ *                      (the coordinator sees only silence), `reset` drops the
+ *                      connection; no reconnect until heal(); work goes on
+ *   setSlowFactor(f)   every execution takes f times as long
+ *   setFaults(patch)   switch lying or colluding on or off
  */
 import { EventEmitter } from 'node:events';
 import { loadavg, cpus } from 'node:os';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
-  authStatement, hashJson, identityId, PROTOCOL_VERSION, sign, type CoordinatorMessage, type EuPackage, type KeyPair,
-  type OperatorResources, type ResultItem, type WireAssignment,
+  authStatement, buildBatch, hashJson, identityId, leafHash, PROTOCOL_VERSION, sign, signBatch, type CoordinatorMessage, type EuPackage,
+  type KeyPair, type OperatorResources, type ResultItem, type ResultStatement, type WireAssignment,
 } from '../protocol/index.js';
 import type { Executor } from './executor.js';
 import { NO_FAULTS, shouldLie, wrongOutput, type Faults } from './faults.js';
@@ -44,13 +56,15 @@ interface Running {
 export class Agent extends EventEmitter {
   readonly id: string;
   private readonly opts: AgentOptions;
-  private readonly faults: Faults;
+  private faults: Faults;
   private socket: WebSocket | null = null;
   private readonly eus = new Map<string, EuPackage>();
   private readonly running = new Map<string, Running>();
   /** Results sent and not yet acknowledged, by assignment id. */
   private readonly unacked = new Map<string, ResultItem>();
   private outbox: ResultItem[] = [];
+  /** What each result's signature covers, until it is signed. */
+  private readonly statements = new WeakMap<ResultItem, ResultStatement>();
   private flushScheduled = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -58,6 +72,12 @@ export class Agent extends EventEmitter {
   private welcomed = false;
   private draining = false;
   private stopped = false;
+  // ---- run-time faults (see the header) ----
+  private hung = false;
+  /** What a hung agent would have done, run in order when it thaws. */
+  private frozen: (() => void)[] = [];
+  private partitioned: 'silent' | 'reset' | null = null;
+  private slowFactor = 1;
   /** Executions finished since start. */
   completed = 0;
 
@@ -111,8 +131,68 @@ export class Agent extends EventEmitter {
     }
   }
 
-  private connect(): void {
+  // ---- run-time faults (simulator and tests) --------------------------------
+
+  /** Dies like a killed process: the connection drops without a goodbye and all held work is gone. */
+  crash(): void {
+    this.stopped = true;
+    this.hung = false;
+    this.frozen = [];
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const r of this.running.values()) r.cancelled = true;
+    this.unacked.clear();
+    this.outbox = [];
+    this.welcomed = false;
+    const socket = this.socket;
+    this.socket = null;
+    socket?.terminate();
+  }
+
+  /** Freezes: reads, sends, heartbeats and finished work all wait; the socket stays open. */
+  hang(): void {
+    this.hung = true;
+  }
+
+  /** Thaws a hung agent: what piled up happens now, in order (late results are refused by their fencing token). */
+  unhang(): void {
+    if (!this.hung) return;
+    this.hung = false;
+    const frozen = this.frozen;
+    this.frozen = [];
+    for (const fn of frozen) fn();
+  }
+
+  /** Cuts the network to the coordinator (see the header); reconnecting waits for heal(). */
+  partition(mode: 'silent' | 'reset' = 'silent'): void {
     if (this.stopped) return;
+    this.partitioned = mode;
+    if (mode === 'reset') this.socket?.terminate();
+  }
+
+  /** Restores the network: reconnects at once if the connection was lost meanwhile. */
+  heal(): void {
+    if (!this.partitioned) return;
+    this.partitioned = null;
+    if (!this.socket && !this.stopped) {
+      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+      this.attempts = 0;
+      this.connect();
+    }
+  }
+
+  /** Every execution takes `factor` times as long (1 = normal speed). */
+  setSlowFactor(factor: number): void {
+    this.slowFactor = Math.max(1, factor);
+  }
+
+  /** Changes the fault fixtures at run time (start or stop lying, colluding …). */
+  setFaults(patch: Partial<Faults>): void {
+    this.faults = { ...this.faults, ...patch };
+  }
+
+  private connect(): void {
+    if (this.stopped || this.partitioned) return;
     const url = `${this.opts.coordinatorUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/operators/connect`;
     const socket = new WebSocket(url, { maxPayload: 256 * 1024 * 1024, perMessageDeflate: false });
     this.socket = socket;
@@ -123,12 +203,16 @@ export class Agent extends EventEmitter {
 
   private onClose(socket: WebSocket): void {
     if (this.socket !== socket) return;
+    if (this.hung) {
+      this.frozen.push(() => this.onClose(socket));
+      return;
+    }
     this.socket = null;
     this.welcomed = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     this.emit('disconnected');
-    if (this.stopped) return;
+    if (this.stopped || this.partitioned) return;
     const min = this.opts.minBackoffMs ?? 100;
     const max = this.opts.maxBackoffMs ?? 3000;
     const delay = Math.min(max, min * 2 ** this.attempts) * (0.5 + Math.random() / 2);
@@ -138,10 +222,16 @@ export class Agent extends EventEmitter {
 
   private sendFrame(message: object): void {
     const socket = this.socket;
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    if (socket && socket.readyState === WebSocket.OPEN && !this.partitioned) socket.send(JSON.stringify(message));
   }
 
   private onFrame(socket: WebSocket, data: Buffer): void {
+    if (this.partitioned === 'silent') return;
+    if (this.hung) {
+      this.frozen.push(() => this.onFrame(socket, data));
+      return;
+    }
+    if (this.socket !== socket) return;
     let message: CoordinatorMessage;
     try {
       message = JSON.parse(data.toString('utf8')) as CoordinatorMessage;
@@ -152,7 +242,7 @@ export class Agent extends EventEmitter {
     switch (message.t) {
       case 'challenge': {
         const held = [...this.running.keys(), ...this.unacked.keys()];
-        socket.send(JSON.stringify({
+        this.sendFrame({
           t: 'hello',
           protocol: PROTOCOL_VERSION,
           publicKey: this.opts.keys.publicKey.toString('hex'),
@@ -162,7 +252,7 @@ export class Agent extends EventEmitter {
           maxConcurrent: this.opts.maxConcurrent,
           agent: 'corten',
           held,
-        }));
+        });
         return;
       }
       case 'welcome': {
@@ -175,7 +265,9 @@ export class Agent extends EventEmitter {
         this.heartbeat.unref();
         if (this.draining) this.sendFrame({ t: 'drain' });
         // Results the coordinator may not have recorded: send them again; it answers ack or refused.
-        if (this.unacked.size > 0) this.sendFrame({ t: 'results', results: [...this.unacked.values()] });
+        // (Results not signed yet are still in the outbox and go out with its next frame.)
+        const resend = [...this.unacked.values()].filter((r) => r.signature !== '');
+        if (resend.length > 0) this.sendFrame({ t: 'results', results: resend });
         this.emit('welcome', message.operatorId);
         return;
       }
@@ -206,8 +298,9 @@ export class Agent extends EventEmitter {
   }
 
   private sendHeartbeat(): void {
+    if (this.hung) return;
     const machine = machineLoad();
-    this.sendFrame({ t: 'hb', running: this.running.size, cpuLoad: machine.cpuLoad, memoryUsedMb: machine.memoryUsedMb });
+    this.sendFrame({ t: 'hb', at: Date.now(), running: this.running.size, cpuLoad: machine.cpuLoad, memoryUsedMb: machine.memoryUsedMb });
   }
 
   private run(assignment: WireAssignment): void {
@@ -227,24 +320,22 @@ export class Agent extends EventEmitter {
     const { assignment } = entry;
     const outcome = await this.opts.executor.execute({ eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock });
     if (this.faults.slowMs > 0) await delay(this.faults.slowMs);
+    if (this.slowFactor > 1) await delay((this.slowFactor - 1) * outcome.metrics.durationMs);
     this.completed += 1;
     let output: unknown = outcome.ok ? outcome.output : undefined;
     if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId);
     const outputHash = outcome.ok ? hashJson(output ?? null) : hashJson({ error: outcome.error.code });
-    const item: ResultItem = {
-      assignmentId: assignment.assignmentId,
-      attempt: assignment.attempt,
-      outputHash,
-      signature: sign(this.opts.keys, 'result', {
-        assignmentId: assignment.assignmentId, taskId: assignment.taskId, euId: assignment.euId, attempt: assignment.attempt,
-        inputHash: assignment.inputHash, outputHash,
-      }),
-      metrics: outcome.metrics,
-    };
+    // Signed when it is sent, together with the rest of its frame (see flush).
+    const item: ResultItem = { assignmentId: assignment.assignmentId, attempt: assignment.attempt, outputHash, signature: '', proof: [], metrics: outcome.metrics };
+    this.statements.set(item, {
+      assignmentId: assignment.assignmentId, taskId: assignment.taskId, euId: assignment.euId, attempt: assignment.attempt,
+      inputHash: assignment.inputHash, outputHash,
+    });
     if (outcome.ok) item.output = output ?? null;
     else item.error = { code: outcome.error.code, message: outcome.error.message.slice(0, 4000) };
 
     if (this.faults.lateMs > 0) await delay(this.faults.lateMs);
+    if (this.hung) await new Promise<void>((resolve) => this.frozen.push(resolve));
     this.running.delete(assignment.assignmentId);
     if (entry.cancelled) {
       this.settle();
@@ -260,10 +351,31 @@ export class Agent extends EventEmitter {
 
   /** Sends the results finished in this event-loop turn as one frame. */
   private flush(): void {
+    if (this.hung) {
+      this.frozen.push(() => this.flush());
+      return;
+    }
     this.flushScheduled = false;
     const results = this.outbox;
     this.outbox = [];
-    if (results.length > 0) this.sendFrame({ t: 'results', results });
+    if (results.length === 0) return;
+    this.signBatch(results);
+    this.sendFrame({ t: 'results', results });
+  }
+
+  /**
+   * Signs a frame's results with one signature over the Merkle root of their
+   * statements; each result carries its path to the root (see
+   * protocol/result-batch.ts). One Ed25519 signature per frame instead of one
+   * per result, for the operator and for the coordinator that checks it.
+   */
+  private signBatch(results: ResultItem[]): void {
+    const { root, proofs } = buildBatch(results.map((r) => leafHash(this.statements.get(r)!)));
+    const signature = signBatch(this.opts.keys, root);
+    results.forEach((r, i) => {
+      r.signature = signature;
+      r.proof = proofs[i]!;
+    });
   }
 
   private settle(): void {

@@ -71,6 +71,8 @@ export interface SubmitTasksResponse {
   taskIds: string[];
   /** A position in the event log before this submission's events: follow the stream from here to watch the tasks. */
   after: number;
+  /** Credits moved from the account's balance to escrow for these tasks (0 for a free EU). */
+  escrowed: number;
 }
 
 export interface AssignmentView {
@@ -117,6 +119,11 @@ export interface OperatorView {
   active: number;
   firstSeenAt: number;
   lastSeenAt: number;
+  /** Bonded stake, in credits, and whether it meets the coordinator's minimum. */
+  stake: number;
+  eligible: boolean;
+  /** The headline reputation figures (GET /v1/operators/:id/reputation has them all). */
+  reputation: { score: number; uptime: number; leaseCompletion: number; agreement: number; streak: number };
 }
 
 export interface RegionView {
@@ -132,4 +139,11 @@ export interface EventsPage {
   events: { seq: number; type: EventType; ts: number; taskId: string | null; operatorId: string | null; data: unknown }[];
   /** Pass as `after` for the next page. */
   next: number;
+}
+
+export interface Stats {
+  tasks: { submitted: number; open: number; queued: number; verified: number; failed: number };
+  operators: { online: number; total: number };
+  /** Dispatch delay: from a task being placeable (ready, and a slot free) to its assignment being sent. */
+  scheduling: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
 }

@@ -47,6 +47,12 @@ export type HelloMessage = z.infer<typeof HelloMessage>;
 export const HeartbeatMessage = z.strictObject({
   t: z.literal('hb'),
   running: z.int().min(0),
+  /**
+   * When the operator sent it, by its own clock (ms). Gaps between these tell
+   * heartbeats the operator failed to send from ones the coordinator was too
+   * busy to read on time; only the first count against the operator.
+   */
+  at: z.number().optional(),
   /** 1-minute load average divided by cores, when known. */
   cpuLoad: z.number().min(0).optional(),
   memoryUsedMb: z.number().min(0).optional(),
@@ -69,7 +75,10 @@ export const ResultItem = z.strictObject({
   output: z.unknown().optional(),
   error: ExecutionError.optional(),
   outputHash: Hex64,
+  /** The operator's signature over the Merkle root of its frame's results (see result-batch.ts). */
   signature: Hex128,
+  /** This result's path from its statement to that root; empty when it was the only result signed. */
+  proof: z.array(z.string().regex(/^[LR][0-9a-f]{64}$/)).max(32).default([]),
   metrics: ExecutionMetrics,
 });
 export type ResultItem = z.infer<typeof ResultItem>;
@@ -158,7 +167,7 @@ export interface ErrorMessage {
 
 export type CoordinatorMessage = ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage;
 
-/** What an operator signs for each result (domain `result`). */
+/** What an operator attests for each result: a leaf of the Merkle tree it signs (see result-batch.ts). */
 export interface ResultStatement {
   assignmentId: string;
   taskId: string;

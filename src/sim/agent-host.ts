@@ -3,16 +3,22 @@
  * WebSocket to the coordinator, sharing one executor. The simulator and the
  * benchmarks use it to put hundreds of real operator connections on one
  * machine.
+ *
+ * Agents are numbered across every host of a simulation (`firstIndex` is the
+ * number of this host's first agent), so a scenario can name an agent the
+ * same way whichever process holds it; regions go round-robin by that number.
  */
 import type { Logger } from 'pino';
-import { Agent, type Executor, type Faults } from '../operator/index.js';
+import { Agent, type AgentOptions, type Executor, type Faults } from '../operator/index.js';
 import { generateKeyPair, type OperatorResources } from '../protocol/index.js';
 
 export interface AgentHostOptions {
   coordinatorUrl: string;
   count: number;
-  /** Agents are spread round-robin over these regions. */
+  /** Agents are spread round-robin over these regions, by global index. */
   regions: string[];
+  /** Global index of this host's first agent (default 0). */
+  firstIndex?: number;
   maxConcurrent: number;
   executor: Executor;
   log: Logger;
@@ -22,26 +28,39 @@ export interface AgentHostOptions {
 
 export class AgentHost {
   readonly agents: Agent[] = [];
+  readonly firstIndex: number;
+  private readonly options: AgentOptions[] = [];
 
   constructor(private readonly opts: AgentHostOptions) {
+    this.firstIndex = opts.firstIndex ?? 0;
     for (let i = 0; i < opts.count; i++) {
-      const region = opts.regions[i % opts.regions.length]!;
-      this.agents.push(
-        new Agent({
-          coordinatorUrl: opts.coordinatorUrl,
-          keys: generateKeyPair(),
-          region,
-          resources: {
-            cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: opts.executor.capabilities, eus: [],
-            ...opts.resources,
-          },
-          maxConcurrent: opts.maxConcurrent,
-          executor: opts.executor,
-          log: opts.log,
-          ...(opts.faults ? { faults: opts.faults } : {}),
-        }),
-      );
+      const region = opts.regions[(this.firstIndex + i) % opts.regions.length]!;
+      const options: AgentOptions = {
+        coordinatorUrl: opts.coordinatorUrl,
+        keys: generateKeyPair(),
+        region,
+        resources: {
+          cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: opts.executor.capabilities, eus: [],
+          ...opts.resources,
+        },
+        maxConcurrent: opts.maxConcurrent,
+        executor: opts.executor,
+        log: opts.log,
+        ...(opts.faults ? { faults: opts.faults } : {}),
+      };
+      this.options.push(options);
+      this.agents.push(new Agent(options));
     }
+  }
+
+  /** The agent with this global index, or undefined when another host holds it. */
+  agent(index: number): Agent | undefined {
+    return this.agents[index - this.firstIndex];
+  }
+
+  /** Global index and region of each agent, with its operator id. */
+  describe(): { index: number; operatorId: string; region: string }[] {
+    return this.agents.map((a, i) => ({ index: this.firstIndex + i, operatorId: a.id, region: this.options[i]!.region }));
   }
 
   /** Connects every agent, a batch at a time (the coordinator verifies each hello). */
@@ -49,6 +68,22 @@ export class AgentHost {
     for (let i = 0; i < this.agents.length; i += batch) {
       await Promise.all(this.agents.slice(i, i + batch).map((a) => a.start()));
     }
+  }
+
+  /**
+   * Starts a fresh agent with the same identity in place of this one, as a
+   * restarted operator process would be: same key, nothing held. The old
+   * agent is crashed first if it still runs.
+   */
+  restart(index: number): Agent {
+    const i = index - this.firstIndex;
+    const old = this.agents[i];
+    if (!old) throw new Error(`agent ${index} is not on this host`);
+    old.crash();
+    const fresh = new Agent(this.options[i]!);
+    this.agents[i] = fresh;
+    void fresh.start();
+    return fresh;
   }
 
   async stop(): Promise<void> {

@@ -25,6 +25,15 @@ export function drawMs(d: CostDistribution, random: () => number = Math.random):
   return d.medianMs * Math.exp(d.sigma * z) * (d.slowdown ?? 1);
 }
 
+/**
+ * What an honest operator returns for this input: a deterministic function of
+ * the EU and the input, so the simulator knows the right answer of every task
+ * and can tell when a wrong one was accepted.
+ */
+export function costModelOutput(euName: string, input: unknown): { digest: string; eu: string } {
+  return { digest: hashJson(input).slice(0, 16), eu: euName };
+}
+
 export class CostModelExecutor implements Executor {
   readonly capabilities: string[];
 
@@ -35,7 +44,7 @@ export class CostModelExecutor implements Executor {
   async execute(job: ExecutionJob): Promise<ExecutionOutcome> {
     const ms = drawMs(this.cost);
     if (ms >= 1) await new Promise((resolve) => setTimeout(resolve, ms));
-    return { ok: true, output: { digest: hashJson(job.input).slice(0, 16), eu: job.eu.manifest.name }, metrics: { durationMs: ms } };
+    return { ok: true, output: costModelOutput(job.eu.manifest.name, job.input), metrics: { durationMs: ms } };
   }
 
   async close(): Promise<void> {}

@@ -5,10 +5,12 @@
  * thing, with real processes that can be killed, stopped and restarted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { CortenClient } from '../client/index.js';
 
 /** The package root (where package.json is), found from this file in src/ or dist/src/. */
 export function packageRoot(): string {
@@ -28,20 +30,33 @@ export function cliPath(): string {
   return path;
 }
 
+export interface ManagedProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Keep a pipe to the process's stdin (a control channel); otherwise stdin is closed. */
+  stdin?: boolean;
+}
+
 export class ManagedProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly lines: string[] = [];
   private readonly waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  private readonly listeners: ((line: string) => void)[] = [];
 
-  constructor(readonly name: string, args: string[], logFile: WriteStream, env: NodeJS.ProcessEnv = {}) {
+  constructor(readonly name: string, args: string[], logFile: WriteStream, options: ManagedProcessOptions = {}) {
     // CORTEN_PROFILE_DIR=/some/dir writes a CPU profile of every process started here.
     const profile = process.env.CORTEN_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CORTEN_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-    this.child = spawn(process.execPath, [...profile, cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.child = spawn(process.execPath, [...profile, cliPath(), ...args], {
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    // A write after the child died must not take the parent down.
+    this.child.stdin?.on('error', () => {});
     this.child.stderr!.on('data', (chunk: Buffer) => logFile.write(chunk));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       this.lines.push(line);
       logFile.write(`[${this.name}] ${line}\n`);
+      for (const listener of this.listeners) listener(line);
       for (let i = this.waiters.length - 1; i >= 0; i--) {
         const match = line.match(this.waiters[i]!.pattern);
         if (match) {
@@ -73,6 +88,17 @@ export class ManagedProcess {
     });
   }
 
+  /** Calls `listener` with every stdout line from now on. */
+  onLine(listener: (line: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Writes one line to the process's stdin (started with `stdin: true`). */
+  writeLine(line: string): void {
+    if (!this.child.stdin) throw new Error(`${this.name} was started without a stdin pipe`);
+    if (this.running) this.child.stdin.write(`${line}\n`);
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (this.running) this.child.kill(signal);
   }
@@ -94,6 +120,8 @@ export interface OperatorSpec {
   fault?: string;
   capabilities?: string[];
   args?: string[];
+  /** Credits to stake for it once online (default: the network's operatorStake; 0: leave it unstaked). */
+  stake?: number;
 }
 
 export interface OperatorProcess extends ManagedProcess {
@@ -107,6 +135,10 @@ export interface LocalNetworkOptions {
   dir: string;
   coordinatorArgs?: string[];
   operatorArgs?: string[];
+  /** Stake the coordinator requires of operators (`--min-stake`). Default 0: an open pool. */
+  minStake?: number;
+  /** Stake bonded, through the admin API, for every operator this network starts. Default: twice minStake. */
+  operatorStake?: number;
 }
 
 export class LocalNetwork {
@@ -118,6 +150,8 @@ export class LocalNetwork {
   readonly hosts: ManagedProcess[] = [];
   private readonly log: WriteStream;
   private nextOperator = 1;
+  /** The coordinator's admin token (accounts, deposits, stake), made up for this network. */
+  readonly adminToken = randomBytes(16).toString('hex');
 
   constructor(private readonly opts: LocalNetworkOptions) {
     this.dir = resolve(opts.dir);
@@ -131,7 +165,8 @@ export class LocalNetwork {
 
   /** Starts (or restarts, on the same port and data) the coordinator. */
   async startCoordinator(): Promise<string> {
-    const args = ['coordinator', '--port', String(this.port), '--data', join(this.dir, 'coordinator'), '--log-level', 'warn', ...(this.opts.coordinatorArgs ?? [])];
+    const args = ['coordinator', '--port', String(this.port), '--data', join(this.dir, 'coordinator'), '--log-level', 'warn',
+      '--admin-token', this.adminToken, ...(this.opts.minStake ? ['--min-stake', String(this.opts.minStake)] : []), ...(this.opts.coordinatorArgs ?? [])];
     this.coordinator = new ManagedProcess('coordinator', args, this.log);
     const [, url] = await this.coordinator.waitForLine(/listening on (http:\/\/\S+)/);
     this.url = url!;
@@ -156,15 +191,42 @@ export class LocalNetwork {
     proc.region = spec.region;
     proc.spec = spec;
     this.operators.push(proc);
+    const stake = spec.stake ?? this.operatorStake;
+    if (stake > 0) await this.admin().stake(proc.operatorId, stake);
     return proc;
   }
 
-  /** Starts a process hosting `count` agents (see `corten agents`); resolves once all are online. */
-  async startAgentHost(name: string, args: string[]): Promise<ManagedProcess> {
-    const proc = new ManagedProcess(name, ['agents', '--coordinator', this.url, ...args], this.log);
+  /**
+   * Starts a process hosting `count` agents (see `corten agents`); resolves
+   * once all are online. With `control`, the host takes fault commands on
+   * its stdin (see agent-control.ts).
+   */
+  async startAgentHost(name: string, args: string[], options: { control?: boolean } = {}): Promise<ManagedProcess> {
+    const control = options.control ? ['--control'] : [];
+    const proc = new ManagedProcess(name, ['agents', '--coordinator', this.url, ...control, ...args], this.log, { stdin: options.control ?? false });
     await proc.waitForLine(/corten agents online/);
     this.hosts.push(proc);
+    await this.stakeUnstaked();
     return proc;
+  }
+
+  /** Stake bonded for each operator started here. */
+  get operatorStake(): number {
+    return this.opts.operatorStake ?? 2 * (this.opts.minStake ?? 0);
+  }
+
+  /** A client holding the admin token. */
+  admin(): CortenClient {
+    return new CortenClient(this.url, { adminToken: this.adminToken });
+  }
+
+  /** Stakes `operatorStake` for every connected operator short of the minimum (agents in a host come up unstaked). */
+  async stakeUnstaked(): Promise<void> {
+    if (this.operatorStake <= 0) return;
+    const admin = this.admin();
+    for (const op of await admin.listOperators()) {
+      if (op.connected && op.stake < (this.opts.minStake ?? 0)) await admin.stake(op.id, this.operatorStake);
+    }
   }
 
   /** Starts many operators, a few at a time (each loads the sandbox; 2 cores). */

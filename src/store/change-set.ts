@@ -5,7 +5,10 @@
  * Writes are plain data, so a backend can batch them however suits it.
  */
 import type { EventType, EventMap, NewEvent } from '../protocol/index.js';
-import type { AssignmentRow, AssignmentUpdate, EuRow, OperatorRow, OperatorUpdate, RegionRow, TaskRow, TaskUpdate } from './rows.js';
+import type {
+  AccountRow, AssignmentRow, AssignmentUpdate, EuRow, LedgerEntryRow, OperatorRow, OperatorUpdate, RegionRow, ReputationRow, TaskAccountRow, TaskRow,
+  TaskUpdate, WithdrawalRow,
+} from './rows.js';
 
 export type Change =
   | { op: 'meta.set'; key: string; value: string }
@@ -17,7 +20,19 @@ export type Change =
   | { op: 'operator.upsert'; row: OperatorRow }
   | { op: 'operator.update'; id: string; set: OperatorUpdate }
   | { op: 'region.upsert'; row: RegionRow }
+  | TrustChange
   | { op: 'event'; event: NewEvent };
+
+/** Writes of the trust and economics subsystem (store/sqlite-trust.ts applies them). */
+export type TrustChange =
+  | { op: 'account.insert'; row: AccountRow }
+  | { op: 'ledger.insert'; row: LedgerEntryRow }
+  | { op: 'ledger.balance'; account: string; balance: number; updatedAt: number }
+  | { op: 'ledger.ref'; taskId: string; entryId: string }
+  | { op: 'task.account'; row: TaskAccountRow }
+  | { op: 'withdrawal.insert'; row: WithdrawalRow }
+  | { op: 'withdrawal.paid'; id: string; paidEntry: string; paidAmount: number }
+  | { op: 'reputation.upsert'; row: ReputationRow };
 
 export class ChangeSet {
   readonly changes: Change[] = [];

@@ -1,5 +1,6 @@
 export type { Store } from './store.js';
-export { ChangeSet, type Change } from './change-set.js';
+export { ChangeSet, type Change, type TrustChange } from './change-set.js';
+export type { TrustStore } from './trust-store.js';
 export * from './rows.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 

@@ -55,6 +55,8 @@ export interface AssignmentRow {
   outputHash: string | null;
   errorCode: string | null;
   signature: string | null;
+  /** JSON path from the result's statement to the signed Merkle root. */
+  signatureProof: string | null;
   durationMs: number | null;
   cpuMs: number | null;
   memoryMb: number | null;
@@ -100,4 +102,55 @@ export interface EventFilter {
   taskId?: string;
   operatorId?: string;
   types?: string[];
+}
+
+/** A developer account. */
+export interface AccountRow {
+  id: string;
+  name: string;
+  keyHash: string;
+  createdAt: number;
+}
+
+/** A ledger entry as stored: postings as JSON text. */
+export interface LedgerEntryRow {
+  seq: number;
+  id: string;
+  ts: number;
+  kind: string;
+  postings: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface TaskAccountRow {
+  taskId: string;
+  accountId: string;
+  escrow: number;
+  escrowEntry: string;
+}
+
+export interface WithdrawalRow {
+  id: string;
+  operatorId: string;
+  amount: number;
+  requestedAt: number;
+  availableAt: number;
+  requestEntry: string;
+  paidEntry: string | null;
+  paidAmount: number | null;
+}
+
+export interface ReputationRow {
+  operatorId: string;
+  streak: number;
+  figures: string;
+  updatedAt: number;
+}
+
+/** The ledger as the coordinator reloads it at start. */
+export interface LedgerSnapshot {
+  balances: Map<string, number>;
+  /** The last entry's seq and hash; seq 0 and the genesis hash when empty. */
+  head: { seq: number; hash: string };
 }

@@ -60,6 +60,7 @@ export const assignmentFromRaw = (r: Raw): AssignmentRow => ({
   outputHash: (r.output_hash as string | null) ?? null,
   errorCode: (r.error_code as string | null) ?? null,
   signature: (r.signature as string | null) ?? null,
+  signatureProof: (r.signature_proof as string | null) ?? null,
   durationMs: (r.duration_ms as number | null) ?? null,
   cpuMs: (r.cpu_ms as number | null) ?? null,
   memoryMb: (r.memory_mb as number | null) ?? null,
@@ -95,10 +96,3 @@ export const eventFromRaw = (r: Raw): CortenEvent =>
     operatorId: (r.operator_id as string | null) ?? null,
     data: JSON.parse(r.data as string),
   }) as CortenEvent;
-
-/** Binds a row object's camelCase fields as SQLite named parameters (booleans as 0/1). */
-export function bindRow(row: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-  return out;
-}

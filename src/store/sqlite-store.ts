@@ -14,9 +14,8 @@ import type { CortenEvent } from '../protocol/index.js';
 import type { Change, ChangeSet } from './change-set.js';
 import { loadMigrations } from './migrations.js';
 import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
-import {
-  assignmentFromRaw, bindRow, euFromRaw, eventFromRaw, operatorFromRaw, regionFromRaw, snake, taskFromRaw,
-} from './sqlite-mapping.js';
+import { assignmentFromRaw, euFromRaw, eventFromRaw, operatorFromRaw, regionFromRaw, snake, taskFromRaw } from './sqlite-mapping.js';
+import { SqliteTrust } from './sqlite-trust.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -35,6 +34,10 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
+  readonly trust: SqliteTrust;
+  private readonly updates = new Map<string, Statement>();
+  private w!: ReturnType<SqliteStore['writes']>;
+  private readonly commitTx: Database.Transaction<(changes: Change[], committed: CortenEvent[]) => void>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.dir === ':memory:') {
@@ -48,6 +51,15 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
+    this.trust = new SqliteTrust((sql) => this.stmt(sql));
+    // 64 MB of page cache: the event log's indexes stay hot under a steady stream of inserts.
+    this.db.pragma('cache_size = -65536');
+    this.commitTx = this.db.transaction((list: Change[], committed: CortenEvent[]) => {
+      for (const change of list) {
+        const seq = this.apply(change);
+        if (seq !== undefined && change.op === 'event') committed.push({ ...change.event, seq } as CortenEvent);
+      }
+    });
   }
 
   private stmt(sql: string): Statement {
@@ -70,6 +82,7 @@ export class SqliteStore implements Store {
       });
       apply.immediate();
     }
+    this.w = this.writes();
   }
 
   async close(): Promise<void> {
@@ -78,82 +91,97 @@ export class SqliteStore implements Store {
 
   async commit(changes: ChangeSet): Promise<CortenEvent[]> {
     const committed: CortenEvent[] = [];
-    const run = this.db.transaction(() => {
-      for (const change of changes.changes) {
-        const seq = this.apply(change);
-        if (seq !== undefined && change.op === 'event') committed.push({ ...change.event, seq } as CortenEvent);
-      }
-    });
-    run.immediate();
+    this.commitTx.immediate(changes.changes, committed);
     return committed;
+  }
+
+  /** The write statements, prepared once: they run thousands of times a second. */
+  private writes() {
+    const db = this.db;
+    return {
+      meta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      eu: db.prepare('INSERT INTO eus (id, name, version, manifest, files, published_at) VALUES (@id, @name, @version, @manifest, @files, @publishedAt)'),
+      task: db.prepare(
+        `INSERT INTO tasks (id, eu_id, status, input, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash,
+           result_assignment_id, failure, failure_message, submitted_at, updated_at, finished_at)
+         VALUES (@id, @euId, @status, @input, @inputHash, @seed, @clock, @quorum, @maxReplicas, @replicas, @attempts, @outputHash,
+           @resultAssignmentId, @failure, @failureMessage, @submittedAt, @updatedAt, @finishedAt)`,
+      ),
+      assignment: db.prepare(
+        `INSERT INTO assignments (id, task_id, operator_id, attempt, status, leased_at, lease_expires_at, finished_at, output, output_hash,
+           error_code, signature, signature_proof, duration_ms, cpu_ms, memory_mb, end_reason)
+         VALUES (@id, @taskId, @operatorId, @attempt, @status, @leasedAt, @leaseExpiresAt, @finishedAt, @output, @outputHash,
+           @errorCode, @signature, @signatureProof, @durationMs, @cpuMs, @memoryMb, @endReason)`,
+      ),
+      operator: db.prepare(
+        `INSERT INTO operators (id, public_key, region, status, resources, max_concurrent, first_seen_at, last_seen_at, status_reason)
+         VALUES (@id, @publicKey, @region, @status, @resources, @maxConcurrent, @firstSeenAt, @lastSeenAt, @statusReason)
+         ON CONFLICT (id) DO UPDATE SET region = excluded.region, status = excluded.status, resources = excluded.resources,
+           max_concurrent = excluded.max_concurrent, last_seen_at = excluded.last_seen_at, status_reason = excluded.status_reason`,
+      ),
+      region: db.prepare(
+        `INSERT INTO regions (name, down, source, reason, changed_at) VALUES (@name, @down, @source, @reason, @changedAt)
+         ON CONFLICT (name) DO UPDATE SET down = excluded.down, source = excluded.source, reason = excluded.reason, changed_at = excluded.changed_at`,
+      ),
+      event: db.prepare('INSERT INTO events (type, ts, task_id, operator_id, data) VALUES (?, ?, ?, ?, ?)'),
+    };
   }
 
   /** Applies one change; returns the new event's seq for an event. */
   private apply(change: Change): number | undefined {
+    const w = this.w;
     switch (change.op) {
       case 'meta.set':
-        this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(change.key, change.value);
+        w.meta.run(change.key, change.value);
         return undefined;
       case 'eu.insert':
-        this.stmt('INSERT INTO eus (id, name, version, manifest, files, published_at) VALUES (@id, @name, @version, @manifest, @files, @publishedAt)').run(bindRow(change.row));
+        w.eu.run(change.row);
         return undefined;
       case 'task.insert':
-        this.stmt(
-          `INSERT INTO tasks (id, eu_id, status, input, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash,
-             result_assignment_id, failure, failure_message, submitted_at, updated_at, finished_at)
-           VALUES (@id, @euId, @status, @input, @inputHash, @seed, @clock, @quorum, @maxReplicas, @replicas, @attempts, @outputHash,
-             @resultAssignmentId, @failure, @failureMessage, @submittedAt, @updatedAt, @finishedAt)`,
-        ).run(bindRow(change.row));
+        w.task.run(change.row);
         return undefined;
       case 'task.update':
         this.update('tasks', change.id, change.set);
         return undefined;
       case 'assignment.insert':
-        this.stmt(
-          `INSERT INTO assignments (id, task_id, operator_id, attempt, status, leased_at, lease_expires_at, finished_at, output, output_hash,
-             error_code, signature, duration_ms, cpu_ms, memory_mb, end_reason)
-           VALUES (@id, @taskId, @operatorId, @attempt, @status, @leasedAt, @leaseExpiresAt, @finishedAt, @output, @outputHash,
-             @errorCode, @signature, @durationMs, @cpuMs, @memoryMb, @endReason)`,
-        ).run(bindRow(change.row));
+        w.assignment.run(change.row);
         return undefined;
       case 'assignment.update':
         this.update('assignments', change.id, change.set);
         return undefined;
       case 'operator.upsert':
-        this.stmt(
-          `INSERT INTO operators (id, public_key, region, status, resources, max_concurrent, first_seen_at, last_seen_at, status_reason)
-           VALUES (@id, @publicKey, @region, @status, @resources, @maxConcurrent, @firstSeenAt, @lastSeenAt, @statusReason)
-           ON CONFLICT (id) DO UPDATE SET region = excluded.region, status = excluded.status, resources = excluded.resources,
-             max_concurrent = excluded.max_concurrent, last_seen_at = excluded.last_seen_at, status_reason = excluded.status_reason`,
-        ).run(bindRow(change.row));
+        w.operator.run(change.row);
         return undefined;
       case 'operator.update':
         this.update('operators', change.id, change.set);
         return undefined;
       case 'region.upsert':
-        this.stmt(
-          `INSERT INTO regions (name, down, source, reason, changed_at) VALUES (@name, @down, @source, @reason, @changedAt)
-           ON CONFLICT (name) DO UPDATE SET down = excluded.down, source = excluded.source, reason = excluded.reason, changed_at = excluded.changed_at`,
-        ).run(bindRow(change.row));
+        w.region.run({ ...change.row, down: change.row.down ? 1 : 0 });
         return undefined;
       case 'event': {
         const e = change.event;
-        const info = this.stmt('INSERT INTO events (type, ts, task_id, operator_id, data) VALUES (?, ?, ?, ?, ?)').run(
-          e.type, e.ts, e.taskId, e.operatorId, JSON.stringify(e.data),
-        );
-        return Number(info.lastInsertRowid);
+        return Number(w.event.run(e.type, e.ts, e.taskId, e.operatorId, JSON.stringify(e.data)).lastInsertRowid);
       }
+      default:
+        this.trust.apply(change);
+        return undefined;
     }
   }
 
-  /** UPDATE table SET <the fields present> WHERE id = ?; one cached statement per field combination. */
-  private update(table: string, id: string, set: object): void {
-    const keys = Object.keys(set).filter((k) => (set as Raw)[k] !== undefined);
+  /** UPDATE table SET <the fields present> WHERE id = ?; one statement per table and field combination, prepared once. */
+  private update(table: 'tasks' | 'assignments' | 'operators', id: string, set: object): void {
+    const fields = set as Raw;
+    const keys = Object.keys(fields).filter((k) => fields[k] !== undefined);
     if (keys.length === 0) return;
-    const sql = `UPDATE ${table} SET ${keys.map((k) => `${snake(k)} = @${k}`).join(', ')} WHERE id = @id`;
-    const params = bindRow(set);
-    params.id = id;
-    const info = this.stmt(sql).run(params);
+    const shape = `${table}:${keys.join(',')}`;
+    let stmt = this.updates.get(shape);
+    if (!stmt) {
+      stmt = this.db.prepare(`UPDATE ${table} SET ${keys.map((k) => `${snake(k)} = @${k}`).join(', ')} WHERE id = @id`) as Statement;
+      this.updates.set(shape, stmt);
+    }
+    const params: Raw = { id };
+    for (const k of keys) params[k] = fields[k];
+    const info = stmt.run(params);
     if (info.changes !== 1) throw new Error(`update of ${table} ${id} matched ${info.changes} rows`);
   }
 

@@ -9,9 +9,12 @@
 import type { CortenEvent } from '../protocol/index.js';
 import type { ChangeSet } from './change-set.js';
 import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
+import type { TrustStore } from './trust-store.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Reads of accounts, the ledger, withdrawals and reputation. */
+  readonly trust: TrustStore;
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;

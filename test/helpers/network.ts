@@ -31,10 +31,16 @@ afterEach(async (context) => {
 export async function startNetwork(
   label: string,
   operators: OperatorSpec[],
-  options: { coordinatorArgs?: string[]; operatorArgs?: string[] } = {},
+  options: { coordinatorArgs?: string[]; operatorArgs?: string[]; builtinEus?: boolean; minStake?: number; operatorStake?: number } = {},
 ): Promise<TestNetwork> {
   const dir = tempDir(label);
-  const network = new LocalNetwork({ dir: dir.path, coordinatorArgs: ['--no-builtin-eus', ...(options.coordinatorArgs ?? [])], operatorArgs: options.operatorArgs });
+  const coordinatorArgs = [...(options.builtinEus ? [] : ['--no-builtin-eus']), ...(options.coordinatorArgs ?? [])];
+  const network = new LocalNetwork({
+    dir: dir.path, coordinatorArgs, operatorArgs: options.operatorArgs,
+    // Economics: the coordinator's minimum stake, and what the network stakes for each operator it starts.
+    ...(options.minStake !== undefined ? { minStake: options.minStake } : {}),
+    ...(options.operatorStake !== undefined ? { operatorStake: options.operatorStake } : {}),
+  });
   const net: TestNetwork = { network, client: null as unknown as CortenClient, log: null as unknown as EventLog, dir: dir.path };
   open.push({ net, cleanup: dir.cleanup });
   const url = await network.startCoordinator();

@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import {
-  authStatement, generateKeyPair, hashJson, PROTOCOL_VERSION, sign, type AssignMessage, type KeyPair, type WireAssignment,
+  authStatement, generateKeyPair, hashJson, leafHash, PROTOCOL_VERSION, sign, signBatch, type AssignMessage, type KeyPair, type WireAssignment,
 } from '../../src/protocol/index.js';
 
 type Frame = { t: string } & Record<string, unknown>;
@@ -66,14 +66,11 @@ export class RawOperator {
     return frame.assignments[0]!;
   }
 
-  /** A correctly signed result for an assignment, with the given output. */
+  /** A correctly signed result for an assignment, with the given output (a batch of one). */
   result(a: WireAssignment, output: unknown, keys: KeyPair = this.keys): object {
     const outputHash = hashJson(output);
-    return {
-      assignmentId: a.assignmentId, attempt: a.attempt, output, outputHash,
-      signature: sign(keys, 'result', { assignmentId: a.assignmentId, taskId: a.taskId, euId: a.euId, attempt: a.attempt, inputHash: a.inputHash, outputHash }),
-      metrics: { durationMs: 1 },
-    };
+    const leaf = leafHash({ assignmentId: a.assignmentId, taskId: a.taskId, euId: a.euId, attempt: a.attempt, inputHash: a.inputHash, outputHash });
+    return { assignmentId: a.assignmentId, attempt: a.attempt, output, outputHash, signature: signBatch(keys, leaf), proof: [], metrics: { durationMs: 1 } };
   }
 
   close(): void {

@@ -11,14 +11,14 @@ function op(id: string, region: string, extra: Partial<OperatorState> = {}): Ope
   return {
     id, publicKey: '', region, resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent: 2,
     status: 'online', statusReason: null, conn: { connectionId: 1, send: () => {}, close: () => {} }, active: new Set(), sentEus: new Set(),
-    firstSeenAt: 0, lastSeenAt: 0, reconnectDeadline: null, lastAssignedAt: 0, ...extra,
+    firstSeenAt: 0, lastSeenAt: 0, reconnectDeadline: null, lastAssignedAt: 0, freeSince: 0, ...extra,
   };
 }
 
 function task(id: string, e: EuState, replicas = 1): TaskState {
   return {
     id, eu: e, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: replicas, maxReplicas: 5, replicas,
-    attempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false,
+    attempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false, readyAt: 0,
   };
 }
 

@@ -6,7 +6,7 @@ import { parseOrThrow } from './validation.js';
 export function taskRoutes(app: FastifyInstance, coordinator: Coordinator): void {
   app.post('/v1/tasks', async (request, reply) => {
     const body = parseOrThrow(SubmitTasksRequest, request.body, 'body');
-    const accepted = await coordinator.submitTasks(body);
+    const accepted = await coordinator.submitTasks(body, request.headers.authorization);
     return reply.status(202).send(accepted);
   });
 
@@ -18,4 +18,9 @@ export function taskRoutes(app: FastifyInstance, coordinator: Coordinator): void
   app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) => coordinator.getTask(request.params.id));
 
   app.get('/v1/stats', async () => coordinator.stats());
+
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await coordinator.metricsText();
+    return reply.type(contentType).send(body);
+  });
 }
