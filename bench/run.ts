@@ -11,6 +11,7 @@ import { failoverBench } from './failover.js';
 import { memoryBench } from './memory.js';
 import { runtimeBench } from './runtime-bench.js';
 import { runtimeOverheadBench } from './runtime-overhead.js';
+import { scaleBench } from './scale.js';
 import { fmt, heading, line } from './support.js';
 import { throughputBench } from './throughput.js';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     await runtimeBench();
     await runtimeOverheadBench();
   }
+  if (on('scale')) await scaleBench();
   if (on('adaptive')) await adaptiveBench();
 }
 
