@@ -19,7 +19,7 @@ export class CoordinatorMetrics {
   readonly schedulingLatency = new Histogram({
     name: 'corten_scheduling_latency_seconds',
     help: 'From task ready and operator slot free to the assignment sent',
-    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
   readonly turnSeconds = new Histogram({

@@ -158,41 +158,57 @@ export class Scheduler {
   private pick(task: TaskState, eligible: OperatorState[], rankOf: (op: OperatorState) => number): OperatorState | undefined {
     // Operators holding a lease or a result of this task are excluded (replicas
     // must be independent); one whose lease was lost may retry, but last.
-    const usedOps = new Set<string>();
-    const lostOps = new Set<string>();
-    const usedRegions = new Set<string>();
+    let usedOps: Set<string> | null = null;
+    let lostOps: Set<string> | null = null;
+    let usedRegions: Set<string> | null = null;
     for (const a of task.assignments) {
       if (a.status === 'expired' || a.status === 'released' || a.status === 'cancelled') {
-        lostOps.add(a.operatorId);
+        (lostOps ??= new Set()).add(a.operatorId);
       } else {
-        usedOps.add(a.operatorId);
-        usedRegions.add(a.region);
+        (usedOps ??= new Set()).add(a.operatorId);
+        (usedRegions ??= new Set()).add(a.region);
       }
     }
+    // Lexicographic minimum of (lost here, region used, load, -rank, last assigned),
+    // compared field by field: this loop runs over every free operator for every placement.
     let best: OperatorState | undefined;
-    let bestKey: number[] | undefined;
+    let bLost = 0;
+    let bRegion = 0;
+    let bLoad = 0;
+    let bRank = 0;
     for (const op of eligible) {
-      if (usedOps.has(op.id)) continue;
-      const key = [
-        lostOps.has(op.id) ? 1 : 0,
-        usedRegions.has(op.region) ? 1 : 0,
-        op.active.size / op.maxConcurrent,
-        -rankOf(op),
-        op.lastAssignedAt,
-      ];
-      if (!bestKey || lessThan(key, bestKey)) {
-        best = op;
-        bestKey = key;
+      if (usedOps?.has(op.id)) continue;
+      const lost = lostOps?.has(op.id) ? 1 : 0;
+      const region = usedRegions?.has(op.region) ? 1 : 0;
+      const load = op.active.size / op.maxConcurrent;
+      if (best) {
+        if (lost !== bLost) {
+          if (lost > bLost) continue;
+        } else if (region !== bRegion) {
+          if (region > bRegion) continue;
+        } else if (load !== bLoad) {
+          if (load > bLoad) continue;
+        } else {
+          const rank = rankOf(op);
+          if (rank !== bRank) {
+            if (rank < bRank) continue;
+          } else if (op.lastAssignedAt >= best.lastAssignedAt) {
+            continue;
+          }
+          best = op;
+          bLost = lost;
+          bRegion = region;
+          bLoad = load;
+          bRank = rank;
+          continue;
+        }
       }
+      best = op;
+      bLost = lost;
+      bRegion = region;
+      bLoad = load;
+      bRank = rankOf(op);
     }
     return best;
   }
-}
-
-function lessThan(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]! < b[i]!) return true;
-    if (a[i]! > b[i]!) return false;
-  }
-  return false;
 }

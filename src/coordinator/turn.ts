@@ -101,13 +101,15 @@ export class Turn {
    */
   flush(inputs: Map<string, string>, onSent: (readySince: number) => void): void {
     for (const box of this.outboxes.values()) {
-      const { conn } = box;
-      for (const frame of box.control) conn.send(frame);
+      // Everything for one connection goes out as one frame (a JSON array when
+      // there is more than one message): a result's ack and the next
+      // assignment for the slot it freed usually travel together.
+      const messages = [...box.control];
       if (box.accepted.length > 0 || box.refused.length > 0) {
-        conn.send(JSON.stringify({ t: 'ack', accepted: box.accepted, refused: box.refused }));
+        messages.push(JSON.stringify({ t: 'ack', accepted: box.accepted, refused: box.refused }));
       }
       if (box.cancelled.length > 0) {
-        conn.send(JSON.stringify({ t: 'cancel', assignmentIds: box.cancelled, reason: box.cancelReason }));
+        messages.push(JSON.stringify({ t: 'cancel', assignmentIds: box.cancelled, reason: box.cancelReason }));
       }
       if (box.assignments.length > 0) {
         // Inputs are spliced in as the JSON text they are stored as: no parse and re-serialise per task.
@@ -116,9 +118,11 @@ export class Turn {
           const head = JSON.stringify(wire);
           return `${head.slice(0, -1)},"input":${input}}`;
         });
-        conn.send(`{"t":"assign","eus":${JSON.stringify(box.eus)},"assignments":[${parts.join(',')}]}`);
+        messages.push(`{"t":"assign","eus":${JSON.stringify(box.eus)},"assignments":[${parts.join(',')}]}`);
         for (const { readySince } of box.assignments) onSent(readySince);
       }
+      if (messages.length === 1) box.conn.send(messages[0]!);
+      else if (messages.length > 1) box.conn.send(`[${messages.join(',')}]`);
     }
     for (const fn of this.after) fn();
   }

@@ -232,13 +232,19 @@ export class Agent extends EventEmitter {
       return;
     }
     if (this.socket !== socket) return;
-    let message: CoordinatorMessage;
+    let parsed: CoordinatorMessage | CoordinatorMessage[];
     try {
-      message = JSON.parse(data.toString('utf8')) as CoordinatorMessage;
+      parsed = JSON.parse(data.toString('utf8')) as CoordinatorMessage | CoordinatorMessage[];
     } catch {
       this.opts.log.warn('coordinator sent a frame that is not JSON');
       return;
     }
+    // A frame holds one message, or several in order (see CoordinatorFrame).
+    if (Array.isArray(parsed)) for (const message of parsed) this.onMessage(socket, message);
+    else this.onMessage(socket, parsed);
+  }
+
+  private onMessage(socket: WebSocket, message: CoordinatorMessage): void {
     switch (message.t) {
       case 'challenge': {
         const held = [...this.running.keys(), ...this.unacked.keys()];

@@ -4,7 +4,7 @@
  * text and so the same hash, whatever the key order on the wire: this is what
  * exact verification compares and what EU ids and receipts are made of.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import canonicalizeImpl from 'canonicalize';
 
 const canonicalizeFn = canonicalizeImpl as unknown as (value: unknown) => string | undefined;
@@ -16,8 +16,16 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** One-shot hashing (Node >= 20.12) is ~2.5x faster than a Hash object for short inputs; hashes run per result. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex' | 'buffer') => string | Buffer }).hash;
+
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShot ? (oneShot('sha256', data, 'hex') as string) : crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 as a Buffer. */
+export function sha256(data: string | Uint8Array): Buffer {
+  return oneShot ? (oneShot('sha256', data, 'buffer') as Buffer) : crypto.createHash('sha256').update(data).digest();
 }
 
 /** Hash of a JSON value's canonical text, as lowercase hex. */

@@ -59,9 +59,6 @@ export interface EventMap {
   'ledger.slashed': { operatorId: string; amount: number; reason: string; taskId?: string; entryId: string };
   'ledger.withdrawal_requested': { operatorId: string; amount: number; availableAt: number };
   'ledger.withdrawn': { operatorId: string; amount: number; entryId: string };
-  'workflow.published': { workflowId: string; name: string; version: number };
-  'job.started': { jobId: string; workflowId: string };
-  'job.finished': { jobId: string; status: string };
 }
 
 export type EventType = keyof EventMap;
@@ -87,5 +84,5 @@ export const EVENT_TYPES = [
   'operator.online', 'operator.offline', 'operator.draining', 'operator.degraded', 'operator.recovered',
   'operator.suspended', 'operator.reinstated', 'region.down', 'region.up', 'coordinator.started',
   'ledger.deposited', 'ledger.escrowed', 'ledger.rewarded', 'ledger.refunded', 'ledger.slashed',
-  'ledger.withdrawal_requested', 'ledger.withdrawn', 'workflow.published', 'job.started', 'job.finished',
+  'ledger.withdrawal_requested', 'ledger.withdrawn',
 ] as const satisfies readonly EventType[];

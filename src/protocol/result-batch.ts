@@ -13,8 +13,7 @@
  * node out promotes it unchanged; a path therefore names the side of each
  * sibling it holds (`L<hex>`: the sibling is on the left).
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson, sha256 } from './canonical.js';
 import { sign, verify, type KeyPair } from './signing.js';
 import type { ResultStatement } from './wire.js';
 
@@ -22,11 +21,11 @@ const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
 export function leafHash(statement: ResultStatement): Buffer {
-  return createHash('sha256').update(LEAF).update(canonicalJson(statement)).digest();
+  return sha256(Buffer.concat([LEAF, Buffer.from(canonicalJson(statement), 'utf8')]));
 }
 
 function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  return sha256(Buffer.concat([NODE, left, right]));
 }
 
 /** Builds the tree over `leaves`; returns its root and each leaf's path. */

@@ -167,6 +167,12 @@ export interface ErrorMessage {
 
 export type CoordinatorMessage = ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage;
 
+/**
+ * A frame from the coordinator: one message, or an array of messages to be
+ * handled in order (what one turn of the engine has for one operator).
+ */
+export type CoordinatorFrame = CoordinatorMessage | CoordinatorMessage[];
+
 /** What an operator attests for each result: a leaf of the Merkle tree it signs (see result-batch.ts). */
 export interface ResultStatement {
   assignmentId: string;

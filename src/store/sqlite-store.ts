@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { CortenEvent } from '../protocol/index.js';
 import type { Change, ChangeSet } from './change-set.js';
 import { loadMigrations } from './migrations.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
 import { assignmentFromRaw, euFromRaw, eventFromRaw, operatorFromRaw, regionFromRaw, snake, taskFromRaw } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
+  private checkpointer: SqliteCheckpointer | null = null;
   readonly trust: SqliteTrust;
   private readonly updates = new Map<string, Statement>();
   private w!: ReturnType<SqliteStore['writes']>;
@@ -54,10 +56,20 @@ export class SqliteStore implements Store {
     this.trust = new SqliteTrust((sql) => this.stmt(sql));
     // 64 MB of page cache: the event log's indexes stay hot under a steady stream of inserts.
     this.db.pragma('cache_size = -65536');
+    if (this.path !== ':memory:') {
+      // Checkpoints run on a thread of their own (see sqlite-checkpointer.ts).
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new SqliteCheckpointer(this.path);
+    }
     this.commitTx = this.db.transaction((list: Change[], committed: CortenEvent[]) => {
       for (const change of list) {
         const seq = this.apply(change);
-        if (seq !== undefined && change.op === 'event') committed.push({ ...change.event, seq } as CortenEvent);
+        if (seq !== undefined && change.op === 'event') {
+          // The event object becomes the committed event: no copy per event.
+          const event = change.event as CortenEvent;
+          event.seq = seq;
+          committed.push(event);
+        }
       }
     });
   }
@@ -86,6 +98,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.checkpointer = null;
     if (this.db.open) this.db.close();
   }
 

@@ -26,11 +26,15 @@ export class RawOperator {
   private async open(url: string, region: string, maxConcurrent: number): Promise<void> {
     this.socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/operators/connect`);
     this.socket.on('message', (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as Frame;
-      this.frames.push(frame);
-      for (const w of [...this.waiters]) if (w.match(frame)) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(frame);
+      // A coordinator frame is one message or an array of them.
+      const parsed = JSON.parse(data.toString()) as Frame | Frame[];
+      for (const frame of Array.isArray(parsed) ? parsed : [parsed]) {
+        this.frames.push(frame);
+        for (const w of [...this.waiters]) if (w.match(frame)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(frame);
+          break;
+        }
       }
     });
     const challenge = await this.next((f) => f.t === 'challenge');

@@ -74,6 +74,19 @@ for (const backend of backends) {
       expect((await store.countTasksByStatus()).pending).toBe(4);
     });
 
+    it('keeps every commit across close and reopen (checkpoints run off the writer)', async () => {
+      const cs = withEu();
+      for (let i = 0; i < 500; i++) {
+        cs.push({ op: 'task.insert', row: taskRow(`t${i}`, { submittedAt: i }) });
+        cs.event('task.submitted', 5, { taskId: `t${i}`, euId: 'eu_1' }, { taskId: `t${i}` });
+      }
+      await store.commit(cs);
+      await store.close();
+      store = await backend.open(dir.path);
+      expect(await store.lastEventSeq()).toBe(500);
+      expect((await store.loadOpenTasks()).length).toBe(500);
+    });
+
     it('migrates idempotently', async () => {
       await store.migrate();
       const again = await backend.open(dir.path);
