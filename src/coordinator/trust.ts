@@ -11,7 +11,8 @@
  *   lose lease slash (when it is the operator's fault), reputation, solo → replicated
  *   finish     queue the task for settlement at the end of the turn
  *   end turn   one settlement entry for the turn's verdicts and slashes, its
- *              events, receipts issued, streaks, suspensions, balances written
+ *              events, streaks, suspensions, balances written (receipts are
+ *              built and signed on request: receipts.ts)
  *   tick       (every `trustTickMs`) payouts after unbonding, uptime, health,
  *              proactive lease moves, reputation written
  */
