@@ -111,7 +111,7 @@ describe('bad input over the operator protocol', () => {
       op.send({ t: 'results', results: [op.result(a, { n: 7, h: 1 }, generateKeyPair())] });
       const ack = await op.next((f) => f.t === 'ack');
       expect(ack.refused).toEqual([expect.objectContaining({ assignmentId: a.assignmentId, code: 'BAD_SIGNATURE' })]);
-    }, ['result.refused']);
+    }, ['results.refused']);
     const task = await client.getTask(a.taskId);
     expect(task.status).toBe('running');
     expect(task.assignments[0]!.status).toBe('leased');
@@ -135,7 +135,7 @@ describe('bad input over the operator protocol', () => {
       intruder.send({ t: 'results', results: [intruder.result({ ...a, assignmentId: 'a_made_up' }, { n: 8, h: 8 })] });
       const ack2 = await intruder.next((f) => f.t === 'ack');
       expect(ack2.refused).toEqual([expect.objectContaining({ code: 'ASSIGNMENT_NOT_HELD' })]);
-    }, ['result.refused']);
+    }, ['results.refused']);
     expect((await client.getTask(a.taskId)).assignments[0]!.status).toBe('leased');
     holder.close();
     intruder.close();
@@ -146,11 +146,13 @@ describe('bad input over the operator protocol', () => {
     await changesNothing(async () => {
       op.send('{"t": "results", "results": [');
       expect((await op.next((f) => f.t === 'error')).code).toBe('MALFORMED_JSON');
+      // A malformed result is refused alone, in the ack, not as a broken frame.
       op.send({ t: 'results', results: [{ assignmentId: 5 }] });
-      const error = await op.next((f) => f.t === 'error');
-      expect(error.code).toBe('VALIDATION_FAILED');
-      expect(error.message).toMatch(/results\.0/);
-    });
+      const ack = await op.next((f) => f.t === 'ack');
+      expect(ack.refused).toEqual([expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/results\.0/) })]);
+      op.send({ t: 'results', results: 'none' });
+      expect((await op.next((f) => f.t === 'error')).code).toBe('VALIDATION_FAILED');
+    }, ['results.refused']);
     op.send({ t: 'hb', running: 0 });
     op.close();
   });

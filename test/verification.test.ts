@@ -51,9 +51,11 @@ describe('verification', () => {
     await client.publishEu(spinEu({ quorum: 1, iterations: 1000, timeoutMs: 300 }));
     const { taskIds } = await client.submitTasks('spin', inputs(6));
     await log.waitForSettled(taskIds);
-    const refused = await log.waitFor((e) => e.type === 'result.refused' && e.operatorId === late, 'a refused late result');
+    const refused = await log.waitFor((e) => e.type === 'results.refused' && e.operatorId === late, 'a refused late result');
 
-    const data = refused.data as { assignmentId: string; code: string; taskId: string };
+    // Refusals are counted per operator; the first ones are kept as samples.
+    expect((refused.data as { counts: Record<string, number> }).counts.LEASE_EXPIRED).toBeGreaterThan(0);
+    const data = (refused.data as { sample: { assignmentId: string; code: string; taskId: string }[] }).sample[0]!;
     expect(data.code).toBe('LEASE_EXPIRED');
     const expiry = log.of('assignment.expired').find((e) => e.data.assignmentId === data.assignmentId)!;
     expect(expiry.data.reason).toBe('lease_deadline');

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
 import {
-  CortenError, euIdOf, hashJson, identityId, keyPairFromSeed, generateKeyPair, seedOf,
+  CortenError, euIdOf, MAX_OPERATOR_FRAME_BYTES, MAX_VALUE_DEPTH, valueTooDeep, hashJson, identityId, keyPairFromSeed, generateKeyPair, seedOf,
   type AssignmentView, type CortenEvent, type EuSummary, type EuView, type KeyPair, type OperatorView, type PublishEuRequest,
   type PublishEuResponse, type RegionView, type Stats, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
 } from '../protocol/index.js';
@@ -17,12 +17,12 @@ import { Engine } from './engine.js';
 import { EventBus } from './event-bus.js';
 import { EuRegistry } from './eu-registry.js';
 import { inputCheckFor, loadBuiltinEus, parsePackage } from './eu-intake.js';
-import { installErrorHandling } from './http/errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { euRoutes } from './http/eu-routes.js';
 import { eventRoutes } from './http/event-routes.js';
 import { networkRoutes } from './http/network-routes.js';
 import { taskRoutes } from './http/task-routes.js';
-import { MAX_OPERATOR_FRAME_BYTES, OperatorGateway } from './operator-gateway.js';
+import { OperatorGateway } from './operator-gateway.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { Accounts } from './accounts.js';
 import { accountRoutes } from './http/account-routes.js';
@@ -96,7 +96,9 @@ export class Coordinator {
   }
 
   private buildApp(): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: this.config.bodyLimitBytes, forceCloseConnections: true });
+    const app = Fastify({
+      logger: false, bodyLimit: this.config.bodyLimitBytes, forceCloseConnections: true, frameworkErrors, clientErrorHandler,
+    });
     installErrorHandling(app);
     void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
     void app.register(async (scoped) => {
@@ -159,6 +161,11 @@ export class Coordinator {
     const eu = this.eus.resolve(request.eu);
     if (request.inputs.length > this.config.maxBatchSize) {
       throw new CortenError('PAYLOAD_TOO_LARGE', `a submission holds at most ${this.config.maxBatchSize} inputs; split the batch`);
+    }
+    // Before anything recurses into an input (stringifying, schema checks, hashing).
+    const deep = request.inputs.findIndex((input) => valueTooDeep(input, MAX_VALUE_DEPTH));
+    if (deep >= 0) {
+      throw new CortenError('JSON_TOO_DEEP', `inputs[${deep}] nests deeper than ${MAX_VALUE_DEPTH} levels. Nothing was submitted.`, { details: { index: deep } });
     }
     const problems: { index: number; message: string }[] = [];
     const inputs = request.inputs.map((input, index) => {

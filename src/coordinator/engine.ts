@@ -26,7 +26,8 @@ import * as operatorFlow from './operator-flow.js';
 import { RegionWatch } from './region-watch.js';
 import { Scheduler } from './scheduler.js';
 import type { AssignmentState, EuState, OperatorConnection, OperatorState, TaskState } from './state.js';
-import { acceptResults } from './result-intake.js';
+import { RefusalTally } from './refusal-tally.js';
+import { acceptResults, type UnreadableResult } from './result-intake.js';
 import * as taskFlow from './task-flow.js';
 import { Trust } from './trust.js';
 import { Turn } from './turn.js';
@@ -86,6 +87,8 @@ export class Engine extends EventEmitter {
   /** Trust and economics: ledger, stake, reputation, adaptive replication, semantic verification. */
   readonly trust: Trust;
   readonly metrics: CoordinatorMetrics;
+  /** Refused results and frames, counted per operator and reason. */
+  readonly refusals = new RefusalTally();
   /** Bytes of task inputs held in memory (bounded by config.inputCacheBytes). */
   inputCacheBytes = 0;
 
@@ -188,8 +191,42 @@ export class Engine extends EventEmitter {
     this.enqueue({ run: (turn) => operatorFlow.disconnect(this, turn, conn, operatorId, reason, true) });
   }
 
-  results(conn: OperatorConnection, operatorId: string, items: ResultItem[]): void {
-    this.enqueue({ run: (turn) => acceptResults(this, turn, conn, operatorId, items), weight: items.length });
+  /** A results frame: `items` read well, `unreadable` did not and are refused with the frame. */
+  results(conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = []): void {
+    this.enqueue({
+      run: (turn) => acceptResults(this, turn, conn, operatorId, items, unreadable),
+      weight: Math.max(1, items.length + unreadable.length),
+    });
+  }
+
+  /** A frame the gateway refused whole (not JSON, too deep, wrong shape): it counts towards a flood like a refused result. */
+  refusedFrame(conn: OperatorConnection, operatorId: string, code: string, message: string): void {
+    this.enqueue({
+      run: (turn) => {
+        const op = this.operators.get(operatorId);
+        if (op && op.conn === conn) this.countRefusal(turn, conn, op, { assignmentId: '', code, message });
+      },
+    });
+  }
+
+  /** Refuses one result: tells the operator in its ack, and counts it. */
+  refuseResult(turn: Turn, conn: OperatorConnection, op: OperatorState, sample: { assignmentId: string; code: string; message: string; taskId?: string }): void {
+    turn.refuse(conn, sample.assignmentId, sample.code, sample.message);
+    this.countRefusal(turn, conn, op, sample);
+  }
+
+  private countRefusal(turn: Turn, conn: OperatorConnection, op: OperatorState, sample: { assignmentId: string; code: string; message: string; taskId?: string }): void {
+    if (!this.refusals.record(op.id, turn.now, sample)) return;
+    // Flooding: its counts go out with its disconnection, which costs it standing.
+    this.writeRefusals(turn, op.id);
+    operatorFlow.disconnect(this, turn, conn, op.id, 'refused_flood', false);
+    this.trust.flooded(turn, op);
+    turn.afterCommit(() => conn.close(4008, 'too many refused results or frames'));
+  }
+
+  /** Writes the `results.refused` events now due (all of one operator's, when `operatorId` is given). */
+  private writeRefusals(turn: Turn, operatorId?: string): void {
+    for (const data of this.refusals.due(turn.now, operatorId)) turn.event('results.refused', data, { operatorId: data.operatorId });
   }
 
   drain(operatorId: string): void {
@@ -266,6 +303,7 @@ export class Engine extends EventEmitter {
           command.fail?.(error);
         }
       }
+      this.writeRefusals(turn);
       this.trust.endTurn(turn);
       moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
       taskFlow.writeDirtyTasks(this, turn);

@@ -174,11 +174,11 @@ export class ReputationBook {
     r.dirty = true;
   }
 
-  /** A lease ended without a result through the operator's fault (or was moved away from it). */
-  leaseLost(operatorId: string, now: number): void {
+  /** A lease ended without a result through the operator's fault (or was moved away from it); `weight` counts it as several. */
+  leaseLost(operatorId: string, now: number, weight = 1): void {
     const r = this.record(operatorId, now);
-    r.lost.add(1, now);
-    r.lostShort.add(1, now);
+    r.lost.add(weight, now);
+    r.lostShort.add(weight, now);
     r.dirty = true;
   }
 

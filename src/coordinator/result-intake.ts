@@ -9,11 +9,21 @@
  *   was leased is under the operator's
  *   signed Merkle root
  *
+ *   (first of all) the output nests     else JSON_TOO_DEEP, PAYLOAD_TOO_LARGE
+ *   at most MAX_VALUE_DEPTH levels and
+ *   is at most MAX_OUTPUT_BYTES
+ *
  * A result already recorded (the operator re-sent it after a reconnect) is
  * acknowledged again and changes nothing.
+ *
+ * Each result is judged alone: the checks only read, so a refused result
+ * (or one whose check throws) writes nothing and the rest of its frame is
+ * handled as if it had not been there. Refusals are counted per operator
+ * and reason (refusal-tally.ts), never logged one event each.
  */
 import {
-  batchStatement, hashJson, leafHash, rootFromProof, verify as verifySignature, type ResultItem, type ResultStatement,
+  batchStatement, coerceError, hashJson, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, rootFromProof, valueTooDeep,
+  verify as verifySignature, type ResultItem, type ResultStatement,
 } from '../protocol/index.js';
 import type { Engine } from './engine.js';
 import { freeSlot, type AssignmentState, type OperatorConnection, type OperatorState, type TaskState } from './state.js';
@@ -30,29 +40,49 @@ export function outputHashOf(item: Pick<ResultItem, 'output' | 'error'>): string
   return item.error ? hashJson({ error: item.error.code }) : hashJson(item.output ?? null);
 }
 
-export async function acceptResults(engine: Engine, turn: Turn, conn: OperatorConnection, operatorId: string, items: ResultItem[]): Promise<void> {
+/** A result the gateway could not even read as one (wrong shape): refused by the engine with the rest of its frame. */
+export interface UnreadableResult {
+  assignmentId: string;
+  code: string;
+  message: string;
+}
+
+export async function acceptResults(
+  engine: Engine, turn: Turn, conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = [],
+): Promise<void> {
   const op = engine.operators.get(operatorId);
-  if (!op) return;
+  // A frame that was in flight when its connection was replaced or cut off for flooding counts for nothing.
+  if (!op || op.conn !== conn) return;
+  for (const u of unreadable) engine.refuseResult(turn, conn, op, { assignmentId: u.assignmentId, code: u.code, message: u.message });
   const touched = new Set<TaskState>();
   // A frame's results share one signed Merkle root: check each root's signature once.
   const roots = new Map<string, boolean>();
   for (const item of items) {
-    const refusal = await checkResult(engine, op, item, roots);
-    if (refusal) {
-      if (refusal.code === 'ACCEPTED_BEFORE') {
-        turn.ack(conn, item.assignmentId);
-        continue;
+    let checked: Refusal | Accepted;
+    try {
+      checked = await checkResult(engine, op, item, roots);
+    } catch (thrown) {
+      // The checks only read: whatever threw, this result is refused alone and nothing was written.
+      const error = coerceError(thrown);
+      engine.log.error({ err: thrown, assignmentId: item.assignmentId }, 'checking a result failed');
+      checked = { code: error.code, message: error.message };
+    }
+    if ('code' in checked) {
+      if (checked.code === 'ACCEPTED_BEFORE') turn.ack(conn, item.assignmentId);
+      else {
+        const sample: { assignmentId: string; code: string; message: string; taskId?: string } = {
+          assignmentId: item.assignmentId, code: checked.code, message: checked.message,
+        };
+        if (checked.taskId) sample.taskId = checked.taskId;
+        engine.refuseResult(turn, conn, op, sample);
       }
-      turn.refuse(conn, item.assignmentId, refusal.code, refusal.message);
-      turn.event('result.refused', { assignmentId: item.assignmentId, operatorId, code: refusal.code, message: refusal.message, taskId: refusal.taskId }, {
-        taskId: refusal.taskId ?? null,
-        operatorId,
-      });
+      // Cut off for flooding: the rest of the frame counts for nothing.
+      if (op.conn !== conn) break;
       continue;
     }
     const a = engine.assignments.get(item.assignmentId)!;
     const task = engine.tasks.get(a.taskId)!;
-    const output = item.error ? null : JSON.stringify(item.output ?? null);
+    const output = checked.outputText;
     a.status = 'submitted';
     a.finishedAt = turn.now;
     a.outputHash = item.outputHash;
@@ -80,12 +110,25 @@ export async function acceptResults(engine: Engine, turn: Turn, conn: OperatorCo
 }
 
 interface Refusal {
-  code: 'ASSIGNMENT_NOT_HELD' | 'LEASE_EXPIRED' | 'DUPLICATE_RESULT' | 'BAD_SIGNATURE' | 'VALIDATION_FAILED' | 'ACCEPTED_BEFORE';
+  code: string;
   message: string;
   taskId?: string;
 }
 
-async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, roots: Map<string, boolean>): Promise<Refusal | null> {
+interface Accepted {
+  /** The output as the JSON text to store (null for an error result). */
+  outputText: string | null;
+}
+
+async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, roots: Map<string, boolean>): Promise<Refusal | Accepted> {
+  // Before anything recurses into the output (hashing, stringifying).
+  if (valueTooDeep(item.output, MAX_VALUE_DEPTH)) {
+    return { code: 'JSON_TOO_DEEP', message: `the output of ${item.assignmentId} nests deeper than ${MAX_VALUE_DEPTH} levels` };
+  }
+  const outputText = item.error ? null : JSON.stringify(item.output ?? null);
+  if (outputText !== null && outputText.length > MAX_OUTPUT_BYTES / 3 && Buffer.byteLength(outputText, 'utf8') > MAX_OUTPUT_BYTES) {
+    return { code: 'PAYLOAD_TOO_LARGE', message: `the output of ${item.assignmentId} is over ${MAX_OUTPUT_BYTES} bytes of JSON` };
+  }
   const a = engine.assignments.get(item.assignmentId);
   if (!a) {
     // Not open in memory: settled, ended, or never this operator's. Ask the store (rare path).
@@ -130,5 +173,5 @@ async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, 
   if (!valid) {
     return { code: 'BAD_SIGNATURE', message: `the signature of ${a.id} does not verify under operator ${op.id}'s key`, taskId: a.taskId };
   }
-  return null;
+  return { outputText };
 }

@@ -17,7 +17,7 @@
  * or leased ──▶ expired (silent operator, overdue lease) | released (given
  * back) | cancelled (the verdict came first). A result that arrives for a
  * lease that is no longer `leased`, or with another fencing token, is refused
- * and recorded as `result.refused`; it never counts.
+ * and counted in `results.refused`; it never counts.
  */
 import { CortenError } from '../protocol/index.js';
 import type { Engine, NewInput } from './engine.js';

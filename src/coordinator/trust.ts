@@ -42,6 +42,12 @@ const REPUTATION_FLUSH_MS = 1000;
 const PROACTIVE_P95_FACTOR = 2;
 /** …and never sooner than this, so scheduling noise on a busy host does not move healthy work. */
 const PROACTIVE_MIN_MS = 200;
+/**
+ * A flood of refused results or frames costs as much standing as this many
+ * dropped leases: enough to sink a fresh key's lease completion and rank, a
+ * dent in a long honest record.
+ */
+const FLOOD_PENALTY_LEASES = 10;
 
 export class Trust {
   readonly ledger = new Ledger();
@@ -176,6 +182,12 @@ export class Trust {
     if (blameless) return;
     this.reputation.leaseLost(a.operatorId, turn.now);
     if (reason !== 'proactive') this.settlement.slashExpiry(a.operatorId, task.id, reason);
+  }
+
+  /** The operator was cut off for flooding refusals (see refusal-tally.ts): it loses standing. */
+  flooded(turn: Turn, op: OperatorState): void {
+    this.reputation.leaseLost(op.id, turn.now, FLOOD_PENALTY_LEASES);
+    this.ranks.delete(op.id);
   }
 
   /** Back to full replication (its solo lease was lost, or its operator dissented elsewhere). */

@@ -28,11 +28,19 @@ import { loadavg, cpus } from 'node:os';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
-  authStatement, buildBatch, hashJson, identityId, leafHash, PROTOCOL_VERSION, sign, signBatch, type CoordinatorMessage, type EuPackage,
-  type KeyPair, type OperatorResources, type ResultItem, type ResultStatement, type WireAssignment,
+  authStatement, buildBatch, hashJson, identityId, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, PROTOCOL_VERSION, sign, signBatch,
+  valueTooDeep, type CoordinatorMessage, type EuPackage, type KeyPair, type OperatorResources, type ResultItem, type ResultStatement, type WireAssignment,
 } from '../protocol/index.js';
 import type { Executor } from './executor.js';
 import { NO_FAULTS, shouldLie, wrongOutput, type Faults } from './faults.js';
+
+/** Why the coordinator would refuse this output (too deep, too large), as an execution error; null when it is fine. */
+function outputProblem(output: unknown): { code: string; message: string } | null {
+  if (valueTooDeep(output, MAX_VALUE_DEPTH)) return { code: 'EU_OUTPUT_TOO_DEEP', message: `the output nests deeper than ${MAX_VALUE_DEPTH} levels` };
+  const bytes = Buffer.byteLength(JSON.stringify(output), 'utf8');
+  if (bytes > MAX_OUTPUT_BYTES) return { code: 'EU_OUTPUT_TOO_LARGE', message: `the output is ${bytes} bytes of JSON; the limit is ${MAX_OUTPUT_BYTES}` };
+  return null;
+}
 
 export interface AgentOptions {
   coordinatorUrl: string;
@@ -324,12 +332,17 @@ export class Agent extends EventEmitter {
 
   private async execute(eu: EuPackage, entry: Running): Promise<void> {
     const { assignment } = entry;
-    const outcome = await this.opts.executor.execute({ eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock });
+    let outcome = await this.opts.executor.execute({ eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock });
     if (this.faults.slowMs > 0) await delay(this.faults.slowMs);
     if (this.slowFactor > 1) await delay((this.slowFactor - 1) * outcome.metrics.durationMs);
     this.completed += 1;
     let output: unknown = outcome.ok ? outcome.output : undefined;
     if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId);
+    // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure instead.
+    if (outcome.ok) {
+      const problem = outputProblem(output ?? null);
+      if (problem) outcome = { ok: false, error: problem, metrics: outcome.metrics };
+    }
     const outputHash = outcome.ok ? hashJson(output ?? null) : hashJson({ error: outcome.error.code });
     // Signed when it is sent, together with the rest of its frame (see flush).
     const item: ResultItem = { assignmentId: assignment.assignmentId, attempt: assignment.attempt, outputHash, signature: '', proof: [], metrics: outcome.metrics };

@@ -8,9 +8,19 @@
 /** Stable error codes with the HTTP status each maps to. */
 export const ERROR_STATUS = {
   MALFORMED_JSON: 400,
+  /** JSON nested deeper than the limits in limits.ts allow. */
+  JSON_TOO_DEEP: 400,
+  /** A URL that does not decode (a bad `%` escape). */
+  MALFORMED_URL: 400,
+  /** An HTTP request the server could not read at all. */
+  MALFORMED_REQUEST: 400,
   VALIDATION_FAILED: 400,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -25,7 +25,19 @@ export interface EventMap {
   /** The operator gave the assignment back without a result (draining, or unable to run it). */
   'assignment.released': { taskId: string; assignmentId: string; operatorId: string; reason: string };
   'result.received': { taskId: string; assignmentId: string; operatorId: string; outputHash: string; durationMs: number; error?: string };
-  'result.refused': { assignmentId: string; operatorId: string; code: string; message: string; taskId?: string };
+  /**
+   * Results (and frames) of one operator that were refused, counted by code
+   * since `since`: written at most once a second per operator, so no
+   * operator can flood the log (see refusal-tally.ts). `sample` holds the
+   * first few refusals verbatim.
+   */
+  'results.refused': {
+    operatorId: string;
+    total: number;
+    counts: Record<string, number>;
+    sample: { assignmentId: string; code: string; message: string; taskId?: string }[];
+    since: number;
+  };
   'verification.progress': { taskId: string; results: number; replicas: number; quorum: number; leading: number; distinct: number };
   'task.escalated': { taskId: string; replicas: number; reason: string };
   'task.verified': { taskId: string; outputHash: string; agreeing: string[]; dissenting: string[]; solo: boolean };
@@ -80,7 +92,7 @@ export type NewEvent<T extends EventType = EventType> = Omit<CortenEvent<T>, 'se
 
 export const EVENT_TYPES = [
   'eu.published', 'task.submitted', 'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.cancelled', 'assignment.released',
-  'result.received', 'result.refused', 'verification.progress', 'task.escalated', 'task.verified', 'task.failed',
+  'result.received', 'results.refused', 'verification.progress', 'task.escalated', 'task.verified', 'task.failed',
   'operator.online', 'operator.offline', 'operator.draining', 'operator.degraded', 'operator.recovered',
   'operator.suspended', 'operator.reinstated', 'region.down', 'region.up', 'coordinator.started',
   'ledger.deposited', 'ledger.escrowed', 'ledger.rewarded', 'ledger.refunded', 'ledger.slashed',

@@ -10,3 +10,4 @@ export * from './api.js';
 export * from './ledger.js';
 export * from './receipt.js';
 export * from './trust-api.js';
+export * from './limits.js';

@@ -83,9 +83,22 @@ export const ResultItem = z.strictObject({
 });
 export type ResultItem = z.infer<typeof ResultItem>;
 
+/** Results one frame may carry. */
+export const MAX_RESULTS_PER_FRAME = 10_000;
+
 export const ResultsMessage = z.strictObject({
   t: z.literal('results'),
-  results: z.array(ResultItem).min(1).max(10_000),
+  results: z.array(ResultItem).min(1).max(MAX_RESULTS_PER_FRAME),
+});
+
+/**
+ * A results frame read as an envelope only: the coordinator checks each
+ * result on its own, so one bad result is refused alone and the rest of the
+ * frame still counts.
+ */
+export const ResultsEnvelope = z.strictObject({
+  t: z.literal('results'),
+  results: z.array(z.unknown()).min(1).max(MAX_RESULTS_PER_FRAME),
 });
 
 export const DrainMessage = z.strictObject({ t: z.literal('drain') });

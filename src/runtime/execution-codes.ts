@@ -24,6 +24,8 @@ export const EXECUTION_ERROR_CODES = {
   EU_OUTPUT_INVALID: 'EU_OUTPUT_INVALID',
   /** The output's JSON text is larger than the runtime accepts. */
   EU_OUTPUT_TOO_LARGE: 'EU_OUTPUT_TOO_LARGE',
+  /** The output nests deeper than MAX_VALUE_DEPTH (src/protocol/limits.ts): no side could hash or store it safely. */
+  EU_OUTPUT_TOO_DEEP: 'EU_OUTPUT_TOO_DEEP',
   /** The input is not JSON or fails the manifest's input schema; the EU did not run. */
   EU_INPUT_INVALID: 'EU_INPUT_INVALID',
   /**
@@ -51,5 +53,5 @@ export const CONTEXT_POISONING_CODES: ReadonlySet<ExecutionErrorCode> = new Set(
   'EU_CRASHED',
 ]);
 
-/** Largest output, as JSON text, an execution may return (results travel in signed WebSocket frames). */
-export const MAX_OUTPUT_BYTES = 1024 * 1024;
+/** Largest output, as JSON text, an execution may return: one limit for the runtime, the agent and the coordinator. */
+export { MAX_OUTPUT_BYTES } from '../protocol/limits.js';

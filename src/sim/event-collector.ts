@@ -11,7 +11,7 @@ import { costModelOutput } from './cost-model.js';
 
 /** The event types the simulator follows (the rest, such as verification.progress, it asks the coordinator not to send). */
 export const COLLECTED_EVENTS: EventType[] = [
-  'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.released', 'result.received', 'result.refused',
+  'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.released', 'result.received', 'results.refused',
   'task.escalated', 'task.verified', 'task.failed', 'operator.online', 'operator.offline', 'region.down', 'region.up',
   'ledger.rewarded', 'ledger.slashed',
 ];
@@ -51,6 +51,8 @@ export interface OperatorTally {
 
 export class EventCollector {
   readonly counts = new Map<EventType, number>();
+  /** Refused results: `results.refused` events carry counts, so they are summed, not counted. */
+  refused = 0;
   readonly buckets: Bucket[] = [];
   readonly lost: LostLease[] = [];
   readonly operators = new Map<string, OperatorTally>();
@@ -152,9 +154,12 @@ export class EventCollector {
         this.tally(d.operatorId).executions += 1;
         return;
       }
-      case 'result.refused':
-        this.bucket(e.ts).refused += 1;
+      case 'results.refused': {
+        const total = (e.data as EventMap['results.refused']).total;
+        this.bucket(e.ts).refused += total;
+        this.refused += total;
         return;
+      }
       case 'task.verified': {
         const d = e.data as EventMap['task.verified'];
         if (!this.settle(d.taskId, e.ts)) return;

@@ -135,7 +135,7 @@ export function buildReport(run: SimulationRun): SimReport {
     correctness: { wrongAccepted: c.wrongAccepted.length, wrongSample: c.wrongAccepted.slice(0, 10).map((w) => w.taskId), dissentingResults, escalated: count('task.escalated') },
     work: {
       executions: count('result.received'), assignments: count('task.assigned') + count('task.reassigned'), reassigned: count('task.reassigned'),
-      leasesLost: c.lost.length, refusedResults: count('result.refused'),
+      leasesLost: c.lost.length, refusedResults: c.refused,
       executionsPerVerified: round(count('result.received') / Math.max(1, c.verified), 3),
       assignmentsPerVerified: round((count('task.assigned') + count('task.reassigned')) / Math.max(1, c.verified), 3),
     },

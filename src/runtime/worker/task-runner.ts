@@ -10,6 +10,7 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { ExecutionMetrics } from '../../protocol/index.js';
 import type { HostServices } from '../capabilities/host-services.js';
 import type { EuSchemas } from '../eu-schemas.js';
+import { MAX_VALUE_DEPTH, textTooDeep } from '../../protocol/limits.js';
 import { MAX_OUTPUT_BYTES, type ExecutionErrorCode } from '../execution-codes.js';
 import { ContextPool, type PooledContext } from './context-pool.js';
 import type { SandboxResult } from './eu-context.js';
@@ -97,6 +98,10 @@ export class TaskRunner {
     if (text.length > SURELY_SMALL_OUTPUT) {
       const bytes = Buffer.byteLength(text, 'utf8');
       if (bytes > MAX_OUTPUT_BYTES) return failed('EU_OUTPUT_TOO_LARGE', `the output is ${bytes} bytes of JSON; the limit is ${MAX_OUTPUT_BYTES}`, measured);
+    }
+    // Before parsing: schema validation and canonical hashing recurse.
+    if (textTooDeep(text, MAX_VALUE_DEPTH)) {
+      return failed('EU_OUTPUT_TOO_DEEP', `the output nests deeper than ${MAX_VALUE_DEPTH} levels`, measured);
     }
     const outputCheck = schemas.validateOutput(JSON.parse(text));
     if (!outputCheck.ok) return failed('EU_OUTPUT_INVALID', outputCheck.message, measured);
