@@ -14,6 +14,8 @@ export class RawOperator {
   readonly keys: KeyPair = generateKeyPair();
   readonly frames: Frame[] = [];
   operatorId = '';
+  /** Resolves with the close code when the coordinator (or we) close the socket. */
+  closed!: Promise<number>;
   private socket!: WebSocket;
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
 
@@ -25,6 +27,7 @@ export class RawOperator {
 
   private async open(url: string, region: string, maxConcurrent: number): Promise<void> {
     this.socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/operators/connect`);
+    this.closed = new Promise((resolve) => this.socket.on('close', (code) => resolve(code)));
     this.socket.on('message', (data: Buffer) => {
       // A coordinator frame is one message or an array of them.
       const parsed = JSON.parse(data.toString()) as Frame | Frame[];
