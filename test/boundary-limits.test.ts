@@ -119,6 +119,8 @@ describe('every error in the envelope', () => {
     ['a bad % escape', '/v1/tasks/%zz', {}, 400, 'MALFORMED_URL'],
     ['a bad % escape in an unknown route', '/%E0%A4%A', {}, 400, 'MALFORMED_URL'],
     ['an unknown route', '/v1/nowhere', {}, 404, 'NOT_FOUND'],
+    ['an EU ref that is a bare %', '/v1/eus/%25', {}, 404, 'EU_NOT_FOUND'],
+    ['plain HTTP to the operators\' WebSocket', '/v1/operators/connect', {}, 426, 'UPGRADE_REQUIRED'],
     ['a text body', '/v1/tasks', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['an odd content type', '/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, 415,
       'UNSUPPORTED_MEDIA_TYPE'],

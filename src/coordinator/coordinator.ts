@@ -102,7 +102,15 @@ export class Coordinator {
     installErrorHandling(app);
     void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
     void app.register(async (scoped) => {
-      scoped.get('/v1/operators/connect', { websocket: true }, (socket) => this.gateway.accept(socket));
+      scoped.route({
+        method: 'GET',
+        url: '/v1/operators/connect',
+        // A plain GET gets the envelope, not the plugin's empty 404.
+        handler: async () => {
+          throw new CortenError('UPGRADE_REQUIRED', 'this is the operators\' WebSocket: connect with a WebSocket client (corten operator)');
+        },
+        wsHandler: (socket) => this.gateway.accept(socket),
+      });
       euRoutes(scoped, this);
       taskRoutes(scoped, this);
       networkRoutes(scoped, this);

@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A plain HTTP request to the operators' WebSocket. */
+  UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   UNAUTHORIZED: 401,

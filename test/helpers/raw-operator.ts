@@ -19,13 +19,14 @@ export class RawOperator {
   private socket!: WebSocket;
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
 
-  static async connect(url: string, options: { region?: string; maxConcurrent?: number } = {}): Promise<RawOperator> {
+  /** `eus` names the only EUs it serves (none that exist keeps it from getting work). */
+  static async connect(url: string, options: { region?: string; maxConcurrent?: number; eus?: string[] } = {}): Promise<RawOperator> {
     const op = new RawOperator();
-    await op.open(url, options.region ?? 'test', options.maxConcurrent ?? 4);
+    await op.open(url, options.region ?? 'test', options.maxConcurrent ?? 4, options.eus ?? []);
     return op;
   }
 
-  private async open(url: string, region: string, maxConcurrent: number): Promise<void> {
+  private async open(url: string, region: string, maxConcurrent: number, eus: string[]): Promise<void> {
     this.socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/operators/connect`);
     this.closed = new Promise((resolve) => this.socket.on('close', (code) => resolve(code)));
     this.socket.on('message', (data: Buffer) => {
@@ -44,7 +45,7 @@ export class RawOperator {
     this.send({
       t: 'hello', protocol: PROTOCOL_VERSION, publicKey: this.keys.publicKey.toString('hex'),
       signature: sign(this.keys, 'auth', authStatement(challenge.nonce as string, challenge.coordinatorId as string)),
-      region, resources: { cpu: 4, memoryMb: 4096, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent, held: [],
+      region, resources: { cpu: 4, memoryMb: 4096, gpuMemoryMb: 0, capabilities: [], eus }, maxConcurrent, held: [],
     });
     const welcome = await this.next((f) => f.t === 'welcome');
     this.operatorId = welcome.operatorId as string;

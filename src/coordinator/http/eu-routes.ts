@@ -12,5 +12,5 @@ export function euRoutes(app: FastifyInstance, coordinator: Coordinator): void {
 
   app.get('/v1/eus', async () => ({ eus: coordinator.listEus() }));
 
-  app.get<{ Params: { ref: string } }>('/v1/eus/:ref', async (request) => coordinator.getEu(decodeURIComponent(request.params.ref)));
+  app.get<{ Params: { ref: string } }>('/v1/eus/:ref', async (request) => coordinator.getEu(request.params.ref));
 }
