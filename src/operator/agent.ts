@@ -329,7 +329,7 @@ export class Agent extends EventEmitter {
     if (this.slowFactor > 1) await delay((this.slowFactor - 1) * outcome.metrics.durationMs);
     this.completed += 1;
     let output: unknown = outcome.ok ? outcome.output : undefined;
-    if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId);
+    if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId, output);
     const outputHash = outcome.ok ? hashJson(output ?? null) : hashJson({ error: outcome.error.code });
     // Signed when it is sent, together with the rest of its frame (see flush).
     const item: ResultItem = { assignmentId: assignment.assignmentId, attempt: assignment.attempt, outputHash, signature: '', proof: [], metrics: outcome.metrics };
