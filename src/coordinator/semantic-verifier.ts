@@ -21,9 +21,10 @@
  * `threshold`), it disagrees decisively (facts differ, an output is
  * unfaithful or lazy, or cosine below `dissentBelow`), or it is unclear
  * (cosine in the grey zone between the two). Unclear is not agreement, so it
- * never joins a cluster, and it is not guilt: a result whose relation to the
- * accepted output is unclear is rejected as undecided, and nobody is
- * slashed or blamed for it (verdicts.ts, settlement.ts).
+ * never joins a cluster, and it is not guilt: a result that no output
+ * counted for the verdict disagrees with decisively is rejected as
+ * undecided, and nobody is slashed or blamed for it (verdicts.ts,
+ * settlement.ts).
  *
  * Clustering is by centres: each result's cluster is itself plus every
  * result that agrees with it; the largest cluster leads (ties: the higher
@@ -195,11 +196,16 @@ export function clusterByCentres(items: readonly Item[], settings: SemanticSetti
     rest = rest.filter((i) => !taken.has(i));
   }
   groups.sort((a, b) => b.members.length - a.members.length);
+  // Undecided: outside the leading cluster, and no output counted for it disagrees decisively. Judged against every
+  // member, not the centre alone: which of two agreeing results is the centre is down to arrival order, and a lazy
+  // output that is unclear to one honest wording and decisively apart from another must not escape by that order.
   const undecided = new Set<string>();
   const lead = groups[0];
   if (lead) {
+    const counted = [lead.centre, ...lead.members];
     for (let j = 0; j < n; j++) {
-      if (relations[lead.centre]![j]!.relation === 'unclear') undecided.add(items[j]!.view.assignmentId);
+      if (counted.includes(j)) continue;
+      if (counted.every((m) => relations[m]![j]!.relation !== 'disagree')) undecided.add(items[j]!.view.assignmentId);
     }
   }
   return { groups: groups.map((g) => [items[g.centre]!.view, ...g.members.map((j) => items[j]!.view)]), undecided };

@@ -107,6 +107,18 @@ describe('fact checking', () => {
     expect(ledger.balance('stake:d')).toBe(50);
   });
 
+  it('a result decisively apart from any output of the verdict is dissent, whichever of them arrived first (centre)', () => {
+    const item = (id: string, v: number[]) => ({ view: { assignmentId: id, operatorId: id, outputHash: id }, vector: new Float32Array(v) });
+    // a and b agree (0.8); c is in the grey zone to a (0.2) but decisively apart from b (-0.2), like a title against
+    // two honest wordings. Before, c was undecided (never slashed) when a happened to be the centre, dissent when b was.
+    const [a, b, c] = [item('a', [1, 0, 0]), item('b', [0.8, 0.6, 0]), item('c', [0.2, -0.6, 0.775])];
+    for (const order of [[a, b, c], [b, a, c], [c, a, b]]) {
+      const grouping = clusterByCentres(order, settings({ facts: null }));
+      expect(grouping.groups[0]!.map((r) => r.assignmentId).sort()).toEqual(['a', 'b']);
+      expect([...grouping.undecided]).toEqual([]);
+    }
+  });
+
   it('the manifest states the facts policy and the grey zone, and checks them', () => {
     const v = EuManifest.parse({ name: 'x', version: '1.0.0', verification: { policy: 'semantic', threshold: 0.3, dissentBelow: 0.1, facts: { grounded: true } } }).verification;
     expect(v.facts).toEqual({ grounded: true, sentenceSupport: 0.5, minCoverage: 0, lazyBelow: 0 });
