@@ -40,7 +40,7 @@ export function operatorCommand(program: Command): void {
     .option('--llm-url <url>', 'OpenAI-compatible backend for llm.complete (llama.cpp server, Ollama, vLLM)')
     .option('--llm-model <name>', 'model name to request from the LLM backend')
     .option('--llm-api-key <key>', 'API key for the LLM backend, if it wants one')
-    .option('--fault <spec>', 'test fixture faults: lie | collude | lieRate=0.3 | slowMs=500 | lateMs=5000')
+    .option('--fault <spec>', 'test fixture faults: lie | collude | flip | lieRate=0.3 | slowMs=500 | lateMs=5000')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (opts: OperatorOptions) => {
       const log = pino({ level: opts.logLevel, base: { part: 'operator', region: opts.region } }, pino.destination(2));

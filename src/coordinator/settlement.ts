@@ -7,7 +7,9 @@
  *   verdict      each agreeing operator earns the price, up to quorum of them
  *                (a task runs solo under adaptive replication: one is paid and
  *                the rest of the escrow comes back); the unused escrow is
- *                refunded; each dissenting result is slashed `slashDissent`
+ *                refunded; each dissenting result is slashed `slashDissent`,
+ *                unless the verifier rejected it as undecided (semantic
+ *                grey zone: unclear is not guilty)
  *   eu_error     a quorum agreed the EU fails on the input: they did the work
  *                right and are paid like a verdict
  *   unverifiable, attempts exhausted
@@ -133,7 +135,8 @@ export class Settlement {
       }
     }
     if (verdict) {
-      for (const a of task.assignments) if (a.status === 'rejected') this.slash(a.operatorId, this.policy.slashDissent, 'dissent', task.id);
+      // Unclear is not guilty: a result the verifier could not decide against is rejected but never slashed.
+      for (const a of task.assignments) if (a.status === 'rejected' && !a.undecided) this.slash(a.operatorId, this.policy.slashDissent, 'dissent', task.id);
     }
   }
 

@@ -65,6 +65,8 @@ export interface AssignmentState {
   /** Path from the result's statement to the Merkle root the signature covers. */
   proof: string[];
   durationMs: number | null;
+  /** Rejected without a decisive verdict against it (semantic grey zone): not slashed, not counted as dissent. */
+  undecided?: boolean;
 }
 
 export interface TaskState {

@@ -28,13 +28,13 @@ import { assessHealth, score, shouldSuspend } from './health-policy.js';
 import { Ledger, transfer } from './ledger.js';
 import { degrade, degradedAllowance, recover, reinstate, STAKE_SUSPENSION, suspend } from './operator-standing.js';
 import { ReputationBook } from './reputation.js';
-import { SemanticVerifier } from './semantic-verifier.js';
+import { SemanticVerifier, type Grouping } from './semantic-verifier.js';
 import { Settlement, type TaskPayer } from './settlement.js';
 import { StakeBook } from './stake-book.js';
 import type { AssignmentState, EuState, OperatorState, TaskState } from './state.js';
 import { loseLease } from './task-flow.js';
 import type { Turn } from './turn.js';
-import type { Groups, ResultView } from './verifier.js';
+import type { ResultView } from './verifier.js';
 
 /** Reputation rows are written at most this often per operator (a dissent is written at once). */
 const REPUTATION_FLUSH_MS = 1000;
@@ -74,7 +74,10 @@ export class Trust {
     this.stakes = new StakeBook(this.ledger, c.minStake, c.unbondingMs);
     this.reputation = new ReputationBook(c.reputationHalfLifeMs);
     this.adaptive = new AdaptiveReplication({ enabled: c.adaptiveReplication, minStreak: c.trustStreak, spotCheckRate: c.spotCheckRate });
-    this.semantic = new SemanticVerifier(() => createEmbedder(c.embedder));
+    this.semantic = new SemanticVerifier(
+      () => createEmbedder(c.embedder),
+      async (taskId) => (await engine.store.getTaskInputs([taskId])).get(taskId) ?? null,
+    );
   }
 
   /** Rebuilds balances, pending withdrawals and reputation from the store (at start). */
@@ -169,8 +172,10 @@ export class Trust {
     this.recoveredLeases.delete(a.id);
   }
 
-  group(task: TaskState, results: readonly ResultView[]): Promise<Groups> {
-    return this.semantic.group(task, results, task.eu.manifest.verification.threshold ?? DEFAULT_SEMANTIC_THRESHOLD);
+  group(task: TaskState, results: readonly ResultView[]): Promise<Grouping> {
+    const v = task.eu.manifest.verification;
+    const threshold = v.threshold ?? DEFAULT_SEMANTIC_THRESHOLD;
+    return this.semantic.group(task, results, { threshold, dissentBelow: v.dissentBelow ?? threshold, facts: v.facts ?? null });
   }
 
   /** A lease ended without a result. Runs before the task is requeued. */
@@ -215,7 +220,7 @@ export class Trust {
       if (!verdict || task.solo) continue;
       for (const a of task.assignments) {
         if (a.status === 'accepted') this.reputation.agreed(a.operatorId, turn.now);
-        else if (a.status === 'rejected') {
+        else if (a.status === 'rejected' && !a.undecided) {
           this.reputation.dissented(a.operatorId, turn.now);
           dissenters.add(a.operatorId);
         }

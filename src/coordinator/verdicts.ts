@@ -20,7 +20,9 @@ function resultViews(task: TaskState): ResultView[] {
 export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Promise<void> {
   const results = resultViews(task);
   // Semantic policy: the coordinator embeds the outputs and clusters them (semantic-verifier.ts).
-  const groups = task.eu.manifest.verification.policy === 'semantic' ? await engine.trust.group(task, results) : groupByHash(results);
+  const { groups, undecided } = task.eu.manifest.verification.policy === 'semantic'
+    ? await engine.trust.group(task, results)
+    : { groups: groupByHash(results), undecided: new Set<string>() };
   const live = liveAssignments(task);
   const decision = decide(groups, { quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, live });
   const progress = () => {
@@ -51,17 +53,21 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
       const winner = decision.winners[0]!;
       const winning = task.assignments.find((a) => a.id === winner.assignmentId)!;
       for (const r of decision.winners) endResult(engine, turn, r.assignmentId, 'accepted');
-      for (const r of decision.dissenters) endResult(engine, turn, r.assignmentId, 'rejected');
+      for (const r of decision.dissenters) endResult(engine, turn, r.assignmentId, 'rejected', undecided.has(r.assignmentId));
       cancelLive(engine, turn, task, 'verified');
       const agreeing = decision.winners.map((r) => r.operatorId);
-      const dissenting = decision.dissenters.map((r) => r.operatorId);
+      // Undecided results (semantic grey zone) are not dissent: they are listed apart and nobody pays for them.
+      const dissenting = decision.dissenters.filter((r) => !undecided.has(r.assignmentId)).map((r) => r.operatorId);
+      const unclear = decision.dissenters.filter((r) => undecided.has(r.assignmentId)).map((r) => r.operatorId);
       if (winning.errorCode) {
         const message = `the EU fails on this input with ${winning.errorCode} (agreed by ${agreeing.length} operators)`;
         finish(engine, turn, task, 'failed', { outputHash: winner.outputHash, resultAssignmentId: winning.id, failure: 'eu_error', failureMessage: message });
         turn.event('task.failed', { taskId: task.id, reason: 'eu_error', message, outputHash: winner.outputHash, agreeing, dissenting }, { taskId: task.id });
       } else {
         finish(engine, turn, task, 'verified', { outputHash: winner.outputHash, resultAssignmentId: winning.id });
-        turn.event('task.verified', { taskId: task.id, outputHash: winner.outputHash, agreeing, dissenting, solo: task.replicas === 1 }, { taskId: task.id });
+        turn.event('task.verified', {
+          taskId: task.id, outputHash: winner.outputHash, agreeing, dissenting, solo: task.replicas === 1, ...(unclear.length > 0 ? { undecided: unclear } : {}),
+        }, { taskId: task.id });
       }
       return;
     }
@@ -77,10 +83,15 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
   }
 }
 
-export function endResult(engine: Engine, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected'): void {
+export function endResult(engine: Engine, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected', undecided = false): void {
   const a = engine.assignments.get(assignmentId)!;
   a.status = status;
-  turn.updateAssignment(a.id, { status });
+  if (undecided) {
+    a.undecided = true;
+    turn.updateAssignment(a.id, { status, endReason: 'undecided' });
+  } else {
+    turn.updateAssignment(a.id, { status });
+  }
 }
 
 /** Cancels the task's outstanding leases: the verdict no longer needs them. */

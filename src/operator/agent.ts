@@ -337,7 +337,7 @@ export class Agent extends EventEmitter {
     if (this.slowFactor > 1) await delay((this.slowFactor - 1) * outcome.metrics.durationMs);
     this.completed += 1;
     let output: unknown = outcome.ok ? outcome.output : undefined;
-    if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId);
+    if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId, output);
     // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure instead.
     if (outcome.ok) {
       const problem = outputProblem(output ?? null);

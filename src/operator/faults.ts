@@ -4,6 +4,9 @@
  *
  *   lie       returns a wrong output of its own (every liar differs)
  *   collude   returns the same wrong output as every other colluder
+ *   flip      returns its honest output with one fact flipped in each string
+ *             (a number, a negation or an antonym: fact-flip.ts), the lie
+ *             that keeps the wording
  *   lieRate   the share of tasks it lies on (default 1)
  *   slowMs    adds this much time to every execution
  *   lateMs    holds each result this long before sending it, ignoring cancels
@@ -11,17 +14,19 @@
  */
 import { z } from 'zod';
 import { sha256Hex } from '../protocol/index.js';
+import { flipOutput } from './fact-flip.js';
 
 export const Faults = z.strictObject({
   lie: z.boolean().default(false),
   collude: z.boolean().default(false),
+  flip: z.boolean().default(false),
   lieRate: z.number().min(0).max(1).default(1),
   slowMs: z.int().min(0).default(0),
   lateMs: z.int().min(0).default(0),
 });
 export type Faults = z.infer<typeof Faults>;
 
-export const NO_FAULTS: Faults = { lie: false, collude: false, lieRate: 1, slowMs: 0, lateMs: 0 };
+export const NO_FAULTS: Faults = { lie: false, collude: false, flip: false, lieRate: 1, slowMs: 0, lateMs: 0 };
 
 /** Parses `lie`, `collude,lieRate=0.3`, `slowMs=500` … (comma-separated). */
 export function parseFaults(spec: string | undefined): Faults {
@@ -39,13 +44,14 @@ export function parseFaults(spec: string | undefined): Faults {
  * lie on the same tasks; a lone liar mixes in its own id.
  */
 export function shouldLie(faults: Faults, seed: string, operatorId: string): boolean {
-  if (!faults.lie && !faults.collude) return false;
+  if (!faults.lie && !faults.collude && !faults.flip) return false;
   if (faults.lieRate >= 1) return true;
   const basis = faults.collude ? seed : sha256Hex(`${seed}:${operatorId}`);
   return parseInt(basis.slice(0, 8), 16) / 0xffffffff < faults.lieRate;
 }
 
-export function wrongOutput(faults: Faults, operatorId: string, taskId: string): unknown {
+export function wrongOutput(faults: Faults, operatorId: string, taskId: string, honest?: unknown): unknown {
+  if (faults.flip) return flipOutput(honest ?? null);
   if (faults.collude) return { colluded: true, taskId };
   return { lie: operatorId, taskId };
 }

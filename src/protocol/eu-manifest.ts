@@ -43,6 +43,24 @@ export type Requirements = z.infer<typeof Requirements>;
 export const VerificationPolicy = z.enum(['exact', 'semantic', 'none']);
 export type VerificationPolicy = z.infer<typeof VerificationPolicy>;
 
+/**
+ * Semantic policy: the facts check (src/coordinator/fact-check.ts). Outputs
+ * that differ in numbers, entities, negation or direction words never agree.
+ */
+export const SemanticFacts = z.strictObject({
+  /** Outputs must be grounded in the input (summaries): no number, entity or sentence the input does not support. */
+  grounded: z.boolean().default(false),
+  /** Grounded: the least share of each sentence's content words that the input must contain. */
+  sentenceSupport: z.number().min(0).max(1).default(0.5),
+  /**
+   * Lazy outputs: the ratio of the shorter output's distinct content words to the longer's. Two outputs agree only
+   * at or above `minCoverage`; below `lazyBelow` they disagree decisively; between the two is the grey zone.
+   */
+  minCoverage: z.number().min(0).max(1).default(0),
+  lazyBelow: z.number().min(0).max(1).default(0),
+});
+export type SemanticFacts = z.infer<typeof SemanticFacts>;
+
 export const Verification = z
   .strictObject({
     /** How replicas' outputs are compared: by canonical hash, by embedding similarity, or not at all. */
@@ -53,6 +71,13 @@ export const Verification = z
     maxReplicas: z.int().min(1).max(31).default(5),
     /** Semantic policy: the cosine similarity at or above which two outputs agree. */
     threshold: z.number().gt(0).max(1).optional(),
+    /**
+     * Semantic policy: the cosine below which two outputs disagree decisively (default: the threshold).
+     * Between it and the threshold is the grey zone: escalated, never slashed.
+     */
+    dissentBelow: z.number().min(0).max(1).optional(),
+    /** Semantic policy: compare the facts outputs state, not only their wording. */
+    facts: SemanticFacts.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.maxReplicas < v.quorum) {
@@ -60,6 +85,12 @@ export const Verification = z
     }
     if (v.policy === 'semantic' && v.threshold === undefined) {
       ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'the semantic policy needs a threshold between 0 and 1' });
+    }
+    if (v.dissentBelow !== undefined && v.threshold !== undefined && v.dissentBelow > v.threshold) {
+      ctx.addIssue({ code: 'custom', path: ['dissentBelow'], message: `dissentBelow (${v.dissentBelow}) must not exceed threshold (${v.threshold})` });
+    }
+    if (v.policy !== 'semantic' && (v.dissentBelow !== undefined || v.facts !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['facts'], message: 'dissentBelow and facts belong to the semantic policy' });
     }
     if (v.policy === 'none' && v.quorum !== 1) {
       ctx.addIssue({ code: 'custom', path: ['quorum'], message: 'the none policy accepts one result: quorum must be 1' });

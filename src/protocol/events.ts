@@ -40,7 +40,8 @@ export interface EventMap {
   };
   'verification.progress': { taskId: string; results: number; replicas: number; quorum: number; leading: number; distinct: number };
   'task.escalated': { taskId: string; replicas: number; reason: string };
-  'task.verified': { taskId: string; outputHash: string; agreeing: string[]; dissenting: string[]; solo: boolean };
+  /** `undecided`: operators whose results were rejected without a decisive verdict (semantic grey zone), never slashed. */
+  'task.verified': { taskId: string; outputHash: string; agreeing: string[]; dissenting: string[]; solo: boolean; undecided?: string[] };
   /**
    * The task ended without an accepted output. For `eu_error` a quorum of
    * operators agreed that the EU itself fails on this input: `agreeing` did

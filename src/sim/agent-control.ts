@@ -28,7 +28,7 @@ export const ControlCommand = z.discriminatedUnion('op', [
   z.strictObject({ id: z.int(), op: z.literal('slow'), agents: Agents, factor: z.number().min(1) }),
   z.strictObject({
     id: z.int(), op: z.literal('faults'), agents: Agents,
-    faults: z.strictObject({ lie: z.boolean().optional(), collude: z.boolean().optional(), lieRate: z.number().min(0).max(1).optional() }),
+    faults: z.strictObject({ lie: z.boolean().optional(), collude: z.boolean().optional(), flip: z.boolean().optional(), lieRate: z.number().min(0).max(1).optional() }),
   }),
   z.strictObject({ id: z.int(), op: z.literal('flap'), agents: Agents, upMs: z.int().min(1), downMs: z.int().min(1) }),
   z.strictObject({ id: z.int(), op: z.literal('unflap'), agents: Agents }),

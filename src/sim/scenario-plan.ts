@@ -256,6 +256,8 @@ function commands(entry: Exclude<FaultEntry, { fault: 'spike' }>, windowMs: numb
       return [{ op: 'faults', faults: { lie: true, lieRate: entry.rate } }, { op: 'faults', faults: { lie: false } }];
     case 'collude':
       return [{ op: 'faults', faults: { collude: true, lieRate: entry.rate } }, { op: 'faults', faults: { collude: false } }];
+    case 'flip':
+      return [{ op: 'faults', faults: { flip: true, lieRate: entry.rate } }, { op: 'faults', faults: { flip: false } }];
     case 'region-cut':
       return [{ op: 'partition', mode: entry.mode }, { op: 'heal' }];
   }
@@ -270,6 +272,7 @@ function defaultLabel(entry: Exclude<FaultEntry, { fault: 'spike' }>, n: number)
     case 'slow':
       return `slow ×${entry.factor} ${ops}`;
     case 'lie':
+    case 'flip':
     case 'collude':
       return `${entry.fault} ${ops}${entry.rate < 1 ? ` on ${Math.round(entry.rate * 100)}% of tasks` : ''}`;
     default:

@@ -66,6 +66,8 @@ export const FaultEntry = z.discriminatedUnion('fault', [
   z.strictObject({ fault: z.literal('flap'), ...targeted, up: TimeSpec.default('2s'), down: TimeSpec.default('1s') }),
   /** Each liar returns its own wrong output on a share `rate` of its tasks. */
   z.strictObject({ fault: z.literal('lie'), ...targeted, rate: z.number().min(0).max(1).default(1) }),
+  /** Each liar keeps its honest output's wording and flips one fact in it (a number, a negation, an antonym). */
+  z.strictObject({ fault: z.literal('flip'), ...targeted, rate: z.number().min(0).max(1).default(1) }),
   /** Colluders all return the same wrong output, on the same tasks (a share `rate`). */
   z.strictObject({ fault: z.literal('collude'), ...targeted, rate: z.number().min(0).max(1).default(1) }),
   /** Every operator of the region dies at once; with `for`, they all restart. */

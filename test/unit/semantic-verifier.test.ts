@@ -33,7 +33,7 @@ describe('semantic verification', () => {
 
   it('clusters by centres: equal hashes always agree, the largest (then the closest) cluster leads', () => {
     const item = (id: string, hash: string, v: number[] | null) => ({ view: { assignmentId: id, operatorId: id, outputHash: hash }, vector: v ? new Float32Array(v) : null });
-    const groups = clusterByCentres([item('a', 'h1', [1, 0]), item('b', 'h2', [0.8, 0.6]), item('c', 'h3', [0, 1]), item('d', 'h4', null), item('e', 'h4', null)], 0.7);
+    const { groups } = clusterByCentres([item('a', 'h1', [1, 0]), item('b', 'h2', [0.8, 0.6]), item('c', 'h3', [0, 1]), item('d', 'h4', null), item('e', 'h4', null)], { threshold: 0.7, dissentBelow: 0.7, facts: null });
     expect(groups.map((g) => g.map((r) => r.assignmentId))).toEqual([['d', 'e'], ['a', 'b'], ['c']]);
   });
 
@@ -50,7 +50,7 @@ describe('semantic verification', () => {
         GARBAGE,
         body.slice(0, 3).join(' '),
       ]);
-      const groups = await verifier.group(task, results, DEFAULT_SEMANTIC_THRESHOLD);
+      const { groups } = await verifier.group(task, results, { threshold: DEFAULT_SEMANTIC_THRESHOLD, dissentBelow: DEFAULT_SEMANTIC_THRESHOLD, facts: null });
       verifier.forget(task);
       const d = decide(groups, { quorum: 2, maxReplicas: 5, replicas: 4, live: 0 });
       if (d.kind !== 'verified') continue;
