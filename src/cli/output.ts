@@ -29,7 +29,9 @@ export function printTable(headers: string[], rows: (string | number)[][]): void
 }
 
 /** What a long-running command says on stderr when its stream to the coordinator breaks; it then resumes. */
-export function reportDisconnect(info: { error: { code: string; message: string }; delayMs: number; position: number | undefined }): void {
+export function reportDisconnect(info: { error: { message: string }; delayMs: number; position: number | undefined }): void {
   const from = info.position === undefined ? 'now' : `after event ${info.position}`;
-  process.stderr.write(`corten: lost the coordinator (${info.error.message}); reconnecting in ${info.delayMs} ms, resuming ${from}\n`);
+  process.stderr.write(
+    `corten: lost the coordinator (${info.error.message}); reconnecting in ${info.delayMs} ms, resuming ${from}\n`,
+  );
 }

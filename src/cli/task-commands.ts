@@ -34,7 +34,8 @@ async function waitAndReport(corten: CortenClient, taskIds: readonly string[], a
   const bar = progressBar('settled', taskIds.length);
   let settled: Map<string, 'verified' | 'failed'>;
   try {
-    settled = await corten.waitForTasks(taskIds, { after, onProgress: (n) => bar.update(n), onDisconnect: reportDisconnect });
+    const onProgress = (n: number) => bar.update(n);
+    settled = await corten.waitForTasks(taskIds, { after, onProgress, onDisconnect: reportDisconnect });
   } finally {
     bar.stop();
   }
@@ -64,7 +65,7 @@ export function taskCommands(program: Command): void {
     });
 
   task.command('wait <ids...>')
-    .description('wait until every given task is verified or failed (survives coordinator restarts); prints each status')
+    .description('wait until every given task is verified or failed (across coordinator restarts); print each status')
     .action(async (ids: string[]) => {
       const settled = await waitAndReport(client(), ids, undefined);
       printJson(Object.fromEntries(ids.map((id) => [id, settled.get(id)])));

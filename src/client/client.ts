@@ -9,7 +9,8 @@
 import { createParser } from 'eventsource-parser';
 import { followEvents, type FollowOptions } from './event-follower.js';
 import {
-  CortenError, coerceError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage, type EventType,
+  CortenError, coerceError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage,
+  type EventType,
   type OperatorView, type PublishEuRequest, type Stats, type PublishEuResponse, type RegionView, type SubmitTasksResponse, type TaskView,
   type AccountView, type BalancesView, type CreatedAccount, type LedgerEntry, type LedgerPage, type Receipt, type ReputationView, type StakeView,
 } from '../protocol/index.js';
@@ -38,6 +39,12 @@ export interface EventStream {
   /** Resolves when the stream ends (closed by either side). */
   done: Promise<void>;
 }
+
+/** How `waitForTasks` waits; the reconnect settings are the follower's. */
+export type WaitOptions = { after?: number; timeoutMs?: number; onProgress?: (settled: number) => void } & Omit<
+  FollowOptions,
+  'signal' | 'onConnect'
+>;
 
 export class CortenClient {
   readonly baseUrl: string;
@@ -253,7 +260,7 @@ export class CortenClient {
    */
   async waitForTasks(
     taskIds: readonly string[],
-    options: { after?: number; timeoutMs?: number; onProgress?: (settled: number) => void } & Omit<FollowOptions, 'signal' | 'onConnect'> = {},
+    options: WaitOptions = {},
   ): Promise<Map<string, 'verified' | 'failed'>> {
     const pending = new Set(taskIds);
     const settled = new Map<string, 'verified' | 'failed'>();
@@ -314,7 +321,9 @@ export class CortenClient {
       clearTimeout(timer);
     }
     if (refused) throw refused;
-    if (timedOut && pending.size > 0) throw new CortenError('INTERNAL', `timed out with ${pending.size} tasks unsettled`);
+    if (timedOut && pending.size > 0) {
+      throw new CortenError('INTERNAL', `timed out with ${pending.size} tasks unsettled`);
+    }
     return settled;
   }
 }

@@ -50,7 +50,11 @@ class Retryable extends Error {
 }
 
 /** Follows the stream from `start` (undefined: from now), resuming after every disconnect. */
-export async function* followEvents(request: StreamRequest, start: number | undefined, options: FollowOptions = {}): AsyncGenerator<CortenEvent> {
+export async function* followEvents(
+  request: StreamRequest,
+  start: number | undefined,
+  options: FollowOptions = {},
+): AsyncGenerator<CortenEvent> {
   const minDelay = Math.max(1, options.minDelayMs ?? DEFAULT_MIN_DELAY_MS);
   const maxDelay = Math.max(minDelay, options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   let position = start;
@@ -89,7 +93,8 @@ export async function* followEvents(request: StreamRequest, start: number | unde
     }
     lostAt ??= Date.now();
     if (options.giveUpAfterMs !== undefined && Date.now() - lostAt >= options.giveUpAfterMs) {
-      throw new CortenError('INTERNAL', `no event stream for ${options.giveUpAfterMs} ms: ${error.message}`, { cause: error });
+      const message = `no event stream for ${options.giveUpAfterMs} ms: ${error.message}`;
+      throw new CortenError('INTERNAL', message, { cause: error });
     }
     // Full jitter, so clients cut off together do not all come back in the same instant.
     const ceiling = Math.min(maxDelay, minDelay * 2 ** Math.min(failures, 16));
@@ -103,14 +108,18 @@ export async function* followEvents(request: StreamRequest, start: number | unde
 type StreamItem = { kind: 'open'; position: number | undefined } | { kind: 'event'; event: CortenEvent };
 
 /** One connection: yields `open` once the stream answered, then its events; throws Retryable on a break. */
-async function* connect(request: StreamRequest, position: number | undefined, signal: AbortSignal): AsyncGenerator<StreamItem> {
+async function* connect(
+  request: StreamRequest,
+  position: number | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<StreamItem> {
   const headers: Record<string, string> = { ...request.headers, accept: 'text/event-stream' };
   if (position !== undefined) headers['last-event-id'] = String(position);
   let response: Response;
   try {
     response = await fetch(request.url(position), { headers, signal });
   } catch (thrown) {
-    throw new Retryable(new CortenError('SHUTTING_DOWN', `cannot reach the coordinator: ${causeOf(thrown)}`, { cause: thrown }));
+    throw retryable(`cannot reach the coordinator: ${causeOf(thrown)}`, thrown);
   }
   if (!response.ok || !response.body) {
     const refusal = request.refusal(response.status, await response.json().catch(() => undefined));
@@ -143,8 +152,12 @@ async function* connect(request: StreamRequest, position: number | undefined, si
     }
   } catch (thrown) {
     if (signal.aborted) throw thrown;
-    throw new Retryable(new CortenError('SHUTTING_DOWN', `the event stream broke: ${causeOf(thrown)}`, { cause: thrown }));
+    throw retryable(`the event stream broke: ${causeOf(thrown)}`, thrown);
   }
+}
+
+function retryable(message: string, cause: unknown): Retryable {
+  return new Retryable(new CortenError('SHUTTING_DOWN', message, { cause }));
 }
 
 function causeOf(thrown: unknown): string {

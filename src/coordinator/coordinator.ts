@@ -11,7 +11,9 @@ import {
   type AssignmentView, type CortenEvent, type EuSummary, type EuView, type KeyPair, type OperatorView, type PublishEuRequest,
   type PublishEuResponse, type RegionView, type Stats, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
 } from '../protocol/index.js';
-import { ChangeSet, DataDirLock, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus } from '../store/index.js';
+import {
+  ChangeSet, DataDirLock, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus,
+} from '../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from './config.js';
 import { Engine } from './engine.js';
 import { EventBus } from './event-bus.js';

@@ -96,7 +96,6 @@ function lockedError(dir: string, holder: LockHolder | undefined): CortenError {
         `started ${new Date(holder.startedAt).toISOString()}`,
       ].join(', ')
     : 'another coordinator';
-  return new CortenError('DATA_DIR_LOCKED', `data folder ${dir} is in use by ${who}; stop it first or use another --data folder`, {
-    details: { dir, holder: holder ?? null },
-  });
+  const message = `data folder ${dir} is in use by ${who}; stop it first or use another --data folder`;
+  return new CortenError('DATA_DIR_LOCKED', message, { details: { dir, holder: holder ?? null } });
 }

@@ -58,7 +58,7 @@ export class SqliteStore implements Store {
     }
     if (readonly && (this.path === ':memory:' || !existsSync(this.path))) throw noData(options.dir);
     this.db = new Database(this.path, { readonly, fileMustExist: readonly });
-    if (readonly && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) {
+    if (readonly && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get()) {
       this.db.close();
       throw noData(options.dir);
     }

@@ -18,7 +18,8 @@ const BATCH = 40;
 
 describe('the CLI across a coordinator restart', () => {
   it('events --follow, task wait and task submit --wait reconnect, resume and finish with nothing lost or repeated', async () => {
-    const { network, log, dir } = await startNetwork('cli-restart', spread(['eu-west', 'us-east'], 2, { maxConcurrent: 1, workers: 1 }));
+    const operators = spread(['eu-west', 'us-east'], 2, { maxConcurrent: 1, workers: 1 });
+    const { network, log, dir } = await startNetwork('cli-restart', operators);
     // An account's key, so the commands act as a developer would (and see what the account owns).
     const { apiKey } = await network.admin().createAccount('cli');
     const client = new CortenClient(network.url, { apiKey });

@@ -45,7 +45,8 @@ describe('operator --llm-url', () => {
         }
       }
       expect(warning).toMatchObject({ capability: 'llm.complete', reason: expect.stringContaining('HTTP 503: warming up') });
-      expect(warning!.msg).toMatch(/^capability llm\.complete is off: llm backend http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered HTTP 503/);
+      const endpoint = `${broken.baseUrl}/v1/chat/completions`;
+      expect(warning!.msg).toMatch(new RegExp(`^capability llm\\.complete is off: llm backend ${endpoint} answered HTTP 503`));
     } finally {
       child.kill('SIGKILL');
       await broken.close();

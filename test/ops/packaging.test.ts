@@ -37,15 +37,19 @@ beforeAll(async () => {
   const tarball = `file:../${packed!.filename}`;
 
   // A project that depends on the tarball, locked to the dependency versions this repository is tested with.
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; link?: boolean }> };
+  type Lock = { packages: Record<string, { dev?: boolean; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as Lock;
   const packages: Record<string, unknown> = { '': { name: 'corten-install-check', dependencies: { corten: tarball } } };
-  for (const [path, entry] of Object.entries(lock.packages)) if (path !== '' && !entry.dev && !entry.link) packages[path] = entry;
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path !== '' && !entry.dev && !entry.link) packages[path] = entry;
+  }
   packages['node_modules/corten'] = {
     version: pkg.version, resolved: tarball, license: pkg.license, bin: pkg.bin, engines: pkg.engines, dependencies: pkg.dependencies,
   };
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'corten-install-check', private: true, type: 'module', dependencies: { corten: tarball } }));
-  writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: 'corten-install-check', lockfileVersion: 3, requires: true, packages }));
+  const name = 'corten-install-check';
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name, private: true, type: 'module', dependencies: { corten: tarball } }));
+  writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name, lockfileVersion: 3, requires: true, packages }));
   await run('npm', ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: project });
   const addon = join('better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   mkdirSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
@@ -60,7 +64,8 @@ describe('the package', () => {
       pkg.bin.corten!, 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/store/migrations/001_core.sql',
       'src/eus/news-summarize/eu.json', 'src/eus/news-summarize/main.js', 'examples/articles.jsonl', 'package.json', 'README.md',
     ]));
-    expect(files.filter((f) => /^(test|bench)\//.test(f) || f.startsWith('dist/bench') || /(?<!\.d)\.ts$/.test(f) || f.endsWith('.map'))).toEqual([]);
+    const unwanted = (f: string) => /^(test|bench|dist\/bench)\//.test(f) || /(?<!\.d)\.ts$/.test(f) || f.endsWith('.map');
+    expect(files.filter(unwanted)).toEqual([]);
   });
 
   it('installs a working corten command', async () => {
@@ -76,7 +81,8 @@ describe('the package', () => {
   });
 
   it('runs a coordinator from the installed package, with its migrations and built-in EUs', async () => {
-    const child = spawn(bin, ['coordinator', '--port', '0', '--data', join(dir.path, 'data'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['coordinator', '--port', '0', '--data', join(dir.path, 'data'), '--log-level', 'warn'];
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let url = '';
       for await (const line of createInterface({ input: child.stdout })) {
@@ -115,7 +121,8 @@ export async function settle(ids: string[]): Promise<number> {
     }));
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project })).resolves.toBeDefined();
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('corten/client'); console.log(typeof m.CortenClient)"], { cwd: project });
+    const probe = "const m = await import('corten/client'); console.log(typeof m.CortenClient)";
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: project });
     expect(stdout.trim()).toBe('function');
     expect(existsSync(join(installed, 'dist', 'src', 'client', 'client.d.ts'))).toBe(true);
   });

@@ -35,7 +35,8 @@ async function serve(handler: Handler): Promise<{ url: string; requests: Incomin
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 
-const event = (seq: number): CortenEvent => ({ seq, type: 'task.verified', ts: seq, taskId: `t_${seq}`, operatorId: null, data: {} }) as CortenEvent;
+const event = (seq: number): CortenEvent =>
+  ({ seq, type: 'task.verified', ts: seq, taskId: `t_${seq}`, operatorId: null, data: {} }) as CortenEvent;
 const sse = (seqs: number[]) => seqs.map((s) => `id: ${s}\nevent: task.verified\ndata: ${JSON.stringify(event(s))}\n\n`).join('');
 const fast = { minDelayMs: 1, maxDelayMs: 2 };
 
@@ -62,7 +63,8 @@ describe('CortenClient.follow', () => {
       }
     });
     const disconnects: (number | undefined)[] = [];
-    const seen = await take(new CortenClient(url).follow({ after: 0 }, { ...fast, onDisconnect: (d) => disconnects.push(d.position) }), 5);
+    const follow = new CortenClient(url).follow({ after: 0 }, { ...fast, onDisconnect: (d) => disconnects.push(d.position) });
+    const seen = await take(follow, 5);
     expect(seen).toEqual([1, 2, 3, 4, 5]);
     expect(requests[0]!.headers['last-event-id']).toBe('0');
     expect(requests[1]!.headers['last-event-id']).toBe('3');
@@ -91,7 +93,8 @@ describe('CortenClient.follow', () => {
       res.write(sse([7]));
     });
     const delays: number[] = [];
-    expect(await take(new CortenClient(url).follow({ after: 6 }, { ...fast, onDisconnect: (d) => delays.push(d.delayMs) }), 1)).toEqual([7]);
+    const follow = new CortenClient(url).follow({ after: 6 }, { ...fast, onDisconnect: (d) => delays.push(d.delayMs) });
+    expect(await take(follow, 1)).toEqual([7]);
     expect(delays).toHaveLength(2);
   });
 
