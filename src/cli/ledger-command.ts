@@ -13,7 +13,7 @@ import { coordinatorUrl } from './options.js';
 import { printJson, printTable } from './output.js';
 
 async function fromDataDir(dir: string): Promise<{ entries: unknown[]; stored: Map<string, number> }> {
-  const store = new SqliteStore({ dir });
+  const store = new SqliteStore({ dir, readonly: true });
   try {
     const entries: unknown[] = [];
     let after = 0;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CortenClient } from '../client/index.js';
 import type { EventType } from '../protocol/index.js';
 import { coordinatorUrl, listOption } from './options.js';
-import { printJson, printTable } from './output.js';
+import { printJson, printTable, reportDisconnect } from './output.js';
 
 export function networkCommands(program: Command): void {
   const url = (opts: { coordinator?: string }) => coordinatorUrl(opts.coordinator);
@@ -51,8 +51,10 @@ export function networkCommands(program: Command): void {
         for (const e of await client.allEvents(query)) process.stdout.write(`${JSON.stringify(e)}\n`);
         return;
       }
-      const stream = client.stream(query, (e) => process.stdout.write(`${JSON.stringify(e)}\n`));
-      process.on('SIGINT', () => stream.close());
-      await stream.done;
+      const stop = new AbortController();
+      process.on('SIGINT', () => stop.abort());
+      for await (const e of client.follow(query, { signal: stop.signal, onDisconnect: reportDisconnect })) {
+        process.stdout.write(`${JSON.stringify(e)}\n`);
+      }
     });
 }

@@ -56,6 +56,10 @@ export function operatorCommand(program: Command): void {
         },
       };
       const runtime = await createRuntime(capabilityConfig);
+      // A configured capability that failed its probe is not advertised; say so, or it just disappears.
+      for (const { capability, reason } of runtime.unavailable) {
+        log.warn({ capability, reason }, `capability ${capability} is off: ${reason}`);
+      }
       const resources: OperatorResources = {
         cpu,
         memoryMb: opts.memoryMb ?? detected.memoryMb,

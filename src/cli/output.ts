@@ -27,3 +27,11 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 export function printTable(headers: string[], rows: (string | number)[][]): void {
   process.stdout.write(table(headers, rows));
 }
+
+/** What a long-running command says on stderr when its stream to the coordinator breaks; it then resumes. */
+export function reportDisconnect(info: { error: { message: string }; delayMs: number; position: number | undefined }): void {
+  const from = info.position === undefined ? 'now' : `after event ${info.position}`;
+  process.stderr.write(
+    `corten: lost the coordinator (${info.error.message}); reconnecting in ${info.delayMs} ms, resuming ${from}\n`,
+  );
+}

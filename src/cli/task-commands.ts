@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CortenClient } from '../client/index.js';
 import { CortenError } from '../protocol/index.js';
 import { coordinatorUrl } from './options.js';
-import { printJson } from './output.js';
+import { printJson, reportDisconnect } from './output.js';
 import { progressBar } from './progress.js';
 
 function readInputs(opts: { input?: string; file?: string }): unknown[] {
@@ -29,6 +29,21 @@ function readInputs(opts: { input?: string; file?: string }): unknown[] {
   throw new CortenError('VALIDATION_FAILED', 'give --input JSON or --file FILE.jsonl');
 }
 
+/** Waits for the tasks with a progress bar, reconnecting across restarts; reports the tally on stderr. */
+async function waitAndReport(corten: CortenClient, taskIds: readonly string[], after: number | undefined) {
+  const bar = progressBar('settled', taskIds.length);
+  let settled: Map<string, 'verified' | 'failed'>;
+  try {
+    const onProgress = (n: number) => bar.update(n);
+    settled = await corten.waitForTasks(taskIds, { after, onProgress, onDisconnect: reportDisconnect });
+  } finally {
+    bar.stop();
+  }
+  const verified = [...settled.values()].filter((s) => s === 'verified').length;
+  process.stderr.write(`${verified} verified, ${settled.size - verified} failed\n`);
+  return settled;
+}
+
 export function taskCommands(program: Command): void {
   const task = program.command('task').description('submit and inspect tasks');
   task.option('--coordinator <url>', 'coordinator base URL (default $CORTEN_URL or http://127.0.0.1:7070)');
@@ -45,12 +60,15 @@ export function taskCommands(program: Command): void {
       const { euId, taskIds, after } = await corten.submitTasks(eu, inputs);
       process.stderr.write(`submitted ${taskIds.length} tasks to ${euId}\n`);
       if (!opts.wait) return printJson(taskIds);
-      const bar = progressBar('settled', taskIds.length);
-      const settled = await corten.waitForTasks(taskIds, { after, onProgress: (n) => bar.update(n) });
-      bar.stop();
-      const verified = [...settled.values()].filter((s) => s === 'verified').length;
-      process.stderr.write(`${verified} verified, ${taskIds.length - verified} failed\n`);
+      await waitAndReport(corten, taskIds, after);
       printJson(taskIds);
+    });
+
+  task.command('wait <ids...>')
+    .description('wait until every given task is verified or failed (across coordinator restarts); print each status')
+    .action(async (ids: string[]) => {
+      const settled = await waitAndReport(client(), ids, undefined);
+      printJson(Object.fromEntries(ids.map((id) => [id, settled.get(id)])));
     });
 
   task.command('get <id>')

@@ -7,8 +7,10 @@
  *   const done = await corten.waitForTasks(taskIds);
  */
 import { createParser } from 'eventsource-parser';
+import { followEvents, type FollowOptions } from './event-follower.js';
 import {
-  CortenError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage, type EventType,
+  CortenError, coerceError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage,
+  type EventType,
   type OperatorView, type PublishEuRequest, type Stats, type PublishEuResponse, type RegionView, type SubmitTasksResponse, type TaskView,
   type AccountView, type BalancesView, type CreatedAccount, type LedgerEntry, type LedgerPage, type Receipt, type ReputationView, type StakeView,
 } from '../protocol/index.js';
@@ -37,6 +39,12 @@ export interface EventStream {
   /** Resolves when the stream ends (closed by either side). */
   done: Promise<void>;
 }
+
+/** How `waitForTasks` waits; the reconnect settings are the follower's. */
+export type WaitOptions = { after?: number; timeoutMs?: number; onProgress?: (settled: number) => void } & Omit<
+  FollowOptions,
+  'signal' | 'onConnect'
+>;
 
 export class CortenClient {
   readonly baseUrl: string;
@@ -221,41 +229,100 @@ export class CortenClient {
   }
 
   /**
+   * Follows the live event stream as an async iterator that survives
+   * disconnects and coordinator restarts: it reconnects with backoff and
+   * resumes after the last event it delivered, so no event is lost or
+   * repeated. With `after`, it first replays every event after that
+   * position; without, it starts from now. Stop it by leaving the loop or
+   * aborting `options.signal`.
+   *
+   *   for await (const e of corten.follow({ types: ['task.verified'] })) console.log(e.taskId);
+   */
+  follow(query: EventQuery = {}, options: FollowOptions = {}): AsyncGenerator<CortenEvent> {
+    const headers: Record<string, string> = {};
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const request = {
+      url: (position: number | undefined) =>
+        `${this.baseUrl}/v1/events/stream?${eventParams({ ...query, after: position })}`,
+      headers,
+      refusal: errorFrom,
+    };
+    return followEvents(request, query.after, options);
+  }
+
+  /**
    * Waits until every task has reached verified or failed; returns the final
-   * status of each. Follows the event stream from `after` (the log position
-   * before the tasks were submitted; 0 replays the whole log), so it costs
-   * one request, not a poll per task.
+   * status of each. It follows the event stream, resuming across coordinator
+   * restarts, so it costs one request, not a poll per task. With `after`
+   * (the log position before the tasks were submitted, as `submitTasks`
+   * returns it) it replays from there; without, it asks for each task's
+   * status once the stream is open, and again after every reconnect.
    */
   async waitForTasks(
     taskIds: readonly string[],
-    options: { after?: number; timeoutMs?: number; onProgress?: (settled: number) => void } = {},
+    options: WaitOptions = {},
   ): Promise<Map<string, 'verified' | 'failed'>> {
     const pending = new Set(taskIds);
     const settled = new Map<string, 'verified' | 'failed'>();
     if (pending.size === 0) return settled;
-    let resolveAll: () => void = () => {};
-    const all = new Promise<void>((resolve) => (resolveAll = resolve));
-    const stream = this.stream({ after: options.after ?? 0, types: ['task.verified', 'task.failed'] }, (e) => {
-      if (!e.taskId || !pending.delete(e.taskId)) return;
-      settled.set(e.taskId, e.type === 'task.verified' ? 'verified' : 'failed');
+    const stop = new AbortController();
+    let checks = Promise.resolve();
+    const settle = (id: string, status: 'verified' | 'failed') => {
+      if (!pending.delete(id)) return;
+      settled.set(id, status);
       options.onProgress?.(settled.size);
-      if (pending.size === 0) resolveAll();
-    });
-    const ended = stream.done.then(() => {
-      throw new CortenError('INTERNAL', `the event stream ended with ${pending.size} tasks unsettled`);
-    });
+      if (pending.size === 0) stop.abort();
+    };
+    let refused: CortenError | undefined;
+    // Tasks that settled before the stream's position are not in it: read their status.
+    const checkStatuses = () => {
+      checks = checks.then(async () => {
+        for (const id of [...pending]) {
+          try {
+            const task = await this.getTask(id);
+            if (task.status === 'verified' || task.status === 'failed') settle(id, task.status);
+          } catch (thrown) {
+            const error = coerceError(thrown);
+            // Unreachable: the stream breaks too, and its reconnect checks again. Refused: waiting cannot help.
+            const status = (error as { httpStatus?: number }).httpStatus;
+            if (status !== undefined && status < 500 && status !== 429) {
+              refused = error;
+              stop.abort();
+            }
+            return;
+          }
+        }
+      });
+    };
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      if (options.timeoutMs) {
-        timer = setTimeout(() => reject(new CortenError('INTERNAL', `timed out with ${pending.size} tasks unsettled`)), options.timeoutMs);
-      }
-    });
+    let timedOut = false;
+    if (options.timeoutMs) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        stop.abort();
+      }, options.timeoutMs);
+    }
+    const events = this.follow(
+      { after: options.after, types: ['task.verified', 'task.failed'] },
+      {
+        ...options,
+        signal: stop.signal,
+        onConnect: () => {
+          if (options.after === undefined) checkStatuses();
+        },
+      },
+    );
     try {
-      await Promise.race([all, ended, timedOut]);
+      for await (const e of events) {
+        if (e.taskId) settle(e.taskId, e.type === 'task.verified' ? 'verified' : 'failed');
+      }
+      await checks;
     } finally {
       clearTimeout(timer);
-      stream.close();
-      ended.catch(() => {});
+    }
+    if (refused) throw refused;
+    if (timedOut && pending.size > 0) {
+      throw new CortenError('INTERNAL', `timed out with ${pending.size} tasks unsettled`);
     }
     return settled;
   }

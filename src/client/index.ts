@@ -1,2 +1,3 @@
-export { CortenClient, type EventQuery, type EventStream } from './client.js';
+export { CortenClient, type ClientOptions, type EventQuery, type WaitOptions, type EventStream } from './client.js';
+export type { FollowOptions } from './event-follower.js';
 export type { Stats } from '../protocol/index.js';

@@ -11,7 +11,9 @@ import {
   type AssignmentView, type CortenEvent, type EuSummary, type EuView, type KeyPair, type OperatorView, type PublishEuRequest,
   type PublishEuResponse, type RegionView, type Stats, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
 } from '../protocol/index.js';
-import { ChangeSet, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus } from '../store/index.js';
+import {
+  ChangeSet, DataDirLock, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus,
+} from '../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from './config.js';
 import { Engine } from './engine.js';
 import { EventBus } from './event-bus.js';
@@ -40,6 +42,7 @@ export class Coordinator {
   private gateway!: OperatorGateway;
   private app!: FastifyInstance;
   private keys!: KeyPair;
+  private lock: DataDirLock | null = null;
   private finished = { verified: 0, failed: 0, submitted: 0 };
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
@@ -57,6 +60,17 @@ export class Coordinator {
 
   /** Opens the store, rebuilds memory, publishes built-in EUs and starts listening. Returns the base URL. */
   async start(): Promise<string> {
+    // Before anything reads or migrates the store: a second coordinator must change nothing.
+    if (this.config.dataDir !== ':memory:') this.lock = DataDirLock.acquire(this.config.dataDir);
+    try {
+      return await this.open();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async open(): Promise<string> {
     this.store = await openStore({ dataDir: this.config.dataDir });
     this.keys = await this.loadIdentity();
     this.id = identityId('co', this.keys.publicKey.toString('hex'));
@@ -83,6 +97,7 @@ export class Coordinator {
     const address = this.app.server.address();
     const port = typeof address === 'object' && address ? address.port : this.config.port;
     this.url = `http://${this.config.host}:${port}`;
+    this.lock?.describe({ url: this.url, coordinatorId: this.id });
     this.engine.startTimers();
     this.log.info({ url: this.url, coordinatorId: this.id, recovery: this.recovery }, 'coordinator listening');
     return this.url;
@@ -93,6 +108,8 @@ export class Coordinator {
     this.gateway?.closeAll();
     await this.app?.close();
     await this.store?.close();
+    this.lock?.release();
+    this.lock = null;
   }
 
   private buildApp(): FastifyInstance {

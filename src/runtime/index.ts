@@ -14,6 +14,7 @@ export { EXECUTION_ERROR_CODES, MAX_OUTPUT_BYTES, type ExecutionErrorCode } from
 export type { CapabilityConfig, CapabilityProblem, HostCapability } from './capabilities/capability-config.js';
 export { HOST_API, HOST_CAPABILITIES, llmModelCapability } from './capabilities/capability-config.js';
 export type { LlmBackendConfig, CompletionRequest, Completion } from './capabilities/llm-client.js';
+export { chatCompletionsUrl } from './capabilities/llm-client.js';
 export type { NlpToken, NlpEntity } from './capabilities/wink.js';
 export { loadEuFolder, parseManifest, checkPackage, type FieldProblem } from './eu-package.js';
 export { compileSchemas, type EuSchemas, type SchemaCheck } from './eu-schemas.js';

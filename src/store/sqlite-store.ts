@@ -8,9 +8,9 @@
  * twice).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CortenEvent } from '../protocol/index.js';
+import { CortenError, type CortenEvent } from '../protocol/index.js';
 import type { Change, ChangeSet } from './change-set.js';
 import { loadMigrations } from './migrations.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
@@ -28,6 +28,13 @@ const TASK_COLUMNS_NO_INPUT =
 export interface SqliteStoreOptions {
   /** Data folder; the database is `corten.db` inside it. Use ':memory:' for a throwaway store. */
   dir: string;
+  /**
+   * Open an existing store for inspection only (`ledger verify`): nothing is
+   * created or migrated, every write fails, and a folder without a database
+   * is refused with NO_DATA. SQLite may still add its -wal and -shm sidecars
+   * next to an existing database, as any reader of a WAL database does.
+   */
+  readonly?: boolean;
 }
 
 export class SqliteStore implements Store {
@@ -42,21 +49,28 @@ export class SqliteStore implements Store {
   private readonly commitTx: Database.Transaction<(changes: Change[], committed: CortenEvent[]) => void>;
 
   constructor(options: SqliteStoreOptions) {
+    const readonly = options.readonly === true;
     if (options.dir === ':memory:') {
       this.path = ':memory:';
     } else {
-      mkdirSync(options.dir, { recursive: true });
+      if (!readonly) mkdirSync(options.dir, { recursive: true });
       this.path = join(options.dir, 'corten.db');
     }
-    this.db = new Database(this.path);
-    this.db.pragma('journal_mode = WAL');
+    if (readonly && (this.path === ':memory:' || !existsSync(this.path))) throw noData(options.dir);
+    this.db = new Database(this.path, { readonly, fileMustExist: readonly });
+    if (readonly && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get()) {
+      this.db.close();
+      throw noData(options.dir);
+    }
+    // A reader takes the journal mode the coordinator set; setting it is a write.
+    if (!readonly) this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.trust = new SqliteTrust((sql) => this.stmt(sql));
     // 64 MB of page cache: the event log's indexes stay hot under a steady stream of inserts.
     this.db.pragma('cache_size = -65536');
-    if (this.path !== ':memory:') {
+    if (this.path !== ':memory:' && !readonly) {
       // Checkpoints run on a thread of their own (see sqlite-checkpointer.ts).
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new SqliteCheckpointer(this.path);
@@ -321,4 +335,8 @@ export class SqliteStore implements Store {
     const row = this.stmt('SELECT MAX(seq) AS seq FROM events').get();
     return (row?.seq as number | null) ?? 0;
   }
+}
+
+function noData(dir: string): CortenError {
+  return new CortenError('NO_DATA', `${dir} holds no coordinator data (no corten.db with a corten schema)`);
 }

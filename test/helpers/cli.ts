@@ -12,3 +12,47 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** A long-running CLI command (`events --follow`, `task wait`): its stdout lines as they come, its stderr, its exit. */
+export interface CliProcess {
+  readonly lines: string[];
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+  /** Resolves once `count` stdout lines match; rejects if the command exits first. */
+  waitForLines(predicate: (line: string) => boolean, count?: number): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [cliPath(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  let partial = '';
+  const waiters: { check: () => boolean; resolve: () => void }[] = [];
+  child.stdout.on('data', (c: Buffer) => {
+    const parts = (partial + c.toString()).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+    for (const w of [...waiters]) if (w.check()) waiters.splice(waiters.indexOf(w), 1) && w.resolve();
+  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitForLines(predicate, count = 1) {
+      const check = () => lines.filter(predicate).length >= count;
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        waiters.push({ check, resolve });
+        void exited.then((code) => {
+          if (!check()) reject(new Error(`corten ${args.join(' ')} exited (${code}) before printing the lines awaited:\n${stderr}`));
+        });
+      });
+    },
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EuPackage } from '../../src/protocol/index.js';
 import { builtinEuDirs } from '../../src/eus/index.js';
-import { createRuntime, loadEuFolder, type SandboxRuntime } from '../../src/runtime/index.js';
+import { chatCompletionsUrl, createRuntime, loadEuFolder, type SandboxRuntime } from '../../src/runtime/index.js';
 import { fixture, startFakeLlm, type ChatRequest, type FakeLlm } from './support.js';
 
 let llm: FakeLlm;
@@ -135,5 +135,33 @@ describe('a backend that fails its probe', () => {
     } finally {
       await degraded.close();
     }
+  });
+});
+
+describe('a base URL written with /v1, as Ollama and vLLM document theirs', () => {
+  it('reaches the same endpoint as one without it', async () => {
+    const ok = await startFakeLlm(() => ({ content: 'ok' }));
+    try {
+      for (const baseUrl of [`${ok.baseUrl}/v1`, `${ok.baseUrl}/v1/`, `${ok.baseUrl}/`]) {
+        const runtime = await createRuntime({ workers: 1, capabilities: { nlp: false, embed: false, llm: { baseUrl, model: 'm' } } });
+        try {
+          expect(runtime.unavailable).toEqual([]);
+          expect(runtime.capabilities).toEqual(['llm.complete', 'llm:m']);
+        } finally {
+          await runtime.close();
+        }
+      }
+      // The fake answers 404 anywhere but /v1/chat/completions: every probe reached it there.
+      expect(ok.requests).toHaveLength(3);
+    } finally {
+      await ok.close();
+    }
+  });
+
+  it('is normalized to {root}/v1/chat/completions', () => {
+    expect(chatCompletionsUrl('http://h:11434/v1')).toBe('http://h:11434/v1/chat/completions');
+    expect(chatCompletionsUrl('http://h:8000')).toBe('http://h:8000/v1/chat/completions');
+    expect(chatCompletionsUrl('https://h/proxy/v1//')).toBe('https://h/proxy/v1/chat/completions');
+    expect(chatCompletionsUrl('https://h/v1beta')).toBe('https://h/v1beta/v1/chat/completions');
   });
 });

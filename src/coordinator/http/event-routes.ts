@@ -45,7 +45,8 @@ export function eventRoutes(app: FastifyInstance, coordinator: Coordinator): voi
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    raw.write(': corten event stream\n\n');
+    // Names where the stream starts, so a client that got no event yet can still resume from there.
+    raw.write(`: corten event stream after ${cursor}\n\n`);
 
     let replaying = true;
     let closed = false;

@@ -9,7 +9,7 @@ import { badArgument } from './nlp-capability.js';
 
 /** Where the operator's LLM lives. */
 export interface LlmBackendConfig {
-  /** e.g. `http://127.0.0.1:8000` (without `/v1`). */
+  /** e.g. `http://127.0.0.1:8000` or `http://127.0.0.1:11434/v1` (as Ollama and vLLM write it): both mean the same. */
   baseUrl: string;
   /** Model name sent with every request; advertised as the capability `llm:<model>`. */
   model: string;
@@ -83,12 +83,22 @@ function backendError(message: string, cause?: unknown): CortenError {
   return new CortenError('HOST_BACKEND_FAILED', message, { cause });
 }
 
+/**
+ * The chat completions endpoint of a base URL. Servers document their base
+ * URL both ways (llama.cpp without `/v1`, Ollama and vLLM with it), so a
+ * trailing `/v1` is the API version, not a path prefix to repeat.
+ */
+export function chatCompletionsUrl(baseUrl: string): string {
+  const root = baseUrl.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
+  return `${root}/v1/chat/completions`;
+}
+
 /** A client of one OpenAI-compatible backend. */
 export class LlmClient {
   private readonly url: string;
 
   constructor(readonly config: LlmBackendConfig) {
-    this.url = `${config.baseUrl.replace(/\/+$/, '')}/v1/chat/completions`;
+    this.url = chatCompletionsUrl(config.baseUrl);
   }
 
   /** Asks for one completion; throws a CortenError naming the backend's failure. */
