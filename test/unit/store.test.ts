@@ -12,13 +12,14 @@ const backends: { name: string; open: (dir: string) => Promise<Store> }[] = [
 function taskRow(id: string, over: Partial<TaskRow> = {}): TaskRow {
   return {
     id, euId: 'eu_1', status: 'pending', input: '{"n":1}', inputHash: 'h', seed: 's', clock: 1, quorum: 2, maxReplicas: 5, replicas: 2,
-    attempts: 0, outputHash: null, resultAssignmentId: null, failure: null, failureMessage: null, submittedAt: 1, updatedAt: 1, finishedAt: null, ...over,
+    attempts: 0, outputHash: null, resultAssignmentId: null, failure: null, failureMessage: null, submittedAt: 1, updatedAt: 1, finishedAt: null,
+    owner: 'acct_1', ...over,
   };
 }
 
 function withEu(): ChangeSet {
   const cs = new ChangeSet();
-  cs.push({ op: 'eu.insert', row: { id: 'eu_1', name: 'e', version: '1.0.0', manifest: '{}', files: '{}', publishedAt: 1 } });
+  cs.push({ op: 'eu.insert', row: { id: 'eu_1', name: 'e', version: '1.0.0', manifest: '{}', files: '{}', publishedAt: 1, owner: 'network' } });
   return cs;
 }
 
