@@ -19,8 +19,10 @@ export function coordinatorCommand(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info');
   trustOptions(command);
   command
-    .action(async (opts: TrustOptions & { port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean; allowAnonymous: boolean;
-      logLevel: string; }) => {
+    .action(async (opts: TrustOptions & {
+      port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean;
+      allowAnonymous: boolean; logLevel: string;
+    }) => {
       const coordinator = new Coordinator({
         ...trustConfig(opts),
         port: opts.port,

@@ -27,6 +27,9 @@ export interface ClientOptions {
  */
 type Auth = 'caller' | 'key' | 'admin' | 'none';
 
+/** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
+export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
+
 export interface EventQuery {
   after?: number;
   limit?: number;
@@ -96,10 +99,10 @@ export class CortenClient {
   }
 
   /** One page of the tasks this client may read (its account's; all of them for the admin), oldest first. */
-  async listTasks(query: { status?: string; eu?: string; after?: string; limit?: number } = {}): Promise<Omit<TaskView, 'assignments' | 'verdict'>[]> {
+  async listTasks(query: { status?: string; eu?: string; after?: string; limit?: number } = {}): Promise<TaskSummary[]> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-    return (await this.request<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }>('GET', `/v1/tasks?${params.toString()}`)).tasks;
+    return (await this.request<{ tasks: TaskSummary[] }>('GET', `/v1/tasks?${params.toString()}`)).tasks;
   }
 
   // ---- trust and economics -------------------------------------------------------
@@ -116,7 +119,8 @@ export class CortenClient {
 
   /** The account of this client's API key, or (admin) any account. */
   getAccount(accountId?: string): Promise<AccountView> {
-    return accountId ? this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, this.adminToken ? 'admin' : 'key') : this.request('GET', '/v1/account', undefined, 'key');
+    if (!accountId) return this.request('GET', '/v1/account', undefined, 'key');
+    return this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, this.adminToken ? 'admin' : 'key');
   }
 
   getStake(operatorId: string): Promise<StakeView & { pendingWithdrawals: { amount: number; availableAt: number }[] }> {
@@ -183,7 +187,8 @@ export class CortenClient {
   async setRegion(region: string, down: boolean, reason?: string): Promise<RegionView[]> {
     const body: { down: boolean; reason?: string } = { down };
     if (reason) body.reason = reason;
-    return (await this.request<{ regions: RegionView[] }>('PUT', `/v1/regions/${encodeURIComponent(region)}`, body, 'admin')).regions;
+    const path = `/v1/regions/${encodeURIComponent(region)}`;
+    return (await this.request<{ regions: RegionView[] }>('PUT', path, body, 'admin')).regions;
   }
 
   stats(): Promise<Stats> {
@@ -218,7 +223,8 @@ export class CortenClient {
       try {
         const token = this.token('caller');
         const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-        const response = await fetch(`${this.baseUrl}/v1/events/stream?${eventParams(query)}`, { signal: controller.signal, headers });
+        const url = `${this.baseUrl}/v1/events/stream?${eventParams(query)}`;
+        const response = await fetch(url, { signal: controller.signal, headers });
         if (!response.ok || !response.body) throw errorFrom(response.status, await response.json().catch(() => undefined));
         const parser = createParser({ onEvent: (message) => onEvent(JSON.parse(message.data) as CortenEvent) });
         const decoder = new TextDecoder();

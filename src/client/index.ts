@@ -1,2 +1,2 @@
-export { CortenClient, type EventQuery, type EventStream } from './client.js';
+export { CortenClient, type EventQuery, type EventStream, type TaskSummary } from './client.js';
 export type { Stats } from '../protocol/index.js';

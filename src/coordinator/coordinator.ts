@@ -142,7 +142,10 @@ export class Coordinator {
   async publishEu(request: PublishEuRequest, authorization?: string): Promise<PublishEuResponse> {
     const caller = await this.accounts.identify(authorization);
     if (caller.kind === 'anonymous') {
-      throw new CortenError('UNAUTHORIZED', 'publishing an EU needs an account API key (Authorization: Bearer ck_…): its first publisher owns the name');
+      throw new CortenError(
+        'UNAUTHORIZED',
+        'publishing an EU needs an account API key (Authorization: Bearer ck_…): its first publisher owns the name',
+      );
     }
     return this.publishAs(request, ownerOf(caller, false)!);
   }
@@ -175,7 +178,8 @@ export class Coordinator {
     if (owner === null) {
       throw new CortenError(
         'ANONYMOUS_DISABLED',
-        'this coordinator does not take submissions without a key: send an account API key (Authorization: Bearer ck_…), or start it with --allow-anonymous',
+        'this coordinator does not take submissions without a key: send an account API key '
+          + '(Authorization: Bearer ck_…), or start it with --allow-anonymous',
       );
     }
     const eu = this.eus.resolve(request.eu);

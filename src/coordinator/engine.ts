@@ -174,7 +174,8 @@ export class Engine extends EventEmitter {
   /** Submits one task per input, owned by `owner` (ownership.ts); `accountId` pays for a priced EU. */
   submit(eu: EuState, inputs: NewInput[], owner: string, accountId: string | null = null): Promise<string[]> {
     // A task costs about an eighth of a result to create (two rows, no signature).
-    return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), Math.ceil(inputs.length / 8));
+    const weight = Math.ceil(inputs.length / 8);
+    return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), weight);
   }
 
   publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {

@@ -71,7 +71,10 @@ export function eventOwner(event: NewEvent, taskOwner: (taskId: string) => strin
  */
 export function requireOwner(viewer: Viewer): Exclude<Viewer, { kind: 'public' }> {
   if (viewer.kind === 'public') {
-    throw new CortenError('UNAUTHORIZED', 'tasks are visible to the account that submitted them: send its API key (Authorization: Bearer ck_…)');
+    throw new CortenError(
+      'UNAUTHORIZED',
+      'tasks are visible to the account that submitted them: send its API key (Authorization: Bearer ck_…)',
+    );
   }
   return viewer;
 }

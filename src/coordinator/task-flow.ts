@@ -34,7 +34,8 @@ export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState;
   if (nameOwner !== undefined && nameOwner !== eu.owner) {
     throw new CortenError(
       'EU_NAME_TAKEN',
-      `the EU name '${eu.manifest.name}' belongs to another publisher; only its owner publishes versions of it. Choose another name.`,
+      `the EU name '${eu.manifest.name}' belongs to another publisher; only its owner publishes versions of it. `
+        + 'Choose another name.',
     );
   }
   const existing = engine.eus.get(eu.id);
@@ -65,7 +66,9 @@ export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState;
 }
 
 /** Creates one task per input, owned by `owner`; `accountId` pays for a priced EU. */
-export function submit(engine: Engine, turn: Turn, eu: EuState, inputs: NewInput[], owner: string, accountId: string | null): string[] {
+export function submit(
+  engine: Engine, turn: Turn, eu: EuState, inputs: NewInput[], owner: string, accountId: string | null,
+): string[] {
   const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = engine.trust.escrow(turn, eu, accountId, inputs.length);

@@ -95,7 +95,8 @@ export class TrustApi {
   /** The receipt of a task `viewer` may read; another's task answers exactly as a missing one does. */
   async receipt(taskId: string, viewer: Viewer): Promise<Receipt> {
     const task = await this.deps.store.getTask(taskId);
-    if (!task || !canRead(requireOwner(viewer), task.owner)) throw new CortenError('TASK_NOT_FOUND', `no task ${taskId}`);
+    const readable = task !== undefined && canRead(requireOwner(viewer), task.owner);
+    if (!readable) throw new CortenError('TASK_NOT_FOUND', `no task ${taskId}`);
     return buildReceipt({
       store: this.deps.store, eus: this.deps.eus, coordinatorId: this.deps.coordinatorId, keys: this.deps.keys,
       embedderName: async () => (await this.trust.semantic.embedderNow()).name,

@@ -81,7 +81,8 @@ export interface CortenEvent<T extends EventType = EventType> {
 }
 
 /** An event not yet written: the store gives it its seq, the engine its owner just before the commit. */
-export type NewEvent<T extends EventType = EventType> = Omit<CortenEvent<T>, 'seq' | 'owner'> & { owner?: string | null };
+export type NewEvent<T extends EventType = EventType> =
+  Omit<CortenEvent<T>, 'seq' | 'owner'> & { owner?: string | null };
 
 export const EVENT_TYPES = [
   'eu.published', 'task.submitted', 'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.cancelled', 'assignment.released',

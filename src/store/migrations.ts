@@ -28,7 +28,9 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   // the numbers before its own for a while: gaps are allowed, a number used twice is not.
   migrations.forEach((m, i) => {
     const before = migrations[i - 1];
-    if (before && before.version === m.version) throw new Error(`migrations ${before.name} and ${m.name} share the number ${m.version}`);
+    if (before && before.version === m.version) {
+      throw new Error(`migrations ${before.name} and ${m.name} share the number ${m.version}`);
+    }
   });
   return migrations;
 }

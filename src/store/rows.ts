@@ -44,7 +44,9 @@ export interface TaskRow {
   owner: string;
 }
 
-export type TaskUpdate = Partial<Omit<TaskRow, 'id' | 'euId' | 'input' | 'inputHash' | 'seed' | 'clock' | 'submittedAt' | 'owner'>>;
+export type TaskUpdate = Partial<
+  Omit<TaskRow, 'id' | 'euId' | 'input' | 'inputHash' | 'seed' | 'clock' | 'submittedAt' | 'owner'>
+>;
 
 export interface AssignmentRow {
   id: string;

@@ -23,7 +23,8 @@ type Raw = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Raw>;
 
 const TASK_COLUMNS_NO_INPUT =
-  'id, eu_id, status, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash, result_assignment_id, failure, failure_message, submitted_at, updated_at, finished_at, owner';
+  'id, eu_id, status, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash, result_assignment_id, '
+  + 'failure, failure_message, submitted_at, updated_at, finished_at, owner';
 
 export interface SqliteStoreOptions {
   /** Data folder; the database is `corten.db` inside it. Use ':memory:' for a throwaway store. */
@@ -115,7 +116,8 @@ export class SqliteStore implements Store {
     return {
       meta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       eu: db.prepare(
-        'INSERT INTO eus (id, name, version, manifest, files, published_at, owner) VALUES (@id, @name, @version, @manifest, @files, @publishedAt, @owner)',
+        `INSERT INTO eus (id, name, version, manifest, files, published_at, owner)
+         VALUES (@id, @name, @version, @manifest, @files, @publishedAt, @owner)`,
       ),
       task: db.prepare(
         `INSERT INTO tasks (id, eu_id, status, input, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash,
@@ -178,7 +180,8 @@ export class SqliteStore implements Store {
         const e = change.event;
         // An event whose owner was never decided is kept for the admin: a gap in the rules must not make it public.
         if (e.owner === undefined) e.owner = 'network';
-        return Number(w.event.run(e.type, e.ts, e.taskId, e.operatorId, e.owner, JSON.stringify(e.data)).lastInsertRowid);
+        const info = w.event.run(e.type, e.ts, e.taskId, e.operatorId, e.owner, JSON.stringify(e.data));
+        return Number(info.lastInsertRowid);
       }
       default:
         this.trust.apply(change);

@@ -87,7 +87,8 @@ export function eventRoutes(app: FastifyInstance, coordinator: Coordinator): voi
 
     // Replay what the client has not seen, page by page, then switch to live.
     while (!closed) {
-      const page = await coordinator.listEvents({ after: cursor, limit: 2000, taskId: query.taskId, operatorId: query.operatorId, types }, viewer);
+      const filter = { after: cursor, limit: 2000, taskId: query.taskId, operatorId: query.operatorId, types };
+      const page = await coordinator.listEvents(filter, viewer);
       if (page.length === 0) break;
       write(page);
       if (page.length < 2000) {
