@@ -10,6 +10,8 @@ import { CortenClient } from '../src/client/index.js';
 import { Coordinator } from '../src/coordinator/index.js';
 import type { CortenEvent } from '../src/protocol/index.js';
 import { spinEu, spinOutput } from './fixtures/eus.js';
+import { runCli } from './helpers/cli.js';
+import { startNetwork } from './helpers/network.js';
 import { RawOperator } from './helpers/raw-operator.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -148,6 +150,31 @@ describe('reads are scoped to the owner', () => {
     expect((await anonymous.getReputation(entry.ops[0]!.operatorId)).operatorId).toBe(entry.ops[0]!.operatorId);
   });
 
+  it('the CLI sends the key on reads: task get, receipt get and events show the owner its task, and another nothing', async () => {
+    const { url, admin, account, entry } = await start();
+    const alice = await account('alice');
+    const bob = await account('bob');
+    await alice.client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
+    await honestOperator(url, entry);
+    const verified = nextEvent(admin, (e) => e.type === 'task.verified');
+    const { taskIds: [taskId] } = await alice.client.submitTasks('spin', [{ n: 3 }]);
+    await verified;
+    const as = (client: CortenClient) => ({ CORTEN_URL: url, CORTEN_API_KEY: keyOf(client), CORTEN_ADMIN_TOKEN: '' });
+
+    const task = await runCli(['task', 'get', taskId!], as(alice.client));
+    expect(task.code).toBe(0);
+    expect((JSON.parse(task.stdout) as { status: string }).status).toBe('verified');
+    expect((await runCli(['receipt', 'get', taskId!], as(alice.client))).code).toBe(0);
+    const events = await runCli(['events', '--task', taskId!], as(alice.client));
+    expect(events.stdout).toContain('task.verified');
+
+    const refused = await runCli(['task', 'get', taskId!], as(bob.client));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('TASK_NOT_FOUND');
+    expect((await runCli(['receipt', 'get', taskId!], as(bob.client))).stderr).toContain('TASK_NOT_FOUND');
+    expect((await runCli(['events', '--task', taskId!], as(bob.client))).stdout).toBe('');
+  });
+
   it('a bad key on the event stream gets the error envelope before the stream opens', async () => {
     const { url } = await start();
     const response = await fetch(`${url}/v1/events/stream`, { headers: { authorization: 'Bearer ck_not_a_key' } });
@@ -188,6 +215,19 @@ describe('anonymous use', () => {
   });
 });
 
+describe('the coordinator command', () => {
+  it('turns anonymous use on with --allow-anonymous, and leaves it off without', async () => {
+    for (const allowAnonymous of [false, true]) {
+      const { network, client } = await startNetwork(`anon-flag-${allowAnonymous}`, [], { allowAnonymous });
+      await client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
+      const anonymous = new CortenClient(network.url, { apiKey: '', adminToken: '' });
+      const submitted = anonymous.submitTasks('spin', [{ n: 1 }]);
+      if (allowAnonymous) expect((await submitted).taskIds).toHaveLength(1);
+      else expect(await failure(submitted)).toEqual({ code: 'ANONYMOUS_DISABLED', status: 401 });
+    }
+  });
+});
+
 describe('network control', () => {
   it('PUT /v1/regions/:region needs the admin token, and a refusal changes nothing', async () => {
     const { url, admin, account } = await start();
@@ -197,7 +237,7 @@ describe('network control', () => {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ down: true, reason: 'attack' }),
     });
-    for (const [token, status, code] of [[undefined, 401, 'UNAUTHORIZED'], [await keyOf(alice.client), 403, 'FORBIDDEN']] as const) {
+    for (const [token, status, code] of [[undefined, 401, 'UNAUTHORIZED'], [keyOf(alice.client), 403, 'FORBIDDEN']] as const) {
       const response = await put(token);
       expect(response.status).toBe(status);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
@@ -232,14 +272,14 @@ describe('EU names', () => {
     const only = running.splice(0)[0]!;
     await only.coordinator.stop();
     const again = await start({ builtins: true, dir });
-    const bobAgain = new CortenClient(again.url, { apiKey: await keyOf(bob.client) });
+    const bobAgain = new CortenClient(again.url, { apiKey: keyOf(bob.client) });
     expect(await failure(bobAgain.publishEu(takeover))).toEqual({ code: 'EU_NAME_TAKEN', status: 403 });
-    const aliceAgain = new CortenClient(again.url, { apiKey: await keyOf(alice.client) });
+    const aliceAgain = new CortenClient(again.url, { apiKey: keyOf(alice.client) });
     expect((await aliceAgain.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS, version: '3.0.0' }))).created).toBe(true);
   });
 });
 
 /** The API key a client holds (the tests made it). */
-async function keyOf(client: CortenClient): Promise<string> {
+function keyOf(client: CortenClient): string {
   return (client as unknown as { apiKey: string }).apiKey;
 }
