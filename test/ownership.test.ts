@@ -248,6 +248,33 @@ describe('network control', () => {
   });
 });
 
+describe('every route that changes state', () => {
+  it('refuses a request without a key with 401 in the error envelope', async () => {
+    const { url, admin } = await start();
+    await admin.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
+    const { id } = await admin.createAccount('someone');
+    const op = 'op_00000000000000000000';
+    const routes: [string, string, unknown][] = [
+      ['POST', '/v1/eus', spinEu({ name: 'other' })],
+      ['POST', '/v1/tasks', { eu: 'spin', inputs: [{ n: 1 }] }],
+      ['PUT', '/v1/regions/eu-west', { down: true }],
+      ['POST', '/v1/accounts', { name: 'x' }],
+      ['POST', `/v1/accounts/${id}/deposits`, { amount: 5 }],
+      ['POST', `/v1/operators/${op}/stake`, { amount: 5 }],
+      ['POST', `/v1/operators/${op}/stake/withdrawals`, { amount: 5 }],
+      ['POST', `/v1/operators/${op}/earnings/withdrawals`, { amount: 5 }],
+      ['POST', `/v1/operators/${op}/reinstate`, {}],
+    ];
+    const before = await admin.allEvents();
+    for (const [method, path, body] of routes) {
+      const response = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect({ route: `${method} ${path}`, status: response.status }).toEqual({ route: `${method} ${path}`, status: 401 });
+      expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^(UNAUTHORIZED|ANONYMOUS_DISABLED)$/);
+    }
+    expect(await admin.allEvents()).toEqual(before);
+  });
+});
+
 describe('EU names', () => {
   it('belong to their first publisher: another gets 403 EU_NAME_TAKEN, and the name still resolves to the owner', async () => {
     const dir = tempDir('eu-names');
