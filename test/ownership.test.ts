@@ -59,7 +59,9 @@ async function honestOperator(url: string, entry: { ops: RawOperator[] }): Promi
 }
 
 /** Resolves with the first event on `client`'s live stream that matches. */
-function nextEvent(client: CortenClient, match: (e: CortenEvent) => boolean, seen: CortenEvent[] = []): Promise<CortenEvent> {
+function nextEvent(
+  client: CortenClient, match: (e: CortenEvent) => boolean, seen: CortenEvent[] = [],
+): Promise<CortenEvent> {
   return new Promise((resolve, reject) => {
     const stream = client.stream({ after: 0 }, (e) => {
       seen.push(e);
@@ -79,7 +81,8 @@ function nextEvent(client: CortenClient, match: (e: CortenEvent) => boolean, see
  */
 async function streamedEvents(client: CortenClient, admin: CortenClient, marker: string): Promise<CortenEvent[]> {
   const seen: CortenEvent[] = [];
-  const done = nextEvent(client, (e) => e.type === 'region.down' && (e.data as { region: string }).region === marker, seen);
+  const isMarker = (e: CortenEvent) => e.type === 'region.down' && (e.data as { region: string }).region === marker;
+  const done = nextEvent(client, isMarker, seen);
   await admin.setRegion(marker, true, 'end of replay');
   await done;
   return seen;
@@ -96,7 +99,7 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; statu
 }
 
 describe('reads are scoped to the owner', () => {
-  it("another account's key and no key cannot read a task, its events (paged and live) or its receipt; the admin can", async () => {
+  it("another's key and no key cannot read a task, its events (paged and live) or its receipt; the admin can", async () => {
     const { url, admin, account, anonymous, entry } = await start();
     const alice = await account('alice');
     const bob = await account('bob');
@@ -111,7 +114,8 @@ describe('reads are scoped to the owner', () => {
     expect((await alice.client.getReceipt(taskId!)).taskId).toBe(taskId);
     expect((await alice.client.listTasks()).map((t) => t.id)).toEqual([taskId]);
     const own = await alice.client.allEvents({ taskId: taskId! });
-    expect(own.map((e) => e.type)).toEqual(expect.arrayContaining(['task.submitted', 'task.assigned', 'task.verified']));
+    const types = ['task.submitted', 'task.assigned', 'task.verified'];
+    expect(own.map((e) => e.type)).toEqual(expect.arrayContaining(types));
     expect(own.every((e) => e.owner === alice.id)).toBe(true);
 
     // Another account, and no key: not found, exactly like a task that does not exist.
@@ -150,7 +154,7 @@ describe('reads are scoped to the owner', () => {
     expect((await anonymous.getReputation(entry.ops[0]!.operatorId)).operatorId).toBe(entry.ops[0]!.operatorId);
   });
 
-  it('the CLI sends the key on reads: task get, receipt get and events show the owner its task, and another nothing', async () => {
+  it('the CLI sends the key on reads: task get, receipt get and events show the owner its task, not another', async () => {
     const { url, admin, account, entry } = await start();
     const alice = await account('alice');
     const bob = await account('bob');
@@ -187,7 +191,8 @@ describe('anonymous use', () => {
   it('is refused by default with ANONYMOUS_DISABLED, and changes nothing', async () => {
     const { admin, anonymous } = await start();
     await admin.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
-    expect(await failure(anonymous.submitTasks('spin', [{ n: 1 }]))).toEqual({ code: 'ANONYMOUS_DISABLED', status: 401 });
+    const refused = await failure(anonymous.submitTasks('spin', [{ n: 1 }]));
+    expect(refused).toEqual({ code: 'ANONYMOUS_DISABLED', status: 401 });
     expect(await admin.listTasks()).toEqual([]);
     expect((await admin.allEvents()).filter((e) => e.type === 'task.submitted')).toEqual([]);
   });
@@ -237,7 +242,8 @@ describe('network control', () => {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ down: true, reason: 'attack' }),
     });
-    for (const [token, status, code] of [[undefined, 401, 'UNAUTHORIZED'], [keyOf(alice.client), 403, 'FORBIDDEN']] as const) {
+    const refusals = [[undefined, 401, 'UNAUTHORIZED'], [keyOf(alice.client), 403, 'FORBIDDEN']] as const;
+    for (const [token, status, code] of refusals) {
       const response = await put(token);
       expect(response.status).toBe(status);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
@@ -267,16 +273,22 @@ describe('every route that changes state', () => {
     ];
     const before = await admin.allEvents();
     for (const [method, path, body] of routes) {
-      const response = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect({ route: `${method} ${path}`, status: response.status }).toEqual({ route: `${method} ${path}`, status: 401 });
-      expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^(UNAUTHORIZED|ANONYMOUS_DISABLED)$/);
+      const headers = { 'content-type': 'application/json' };
+      const response = await fetch(`${url}${path}`, { method, headers, body: JSON.stringify(body) });
+      const route = `${method} ${path}`;
+      expect({ route, status: response.status }).toEqual({ route, status: 401 });
+      const { error } = (await response.json()) as { error: { code: string } };
+      expect(error.code).toMatch(/^(UNAUTHORIZED|ANONYMOUS_DISABLED)$/);
     }
     expect(await admin.allEvents()).toEqual(before);
   });
 });
 
 describe('EU names', () => {
-  it('belong to their first publisher: another gets 403 EU_NAME_TAKEN, and the name still resolves to the owner', async () => {
+  const TAKEN = { code: 'EU_NAME_TAKEN', status: 403 };
+  const spin = (version = '1.0.0') => spinEu({ quorum: 1, iterations: ITERATIONS, version });
+
+  it('belong to their first publisher: another gets 403 EU_NAME_TAKEN; the name still resolves to the owner', async () => {
     const dir = tempDir('eu-names');
     const first = await start({ builtins: true, dir });
     const alice = await first.account('alice');
@@ -285,14 +297,14 @@ describe('EU names', () => {
 
     const takeover = spinEu({ quorum: 1, iterations: ITERATIONS, version: '9.0.0' });
     takeover.files['main.js'] = 'export function run() { return { n: 0, h: 0 }; }\n';
-    expect(await failure(bob.client.publishEu(takeover))).toEqual({ code: 'EU_NAME_TAKEN', status: 403 });
-    expect(await failure(bob.client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS })))).toEqual({ code: 'EU_NAME_TAKEN', status: 403 });
+    expect(await failure(bob.client.publishEu(takeover))).toEqual(TAKEN);
+    expect(await failure(bob.client.publishEu(spin()))).toEqual(TAKEN);
     expect(await failure(first.anonymous.publishEu(takeover))).toEqual({ code: 'UNAUTHORIZED', status: 401 });
     expect((await first.admin.getEu('spin')).version).toBe('1.0.0');
     // Built-in EUs are the network's.
-    expect(await failure(alice.client.publishEu(spinEu({ name: 'double', version: '9.0.0' })))).toEqual({ code: 'EU_NAME_TAKEN', status: 403 });
+    expect(await failure(alice.client.publishEu(spinEu({ name: 'double', version: '9.0.0' })))).toEqual(TAKEN);
     // The owner publishes new versions; EUs stay readable by all.
-    expect((await alice.client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS, version: '2.0.0' }))).created).toBe(true);
+    expect((await alice.client.publishEu(spin('2.0.0'))).created).toBe(true);
     expect((await first.anonymous.getEu('spin')).version).toBe('2.0.0');
 
     // Ownership survives a restart.
@@ -300,9 +312,9 @@ describe('EU names', () => {
     await only.coordinator.stop();
     const again = await start({ builtins: true, dir });
     const bobAgain = new CortenClient(again.url, { apiKey: keyOf(bob.client) });
-    expect(await failure(bobAgain.publishEu(takeover))).toEqual({ code: 'EU_NAME_TAKEN', status: 403 });
+    expect(await failure(bobAgain.publishEu(takeover))).toEqual(TAKEN);
     const aliceAgain = new CortenClient(again.url, { apiKey: keyOf(alice.client) });
-    expect((await aliceAgain.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS, version: '3.0.0' }))).created).toBe(true);
+    expect((await aliceAgain.publishEu(spin('3.0.0'))).created).toBe(true);
   });
 });
 

@@ -28,9 +28,9 @@ describe('ownership rules', () => {
   it('lets a viewer read its own and the public face, and the admin everything', () => {
     const alice: Viewer = { kind: 'owner', owner: 'acct_a' };
     const anonymous: Viewer = { kind: 'owner', owner: 'anonymous' };
-    expect([canRead(alice, 'acct_a'), canRead(alice, 'acct_b'), canRead(alice, 'anonymous'), canRead(alice, 'network'), canRead(alice, null)])
-      .toEqual([true, false, false, false, true]);
-    expect([canRead(anonymous, 'acct_a'), canRead(anonymous, 'anonymous'), canRead(anonymous, null)]).toEqual([false, true, true]);
+    const owners = ['acct_a', 'acct_b', 'anonymous', 'network', null];
+    expect(owners.map((o) => canRead(alice, o))).toEqual([true, false, false, false, true]);
+    expect(owners.map((o) => canRead(anonymous, o))).toEqual([false, false, true, false, true]);
     expect([canRead({ kind: 'public' }, 'anonymous'), canRead({ kind: 'public' }, null)]).toEqual([false, true]);
     expect([canRead({ kind: 'all' }, 'acct_a'), canRead({ kind: 'all' }, 'network')]).toEqual([true, true]);
   });
@@ -43,7 +43,9 @@ describe('ownership rules', () => {
     expect(owner(event('ledger.deposited', { account: 'stake:op_1' }))).toBe('network');
     expect(owner(event('ledger.slashed', { operatorId: 'op_1' }))).toBe('network');
     expect(owner(event('result.refused', { operatorId: 'op_1' }))).toBe('network');
-    for (const type of ['operator.online', 'region.down', 'eu.published', 'coordinator.started']) expect(owner(event(type, {}))).toBeNull();
+    for (const type of ['operator.online', 'region.down', 'eu.published', 'coordinator.started']) {
+      expect(owner(event(type, {}))).toBeNull();
+    }
   });
 });
 
@@ -51,15 +53,17 @@ describe('migration 007', () => {
   it('gives old rows owners: a paid task its account, a free one the admin, and events their task\'s', async () => {
     const dir = tempDir('migrate-owners');
     const db = new Database(join(dir.path, 'corten.db'));
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER)');
     for (const m of loadMigrations().filter((m) => m.version < 7)) {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
     }
     db.exec(`
       INSERT INTO eus VALUES ('eu_1', 'e', '1.0.0', '{}', '{}', 1);
-      INSERT INTO tasks (id, eu_id, status, input, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, submitted_at, updated_at)
-        VALUES ('t_paid', 'eu_1', 'pending', '{}', 'h', 's', 1, 1, 1, 1, 0, 1, 1), ('t_free', 'eu_1', 'pending', '{}', 'h', 's', 1, 1, 1, 1, 0, 2, 2);
+      INSERT INTO tasks (id, eu_id, status, input, input_hash, seed, clock, quorum, max_replicas, replicas, attempts,
+          submitted_at, updated_at)
+        VALUES ('t_paid', 'eu_1', 'pending', '{}', 'h', 's', 1, 1, 1, 1, 0, 1, 1),
+          ('t_free', 'eu_1', 'pending', '{}', 'h', 's', 1, 1, 1, 1, 0, 2, 2);
       INSERT INTO task_accounts VALUES ('t_paid', 'acct_a', 5, 'le_1');
       INSERT INTO events (type, ts, task_id, operator_id, data) VALUES
         ('task.submitted', 1, 't_paid', NULL, '{}'), ('task.submitted', 1, 't_free', NULL, '{}'),
@@ -72,7 +76,8 @@ describe('migration 007', () => {
     expect((await store.getTask('t_paid'))?.owner).toBe('acct_a');
     expect((await store.getTask('t_free'))?.owner).toBe('network');
     expect((await store.getEu('eu_1'))?.owner).toBe('network');
-    expect((await store.listEvents({ after: 0, limit: 10 })).map((e) => e.owner)).toEqual(['acct_a', 'network', 'acct_a', 'network', null]);
+    const owners = (await store.listEvents({ after: 0, limit: 10 })).map((e) => e.owner);
+    expect(owners).toEqual(['acct_a', 'network', 'acct_a', 'network', null]);
     await store.close();
     dir.cleanup(false);
   });
