@@ -16,7 +16,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CortenClient } from '../src/client/index.js';
 import { hashJson, type CortenEvent, type PublishEuRequest } from '../src/protocol/index.js';
 import { costModelOutput, LocalNetwork } from '../src/sim/index.js';
 import { fmt, heading, line } from './support.js';
@@ -71,9 +70,9 @@ export async function runAdaptiveScenario(s: AdaptiveScenario): Promise<Adaptive
     coordinatorArgs: ['--no-builtin-eus', ...(s.adaptive ? ['--adaptive-replication'] : []), ...(s.coordinatorArgs ?? [])],
   });
   try {
-    const url = await network.startCoordinator();
+    await network.startCoordinator();
     const cost = ['--executor', 'cost', '--cost-median-ms', '5', '--cost-sigma', '0.3', '--max-concurrent', '4', '--regions', 'eu-west,us-east,ap-south'];
-    const client = new CortenClient(url);
+    const client = network.admin();
     await network.startAgentHost('honest', ['--count', String(s.honest), ...cost]);
     const before = new Set((await client.listOperators()).map((o) => o.id));
     await network.startAgentHost('liars', ['--count', String(s.liars), '--fault', s.liarFault, '--first-index', String(s.honest), ...cost]);

@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CortenClient } from '../src/client/index.js';
 import type { CortenEvent } from '../src/protocol/index.js';
 import { LocalNetwork } from '../src/sim/index.js';
 import { fmt, heading, line, percentile, versus } from './support.js';
@@ -30,9 +29,9 @@ export async function failoverBench(kills = 20): Promise<{ p50: number; p99: num
   const network = new LocalNetwork({ dir, coordinatorArgs: ['--no-builtin-eus'] });
   const samples: number[] = [];
   try {
-    const url = await network.startCoordinator();
+    await network.startCoordinator();
     await network.startOperators(Array.from({ length: 6 }, (_, i) => ({ region: REGIONS[i % 3]!, maxConcurrent: 2, workers: 1, capabilities: [] })));
-    const client = new CortenClient(url);
+    const client = network.admin();
     await client.publishEu(slowEu());
     const events: CortenEvent[] = [];
     let onEvent: ((e: CortenEvent) => void) | null = null;

@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CortenClient } from '../src/client/index.js';
 import { LocalNetwork } from '../src/sim/index.js';
 import { fmt, heading, line, memoryMb, trivialEu, versus } from './support.js';
 
@@ -14,8 +13,8 @@ export async function memoryBench(tasks = 100_000): Promise<{ rss: number; peak:
   const dir = mkdtempSync(join(tmpdir(), 'corten-bench-mem-'));
   const network = new LocalNetwork({ dir, coordinatorArgs: ['--no-builtin-eus'] });
   try {
-    const url = await network.startCoordinator();
-    const client = new CortenClient(url);
+    await network.startCoordinator();
+    const client = network.admin();
     await client.publishEu(trivialEu('bench-q1', 1));
     const pid = network.coordinator!.pid;
     const before = memoryMb(pid);

@@ -69,11 +69,11 @@ export async function throughputBench(opts: { q1Tasks?: number; q3Tasks?: number
   const dir = mkdtempSync(join(tmpdir(), 'corten-bench-tp-'));
   const network = new LocalNetwork({ dir, coordinatorArgs: ['--no-builtin-eus'] });
   try {
-    const url = await network.startCoordinator();
+    await network.startCoordinator();
     for (let h = 0; h < HOSTS; h++) {
       await network.startAgentHost(`host-${h}`, ['--count', String(AGENTS_PER_HOST), '--regions', REGIONS.join(','), '--max-concurrent', '16', '--workers', '1']);
     }
-    const client = new CortenClient(url);
+    const client = network.admin();
     await client.publishEu(trivialEu('bench-q1', 1));
     await client.publishEu(trivialEu('bench-q3', 3));
     line(`  ${HOSTS * AGENTS_PER_HOST} agents in ${HOSTS} processes, 3 regions, 16 slots each; coordinator in its own process`);

@@ -14,13 +14,17 @@ let coordinator: Coordinator;
 let client: CortenClient;
 let url: string;
 let dir: ReturnType<typeof tempDir>;
+const ADMIN = 'test-admin-token';
 
 // A fresh coordinator and database per test, so no test sees another's leftovers.
 beforeEach(async () => {
   dir = tempDir('bad-input');
-  coordinator = new Coordinator({ dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', bodyLimitBytes: 256 * 1024 });
+  // Anonymous use on: the raw requests below carry no key.
+  coordinator = new Coordinator({
+    dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', bodyLimitBytes: 256 * 1024, adminToken: ADMIN, allowAnonymous: true,
+  });
   url = await coordinator.start();
-  client = new CortenClient(url);
+  client = new CortenClient(url, { adminToken: ADMIN });
   await client.publishEu(spinEu({ quorum: 1, iterations: 10 }));
 });
 

@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
-import { cliPath, packageRoot } from '../src/sim/index.js';
+import { cliPath, packageRoot, type LocalNetwork } from '../src/sim/index.js';
 import { startNetwork } from './helpers/network.js';
 
 const run = promisify(execFile);
 
-async function corten(url: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI as the network's admin (publishing needs a key or the admin token). */
+async function corten(network: LocalNetwork, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cliPath(), ...args], { env: { ...process.env, CORTEN_URL: url } });
+    const env = { ...process.env, CORTEN_URL: network.url, CORTEN_ADMIN_TOKEN: network.adminToken };
+    const { stdout, stderr } = await run(process.execPath, [cliPath(), ...args], { env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -26,25 +28,24 @@ async function corten(url: string, ...args: string[]): Promise<{ code: number; s
 describe('EU publishing', () => {
   it('publishes, lists and shows an EU folder with the CLI; the same version with other content is refused', async () => {
     const { client, dir, network } = await startNetwork('eu-cli', []);
-    const url = network.url;
     const folder = join(dir, 'double');
     cpSync(join(packageRoot(), 'src', 'eus', 'double'), folder, { recursive: true });
 
-    const published = await corten(url, 'eu', 'publish', folder);
+    const published = await corten(network, 'eu', 'publish', folder);
     expect(published.code).toBe(0);
     expect(published.stdout).toMatch(/published double@1\.0\.0 as eu_[0-9a-f]{64}/);
-    const again = await corten(url, 'eu', 'publish', folder);
+    const again = await corten(network, 'eu', 'publish', folder);
     expect(again.stdout).toMatch(/already published/);
 
-    const listed = await corten(url, 'eu', 'list');
+    const listed = await corten(network, 'eu', 'list');
     expect(listed.stdout).toMatch(/double\s+1\.0\.0/);
-    const shown = await corten(url, 'eu', 'show', 'double@1.0.0');
+    const shown = await corten(network, 'eu', 'show', 'double@1.0.0');
     const view = JSON.parse(shown.stdout) as { name: string; manifest: { verification: { quorum: number } }; files: string[] };
     expect(view.name).toBe('double');
     expect(view.files).toContain('main.js');
 
     writeFileSync(join(folder, 'main.js'), readFileSync(join(folder, 'main.js'), 'utf8') + '\n// changed\n');
-    const conflict = await corten(url, 'eu', 'publish', folder);
+    const conflict = await corten(network, 'eu', 'publish', folder);
     expect(conflict.code).toBe(1);
     expect(conflict.stderr).toMatch(/EU_VERSION_CONFLICT/);
     expect((await client.listEus()).filter((e) => e.name === 'double')).toHaveLength(1);
@@ -54,7 +55,7 @@ describe('EU publishing', () => {
     const { network } = await startNetwork('eu-bad', []);
     const response = await fetch(`${network.url}/v1/eus`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${network.adminToken}` },
       body: JSON.stringify({ manifest: { name: 'Bad Name', version: '1', verification: { quorum: 3, maxReplicas: 2 } }, files: { 'main.js': '' } }),
     });
     expect(response.status).toBe(422);

@@ -7,6 +7,7 @@
  * its downtime cost.
  */
 import { describe, expect, it } from 'vitest';
+import { CortenClient } from '../src/client/index.js';
 import { inputs, spinEu } from './fixtures/eus.js';
 import { spread, startNetwork } from './helpers/network.js';
 
@@ -26,7 +27,8 @@ describe('stake', () => {
     expect(log.of('task.assigned').some((e) => e.operatorId === newcomer)).toBe(false);
     expect((await client.listOperators()).find((o) => o.id === newcomer)).toMatchObject({ stake: 0, eligible: false, status: 'online' });
     await expect(admin.stake(newcomer, 0)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(client.stake(newcomer, 10)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const anonymous = new CortenClient(network.url, { apiKey: '', adminToken: '' });
+    await expect(anonymous.stake(newcomer, 10)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 
     await admin.stake(newcomer, 150);
     const second = await client.submitTasks('spin', inputs(40, 100));

@@ -71,9 +71,10 @@ describe('trust API boundaries', () => {
   });
 
   it('never takes an embedding vector from an operator: a result carrying one is refused by the wire schema', async () => {
-    await new CortenClient(url).publishEu(spinEu({ quorum: 1, iterations: 10 }));
+    const admin = new CortenClient(url, { adminToken: ADMIN });
+    await admin.publishEu(spinEu({ quorum: 1, iterations: 10 }));
     const op = await RawOperator.connect(url);
-    await new CortenClient(url).submitTasks('spin', [{ n: 1 }]);
+    await admin.submitTasks('spin', [{ n: 1 }]);
     const a = await op.nextAssignment();
     op.send({ t: 'results', results: [{ ...op.result(a, { n: 1, h: 1 }), vector: [0.1, 0.2] }] });
     const error = await op.next((f) => f.t === 'error');

@@ -15,10 +15,14 @@ export function coordinatorCommand(program: Command): void {
     .option('--miss-threshold <n>', 'missed heartbeats before an operator is offline', intOption, 3)
     .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)
     .option('--no-builtin-eus', 'do not publish the built-in EUs at start')
+    .option('--allow-anonymous', 'let requests without an API key submit to free EUs (off by default)', false)
     .option('--log-level <level>', 'pino log level', 'info');
   trustOptions(command);
   command
-    .action(async (opts: TrustOptions & { port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean; logLevel: string }) => {
+    .action(async (opts: TrustOptions & {
+      port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean;
+      allowAnonymous: boolean; logLevel: string;
+    }) => {
       const coordinator = new Coordinator({
         ...trustConfig(opts),
         port: opts.port,
@@ -28,6 +32,7 @@ export function coordinatorCommand(program: Command): void {
         heartbeatMissThreshold: opts.missThreshold,
         leaseGraceMs: opts.leaseGraceMs,
         publishBuiltinEus: opts.builtinEus,
+        allowAnonymous: opts.allowAnonymous,
         logLevel: opts.logLevel,
       }, pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)));
       const url = await coordinator.start();

@@ -43,7 +43,8 @@ export function demoCommand(program: Command): void {
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'corten-demo-'));
-  const network = new LocalNetwork({ dir, minStake: MIN_STAKE, operatorStake: OPERATOR_STAKE });
+  // Anonymous use on, as a local playground may have it: free EUs run without a key.
+  const network = new LocalNetwork({ dir, minStake: MIN_STAKE, operatorStake: OPERATOR_STAKE, allowAnonymous: true });
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const url = await network.startCoordinator();
@@ -64,7 +65,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
 
     const client = new CortenClient(url, { apiKey: account.apiKey });
     const events: CortenEvent[] = [];
-    const stream = client.stream({ after: 0 }, (e) => events.push(e));
+    // The admin's view: the whole network's story, the stake and slashes of every operator included.
+    const stream = admin.stream({ after: 0 }, (e) => events.push(e));
     await stream.ready;
     const a = await client.submitTasks('news-summarize', summaryInputs);
     const b = await client.submitTasks('sentiment', sentimentInputs);

@@ -27,11 +27,17 @@ export function networkCommands(program: Command): void {
     const regions = await new CortenClient(url(region.opts())).listRegions();
     printTable(['REGION', 'DOWN', 'ONLINE', 'OPERATORS', 'REASON'], regions.map((r) => [r.region, r.down ? 'yes' : 'no', r.online, r.operators, r.reason]));
   });
-  region.command('down <name>').option('--reason <text>', 'why').action(async (name: string, opts: { reason?: string }) => {
+  region.command('down <name>')
+    .description('admin ($CORTEN_ADMIN_TOKEN): the scheduler avoids the region')
+    .option('--reason <text>', 'why')
+    .action(async (name: string, opts: { reason?: string }) => {
     await new CortenClient(url(region.opts())).setRegion(name, true, opts.reason);
     process.stdout.write(`region ${name} marked down\n`);
   });
-  region.command('up <name>').option('--reason <text>', 'why').action(async (name: string, opts: { reason?: string }) => {
+  region.command('up <name>')
+    .description('admin ($CORTEN_ADMIN_TOKEN): the region takes work again')
+    .option('--reason <text>', 'why')
+    .action(async (name: string, opts: { reason?: string }) => {
     await new CortenClient(url(region.opts())).setRegion(name, false, opts.reason);
     process.stdout.write(`region ${name} marked up\n`);
   });

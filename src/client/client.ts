@@ -22,7 +22,15 @@ export interface ClientOptions {
   adminToken?: string;
 }
 
-type Auth = 'key' | 'admin' | 'none';
+/**
+ * Which token a request carries: `caller` the API key, or the admin token
+ * when there is no key (the admin reads everything); `key` the API key only;
+ * `admin` the admin token; `none` nothing (the network's public face).
+ */
+type Auth = 'caller' | 'key' | 'admin' | 'none';
+
+/** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
+export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
 
 export interface EventQuery {
   after?: number;
@@ -58,9 +66,14 @@ export class CortenClient {
     this.adminToken = options.adminToken ?? process.env.CORTEN_ADMIN_TOKEN;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, auth: Auth = 'key'): Promise<T> {
+  private token(auth: Auth): string | undefined {
+    if (auth === 'caller') return this.apiKey ?? this.adminToken;
+    return auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, auth: Auth = 'caller'): Promise<T> {
     const init: RequestInit = { method, headers: {} };
-    const token = auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
+    const token = this.token(auth);
     if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
     if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -93,6 +106,13 @@ export class CortenClient {
     return this.request('GET', `/v1/tasks/${encodeURIComponent(id)}`);
   }
 
+  /** One page of the tasks this client may read (its account's; all of them for the admin), oldest first. */
+  async listTasks(query: { status?: string; eu?: string; after?: string; limit?: number } = {}): Promise<TaskSummary[]> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return (await this.request<{ tasks: TaskSummary[] }>('GET', `/v1/tasks?${params.toString()}`)).tasks;
+  }
+
   // ---- trust and economics -------------------------------------------------------
 
   /** Admin: a new developer account; its API key is in the answer, once. */
@@ -107,7 +127,8 @@ export class CortenClient {
 
   /** The account of this client's API key, or (admin) any account. */
   getAccount(accountId?: string): Promise<AccountView> {
-    return accountId ? this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, this.adminToken ? 'admin' : 'key') : this.request('GET', '/v1/account');
+    if (!accountId) return this.request('GET', '/v1/account', undefined, 'key');
+    return this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, this.adminToken ? 'admin' : 'key');
   }
 
   getStake(operatorId: string): Promise<StakeView & { pendingWithdrawals: { amount: number; availableAt: number }[] }> {
@@ -160,7 +181,7 @@ export class CortenClient {
   }
 
   getReceipt(taskId: string): Promise<Receipt> {
-    return this.request('GET', `/v1/tasks/${encodeURIComponent(taskId)}/receipt`, undefined, 'none');
+    return this.request('GET', `/v1/tasks/${encodeURIComponent(taskId)}/receipt`);
   }
 
   async listOperators(): Promise<OperatorView[]> {
@@ -174,7 +195,8 @@ export class CortenClient {
   async setRegion(region: string, down: boolean, reason?: string): Promise<RegionView[]> {
     const body: { down: boolean; reason?: string } = { down };
     if (reason) body.reason = reason;
-    return (await this.request<{ regions: RegionView[] }>('PUT', `/v1/regions/${encodeURIComponent(region)}`, body)).regions;
+    const path = `/v1/regions/${encodeURIComponent(region)}`;
+    return (await this.request<{ regions: RegionView[] }>('PUT', path, body, 'admin')).regions;
   }
 
   stats(): Promise<Stats> {
@@ -207,7 +229,10 @@ export class CortenClient {
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const done = (async () => {
       try {
-        const response = await fetch(`${this.baseUrl}/v1/events/stream?${eventParams(query)}`, { signal: controller.signal });
+        const token = this.token('caller');
+        const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+        const url = `${this.baseUrl}/v1/events/stream?${eventParams(query)}`;
+        const response = await fetch(url, { signal: controller.signal, headers });
         if (!response.ok || !response.body) throw errorFrom(response.status, await response.json().catch(() => undefined));
         const parser = createParser({ onEvent: (message) => onEvent(JSON.parse(message.data) as CortenEvent) });
         const decoder = new TextDecoder();

@@ -7,8 +7,12 @@
  *             for the network's payment desk: value enters and leaves only
  *             through it.
  *   account   a request whose bearer token is an account's API key (`ck_…`):
- *             submits tasks paid from the account's balance, reads its account.
- *   anonymous no token: may submit to free EUs only (price 0) and read.
+ *             publishes EUs, submits tasks paid from the account's balance,
+ *             reads its account and what it owns.
+ *   anonymous no token: reads the network's public face; submits to free EUs
+ *             (price 0) only on a coordinator started with `--allow-anonymous`.
+ *
+ * What each may read is ownership.ts's rule.
  *
  * Keys are random 192-bit strings shown once at creation; the store keeps
  * their sha256, and this cache maps hashes to account ids so an

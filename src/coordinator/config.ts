@@ -67,6 +67,13 @@ export interface CoordinatorConfig {
    */
   adminToken: string | null;
   /**
+   * Let requests without a key submit to free EUs (their tasks are owned by
+   * `anonymous`, see ownership.ts). Off by default: on a network others can
+   * reach, every task should have an accountable owner. The demo and test
+   * networks that rely on it turn it on.
+   */
+  allowAnonymous: boolean;
+  /**
    * Credits an operator must have staked before it receives work. 0 (the
    * default) runs an open pool with no stake, as a private network or a
    * test does; a public network sets it (the demo uses 100).
@@ -119,6 +126,7 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     publishBuiltinEus: true,
     logLevel: 'info',
     adminToken: null,
+    allowAnonymous: false,
     minStake: 0,
     slashDissent: 50,
     slashExpiry: 5,

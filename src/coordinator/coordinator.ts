@@ -31,6 +31,7 @@ import { accountRoutes } from './http/account-routes.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { stakeRoutes } from './http/stake-routes.js';
 import { TrustApi } from './trust-api.js';
+import { canRead, NETWORK_OWNER, ownerOf, requireOwner, viewerOf, type Viewer } from './ownership.js';
 
 export class Coordinator {
   readonly config: CoordinatorConfig;
@@ -89,7 +90,7 @@ export class Coordinator {
     this.accounts = new Accounts(this.store, this.config.adminToken);
     this.trust = new TrustApi({ engine: this.engine, store: this.store, eus: this.eus, keys: this.keys, coordinatorId: this.id, accounts: this.accounts });
     if (this.config.publishBuiltinEus) {
-      for (const pkg of await loadBuiltinEus()) await this.publishEu(pkg);
+      for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
     this.gateway = new OperatorGateway(this.engine);
     this.app = this.buildApp();
@@ -159,9 +160,26 @@ export class Coordinator {
 
   // ---- the API's operations ------------------------------------------------------
 
-  async publishEu(request: PublishEuRequest): Promise<PublishEuResponse> {
+  /** What a request may read, from its Authorization header (ownership.ts). */
+  async viewer(authorization: string | undefined): Promise<Viewer> {
+    return viewerOf(await this.accounts.identify(authorization), this.config.allowAnonymous);
+  }
+
+  /** Publishes an EU for the caller; publishing needs an account key or the admin token, even in anonymous mode. */
+  async publishEu(request: PublishEuRequest, authorization?: string): Promise<PublishEuResponse> {
+    const caller = await this.accounts.identify(authorization);
+    if (caller.kind === 'anonymous') {
+      throw new CortenError(
+        'UNAUTHORIZED',
+        'publishing an EU needs an account API key (Authorization: Bearer ck_…): its first publisher owns the name',
+      );
+    }
+    return this.publishAs(request, ownerOf(caller, false)!);
+  }
+
+  private async publishAs(request: PublishEuRequest, owner: string): Promise<PublishEuResponse> {
     const { manifest, files } = parsePackage(request);
-    const eu = this.eus.make(euIdOf(manifest, files), manifest, files, Date.now());
+    const eu = this.eus.make(euIdOf(manifest, files), manifest, files, Date.now(), owner);
     const result = await this.engine.publish(eu);
     return { id: result.eu.id, name: manifest.name, version: manifest.version, created: result.created };
   }
@@ -183,6 +201,14 @@ export class Coordinator {
   /** Submits tasks; `authorization` (the request's header) names the paying account for a priced EU. */
   async submitTasks(request: SubmitTasksRequest, authorization?: string): Promise<SubmitTasksResponse> {
     const caller = await this.accounts.identify(authorization);
+    const owner = ownerOf(caller, this.config.allowAnonymous);
+    if (owner === null) {
+      throw new CortenError(
+        'ANONYMOUS_DISABLED',
+        'this coordinator does not take submissions without a key: send an account API key '
+          + '(Authorization: Bearer ck_…), or start it with --allow-anonymous',
+      );
+    }
     const eu = this.eus.resolve(request.eu);
     if (request.inputs.length > this.config.maxBatchSize) {
       throw new CortenError('PAYLOAD_TOO_LARGE', `a submission holds at most ${this.config.maxBatchSize} inputs; split the batch`);
@@ -213,14 +239,15 @@ export class Coordinator {
     }
     const after = this.bus.seq;
     const accountId = caller.kind === 'account' ? caller.accountId : null;
-    const taskIds = await this.engine.submit(eu, inputs, accountId);
+    const taskIds = await this.engine.submit(eu, inputs, owner, accountId);
     const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;
     return { euId: eu.id, taskIds, after, escrowed };
   }
 
-  async getTask(id: string): Promise<TaskView> {
+  /** The task, when `viewer` may read it; another's task answers exactly as a missing one does. */
+  async getTask(id: string, viewer: Viewer): Promise<TaskView> {
     const row = await this.store.getTask(id);
-    if (!row) throw new CortenError('TASK_NOT_FOUND', `no task ${id}`);
+    if (!row || !canRead(requireOwner(viewer), row.owner)) throw new CortenError('TASK_NOT_FOUND', `no task ${id}`);
     const assignments = await this.store.listAssignments(id);
     const winning = row.resultAssignmentId ? assignments.find((a) => a.id === row.resultAssignmentId) : undefined;
     const views: AssignmentView[] = assignments.map((a) => ({
@@ -239,8 +266,13 @@ export class Coordinator {
     };
   }
 
-  async listTasks(filter: { status?: TaskStatus; eu?: string; after?: string; limit: number }): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }> {
+  async listTasks(
+    filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },
+    viewer: Viewer,
+  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }> {
     const query: TaskFilter = { limit: filter.limit };
+    const reader = requireOwner(viewer);
+    if (reader.kind === 'owner') query.owner = reader.owner;
     if (filter.status) query.status = filter.status;
     if (filter.eu) query.euId = this.eus.resolve(filter.eu).id;
     if (filter.after) query.after = filter.after;
@@ -254,8 +286,10 @@ export class Coordinator {
     };
   }
 
-  listEvents(filter: EventFilter): Promise<CortenEvent[]> {
-    return this.store.listEvents(filter);
+  /** Events `viewer` may read (ownership.ts), filtered in the store. */
+  listEvents(filter: Omit<EventFilter, 'visibleTo'>, viewer: Viewer): Promise<CortenEvent[]> {
+    if (viewer.kind === 'all') return this.store.listEvents(filter);
+    return this.store.listEvents({ ...filter, visibleTo: viewer.kind === 'owner' ? viewer.owner : null });
   }
 
   listOperators(): OperatorView[] {
@@ -317,3 +351,4 @@ export class Coordinator {
     return { contentType: m.registry.contentType, body: await m.registry.metrics() };
   }
 }
+

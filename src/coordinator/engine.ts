@@ -27,6 +27,7 @@ import { RegionWatch } from './region-watch.js';
 import { Scheduler } from './scheduler.js';
 import type { AssignmentState, EuState, OperatorConnection, OperatorState, TaskState } from './state.js';
 import { RefusalTally } from './refusal-tally.js';
+import { eventOwner, NETWORK_OWNER } from './ownership.js';
 import { acceptResults, type UnreadableResult } from './result-intake.js';
 import * as taskFlow from './task-flow.js';
 import { Trust } from './trust.js';
@@ -173,10 +174,11 @@ export class Engine extends EventEmitter {
     });
   }
 
-  /** Submits one task per input; `accountId` pays for a priced EU. */
-  submit(eu: EuState, inputs: NewInput[], accountId: string | null = null): Promise<string[]> {
+  /** Submits one task per input, owned by `owner` (ownership.ts); `accountId` pays for a priced EU. */
+  submit(eu: EuState, inputs: NewInput[], owner: string, accountId: string | null = null): Promise<string[]> {
     // A task costs about an eighth of a result to create (two rows, no signature).
-    return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, accountId), Math.ceil(inputs.length / 8));
+    const weight = Math.ceil(inputs.length / 8);
+    return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), weight);
   }
 
   publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
@@ -253,6 +255,23 @@ export class Engine extends EventEmitter {
     if (op) this.trust.heartbeat(op, sentAt, this.now());
   }
 
+  /**
+   * Gives every event of the turn its owner (ownership.ts), so that readers
+   * are filtered on the event itself, in the store and on the live stream.
+   * A task's owner is in memory while it is open or just finished; an event
+   * about an older task (a late result refused) looks it up.
+   */
+  private async giveOwners(turn: Turn): Promise<void> {
+    const events = turn.changes.events;
+    const known = (id: string) => this.tasks.get(id)?.owner ?? turn.finishedOwners.get(id);
+    const unknown = new Set<string>();
+    for (const e of events) if (e.taskId && known(e.taskId) === undefined) unknown.add(e.taskId);
+    const looked = unknown.size > 0 ? await this.store.getTaskOwners([...unknown]) : new Map<string, string>();
+    // A task the store does not know either (an operator naming a made-up one) is the admin's to see.
+    const taskOwner = (id: string) => known(id) ?? looked.get(id) ?? NETWORK_OWNER;
+    for (const e of events) if (e.owner === undefined) e.owner = eventOwner(e, taskOwner);
+  }
+
   // ---- the loop -------------------------------------------------------------
 
   private enqueue(command: Command): void {
@@ -309,6 +328,7 @@ export class Engine extends EventEmitter {
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
       const inputs = missing.length > 0 ? await this.store.getTaskInputs(missing.map((t) => t.id)) : new Map<string, string>();
+      await this.giveOwners(turn);
       let events: CortenEvent[] = [];
       if (turn.changes.size > 0) {
         const started = performance.now();

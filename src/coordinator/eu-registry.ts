@@ -1,7 +1,7 @@
 /**
  * The EUs the coordinator knows, by id, by `name@version`, and by name (the
- * latest version). EUs are immutable, so this cache never goes stale: it is
- * filled from the store at start and on every publish.
+ * latest version), and who owns each name. EUs are immutable, so this cache
+ * never goes stale: it is filled from the store at start and on every publish.
  */
 import { CortenError, type EuManifest } from '../protocol/index.js';
 import type { EuRow } from '../store/index.js';
@@ -19,11 +19,16 @@ export class EuRegistry {
 
   fromRow(row: EuRow): EuState {
     const manifest = JSON.parse(row.manifest) as EuManifest;
-    return this.make(row.id, manifest, JSON.parse(row.files) as Record<string, string>, row.publishedAt);
+    return this.make(row.id, manifest, JSON.parse(row.files) as Record<string, string>, row.publishedAt, row.owner);
   }
 
-  make(id: string, manifest: EuManifest, files: Record<string, string>, publishedAt: number): EuState {
-    return { id, manifest, files, publishedAt, checkInput: this.inputCheck({ id, manifest }) };
+  make(id: string, manifest: EuManifest, files: Record<string, string>, publishedAt: number, owner: string): EuState {
+    return { id, manifest, files, publishedAt, owner, checkInput: this.inputCheck({ id, manifest }) };
+  }
+
+  /** Who owns `name` (the publisher of its first version); undefined while nobody has published it. */
+  nameOwner(name: string): string | undefined {
+    return this.latest.get(name)?.owner;
   }
 
   add(eu: EuState): void {

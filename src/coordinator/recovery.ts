@@ -55,7 +55,8 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const eu = engine.eus.get(row.euId);
     if (!eu) throw new Error(`task ${row.id} refers to unknown EU ${row.euId}`);
     const task: TaskState = {
-      id: row.id, eu, status: row.status, input: null, inputHash: row.inputHash, seed: row.seed, clock: row.clock,
+      id: row.id, eu, owner: row.owner, status: row.status, input: null, inputHash: row.inputHash, seed: row.seed,
+      clock: row.clock,
       quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts,
       submittedAt: row.submittedAt, assignments: [], lastLost: null, queued: false, readyAt: now,
     };

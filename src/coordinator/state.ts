@@ -13,6 +13,8 @@ export interface EuState {
   manifest: EuManifest;
   files: Record<string, string>;
   publishedAt: number;
+  /** Who owns its name (coordinator/ownership.ts). */
+  owner: string;
   /** Checks an input against the manifest's input schema; returns an error message or null. */
   checkInput(input: unknown): string | null;
 }
@@ -72,6 +74,8 @@ export interface AssignmentState {
 export interface TaskState {
   id: string;
   eu: EuState;
+  /** Who owns it, and so its events and receipt (coordinator/ownership.ts). */
+  owner: string;
   status: TaskStatus;
   /** Input JSON text; null when it was left in the store to save memory. */
   input: string | null;

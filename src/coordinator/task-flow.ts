@@ -29,6 +29,15 @@ import { cancelLive, endResult, finish } from './verdicts.js';
 // ---- publish and submit ------------------------------------------------------
 
 export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState; created: boolean } {
+  // Checked inside the single writer, so two first publishers of one name cannot both win.
+  const nameOwner = engine.eus.nameOwner(eu.manifest.name);
+  if (nameOwner !== undefined && nameOwner !== eu.owner) {
+    throw new CortenError(
+      'EU_NAME_TAKEN',
+      `the EU name '${eu.manifest.name}' belongs to another publisher; only its owner publishes versions of it. `
+        + 'Choose another name.',
+    );
+  }
   const existing = engine.eus.get(eu.id);
   if (existing) return { eu: existing, created: false };
   const sameVersion = engine.eus.byNameVersion(eu.manifest.name, eu.manifest.version);
@@ -48,6 +57,7 @@ export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState;
       manifest: JSON.stringify(eu.manifest),
       files: JSON.stringify(eu.files),
       publishedAt: eu.publishedAt,
+      owner: eu.owner,
     },
   });
   turn.event('eu.published', { euId: eu.id, name: eu.manifest.name, version: eu.manifest.version });
@@ -55,7 +65,10 @@ export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState;
   return { eu, created: true };
 }
 
-export function submit(engine: Engine, turn: Turn, eu: EuState, inputs: NewInput[], accountId: string | null = null): string[] {
+/** Creates one task per input, owned by `owner`; `accountId` pays for a priced EU. */
+export function submit(
+  engine: Engine, turn: Turn, eu: EuState, inputs: NewInput[], owner: string, accountId: string | null,
+): string[] {
   const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = engine.trust.escrow(turn, eu, accountId, inputs.length);
@@ -66,6 +79,7 @@ export function submit(engine: Engine, turn: Turn, eu: EuState, inputs: NewInput
     const task: TaskState = {
       id: newId('t', turn.now),
       eu,
+      owner,
       status: 'pending',
       input: keep ? input.text : null,
       inputHash: input.hash,
@@ -87,6 +101,7 @@ export function submit(engine: Engine, turn: Turn, eu: EuState, inputs: NewInput
         id: task.id, euId: eu.id, status: 'pending', input: input.text, inputHash: input.hash, seed: task.seed, clock: task.clock,
         quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, attempts: 0, outputHash: null,
         resultAssignmentId: null, failure: null, failureMessage: null, submittedAt: turn.now, updatedAt: turn.now, finishedAt: null,
+        owner,
       },
     });
     turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });

@@ -12,6 +12,7 @@ import { Accounts } from './accounts.js';
 import type { Engine } from './engine.js';
 import type { EuRegistry } from './eu-registry.js';
 import { buildReceipt } from './receipts.js';
+import { canRead, requireOwner, type Viewer } from './ownership.js';
 
 export interface TrustApiDeps {
   engine: Engine;
@@ -91,7 +92,11 @@ export class TrustApi {
     return { balances: Object.fromEntries(ledger.snapshot()), head: { seq: ledger.headSeq, hash: ledger.headHash } };
   }
 
-  receipt(taskId: string): Promise<Receipt> {
+  /** The receipt of a task `viewer` may read; another's task answers exactly as a missing one does. */
+  async receipt(taskId: string, viewer: Viewer): Promise<Receipt> {
+    const task = await this.deps.store.getTask(taskId);
+    const readable = task !== undefined && canRead(requireOwner(viewer), task.owner);
+    if (!readable) throw new CortenError('TASK_NOT_FOUND', `no task ${taskId}`);
     return buildReceipt({
       store: this.deps.store, eus: this.deps.eus, coordinatorId: this.deps.coordinatorId, keys: this.deps.keys,
       embedderName: async () => (await this.trust.semantic.embedderNow()).name,

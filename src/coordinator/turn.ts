@@ -27,6 +27,8 @@ export class Turn {
   private readonly assignmentUpdates = new Map<string, AssignmentUpdate>();
   private readonly outboxes = new Map<number, ConnectionOutbox>();
   private readonly after: (() => void)[] = [];
+  /** Owners of the tasks that left memory in this turn: their last events are given owners at the commit. */
+  readonly finishedOwners = new Map<string, string>();
 
   constructor(readonly now: number) {}
 

@@ -129,6 +129,7 @@ export function finish(
     },
   });
   engine.tasks.delete(task.id);
+  turn.finishedOwners.set(task.id, task.owner);
   for (const a of task.assignments) engine.assignments.delete(a.id);
   if (task.input !== null) engine.inputCacheBytes -= task.input.length;
   task.input = null;

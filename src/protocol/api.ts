@@ -136,7 +136,10 @@ export interface RegionView {
 }
 
 export interface EventsPage {
-  events: { seq: number; type: EventType; ts: number; taskId: string | null; operatorId: string | null; data: unknown }[];
+  /** Each with `owner`: who may read it (an account id, `anonymous`, `network`) or null for the public face. */
+  events: {
+    seq: number; type: EventType; ts: number; taskId: string | null; operatorId: string | null; owner: string | null; data: unknown;
+  }[];
   /** Pass as `after` for the next page. */
   next: number;
 }

@@ -25,6 +25,10 @@ export const ERROR_STATUS = {
   HEADERS_TOO_LARGE: 431,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  /** Submissions without a key are off on this coordinator (`--allow-anonymous` turns them on). */
+  ANONYMOUS_DISABLED: 401,
+  /** The EU name belongs to another account: its first publisher owns it. */
+  EU_NAME_TAKEN: 403,
   NOT_FOUND: 404,
   EU_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,

@@ -85,11 +85,17 @@ export interface CortenEvent<T extends EventType = EventType> {
   ts: number;
   taskId: string | null;
   operatorId: string | null;
+  /**
+   * Who may read it (coordinator/ownership.ts): an account id, `anonymous`,
+   * `network` (the admin only), or null for the network's public face.
+   */
+  owner: string | null;
   data: EventMap[T];
 }
 
-/** An event not yet written: the store gives it its seq. */
-export type NewEvent<T extends EventType = EventType> = Omit<CortenEvent<T>, 'seq'>;
+/** An event not yet written: the store gives it its seq, the engine its owner just before the commit. */
+export type NewEvent<T extends EventType = EventType> =
+  Omit<CortenEvent<T>, 'seq' | 'owner'> & { owner?: string | null };
 
 export const EVENT_TYPES = [
   'eu.published', 'task.submitted', 'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.cancelled', 'assignment.released',

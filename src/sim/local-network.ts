@@ -139,6 +139,8 @@ export interface LocalNetworkOptions {
   minStake?: number;
   /** Stake bonded, through the admin API, for every operator this network starts. Default: twice minStake. */
   operatorStake?: number;
+  /** Let requests without a key submit to free EUs (`--allow-anonymous`). Default false, as on a coordinator. */
+  allowAnonymous?: boolean;
 }
 
 export class LocalNetwork {
@@ -166,7 +168,8 @@ export class LocalNetwork {
   /** Starts (or restarts, on the same port and data) the coordinator. */
   async startCoordinator(): Promise<string> {
     const args = ['coordinator', '--port', String(this.port), '--data', join(this.dir, 'coordinator'), '--log-level', 'warn',
-      '--admin-token', this.adminToken, ...(this.opts.minStake ? ['--min-stake', String(this.opts.minStake)] : []), ...(this.opts.coordinatorArgs ?? [])];
+      '--admin-token', this.adminToken, ...(this.opts.minStake ? ['--min-stake', String(this.opts.minStake)] : []),
+      ...(this.opts.allowAnonymous ? ['--allow-anonymous'] : []), ...(this.opts.coordinatorArgs ?? [])];
     this.coordinator = new ManagedProcess('coordinator', args, this.log);
     const [, url] = await this.coordinator.waitForLine(/listening on (http:\/\/\S+)/);
     this.url = url!;

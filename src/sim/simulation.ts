@@ -89,15 +89,16 @@ export async function runSimulation(plan: SimPlan, opts: SimulationOptions): Pro
     const url = await network.startCoordinator();
     say(`coordinator at ${url}; starting ${plan.operators} agents in ${plan.hosts.length} host processes over ${plan.regions.length} regions`);
     const hosts = await SimHosts.start(network, plan.hosts, { regions: plan.regions, maxConcurrent: plan.maxConcurrent, cost: plan.cost });
-    const client = economics ? await fund(network, plan, hosts.agents) : new CortenClient(url);
+    const client = economics ? await fund(network, plan, hosts.agents) : network.admin();
     for (const eu of plan.eus) await client.publishEu(simEuPackage(eu, economics?.price ?? 0));
 
     const t0 = Date.now();
     const collector = new EventCollector(t0, plan.regions, hosts.agents.map((a) => [a.operatorId, a.region] as [string, string]));
-    follow = new Follower(client, collector);
+    // The admin follows the whole log: the account's key would see only its own tasks' events.
+    follow = new Follower(network.admin(), collector);
     await follow.start();
     const pid = network.coordinator!.pid;
-    watch = new CoordinatorWatch(pid, client, t0);
+    watch = new CoordinatorWatch(pid, network.admin(), t0);
     watch.start();
     say(`load: ${plan.load.tasks} tasks of ${plan.load.eu} at ${plan.load.rate.toFixed(0)}/s (about ${(plan.load.windowMs / 1000).toFixed(0)} s)${plan.spikes.length ? `, plus ${plan.spikes.length} spike(s)` : ''}`);
 

@@ -17,6 +17,8 @@ export interface EuRow {
   manifest: string;
   files: string;
   publishedAt: number;
+  /** Who owns the name (its first publisher): an account id or `network`. */
+  owner: string;
 }
 
 export interface TaskRow {
@@ -38,9 +40,13 @@ export interface TaskRow {
   submittedAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** Who owns it (coordinator/ownership.ts): the submitting account, `anonymous` or `network`. */
+  owner: string;
 }
 
-export type TaskUpdate = Partial<Omit<TaskRow, 'id' | 'euId' | 'input' | 'inputHash' | 'seed' | 'clock' | 'submittedAt'>>;
+export type TaskUpdate = Partial<
+  Omit<TaskRow, 'id' | 'euId' | 'input' | 'inputHash' | 'seed' | 'clock' | 'submittedAt' | 'owner'>
+>;
 
 export interface AssignmentRow {
   id: string;
@@ -92,6 +98,8 @@ export interface TaskFilter {
   euId?: string;
   /** Return tasks submitted after this task id (keyset paging). */
   after?: string;
+  /** Only this owner's tasks; absent: everyone's. */
+  owner?: string;
   limit: number;
 }
 
@@ -102,6 +110,11 @@ export interface EventFilter {
   taskId?: string;
   operatorId?: string;
   types?: string[];
+  /**
+   * Who reads: absent, every event (the admin); null, public events only; an
+   * owner, public events and that owner's.
+   */
+  visibleTo?: string | null;
 }
 
 /** A developer account. */

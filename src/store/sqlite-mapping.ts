@@ -24,6 +24,7 @@ export const euFromRaw = (r: Raw): EuRow => ({
   manifest: r.manifest as string,
   files: r.files as string,
   publishedAt: r.published_at as number,
+  owner: r.owner as string,
 });
 
 export const taskFromRaw = (r: Raw): TaskRow => ({
@@ -45,6 +46,7 @@ export const taskFromRaw = (r: Raw): TaskRow => ({
   submittedAt: r.submitted_at as number,
   updatedAt: r.updated_at as number,
   finishedAt: (r.finished_at as number | null) ?? null,
+  owner: r.owner as string,
 });
 
 export const assignmentFromRaw = (r: Raw): AssignmentRow => ({
@@ -94,5 +96,6 @@ export const eventFromRaw = (r: Raw): CortenEvent =>
     ts: r.ts as number,
     taskId: (r.task_id as string | null) ?? null,
     operatorId: (r.operator_id as string | null) ?? null,
+    owner: (r.owner as string | null) ?? null,
     data: JSON.parse(r.data as string),
   }) as CortenEvent;

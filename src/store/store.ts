@@ -31,6 +31,8 @@ export interface Store {
 
   getTask(id: string): Promise<TaskRow | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRow[]>;
+  /** Owners of the given tasks, by task id (for events about tasks no longer in memory). */
+  getTaskOwners(ids: readonly string[]): Promise<Map<string, string>>;
   /** Inputs of the given tasks, as JSON text, by task id. */
   getTaskInputs(ids: readonly string[]): Promise<Map<string, string>>;
   countTasksByStatus(): Promise<Record<TaskStatus, number>>;

@@ -13,8 +13,9 @@ export class EventLog {
   private stream: EventStream | null = null;
   private readonly client: CortenClient;
 
-  constructor(url: string) {
-    this.client = new CortenClient(url);
+  /** Without `adminToken` it sees only what an anonymous reader may. */
+  constructor(url: string, adminToken?: string) {
+    this.client = new CortenClient(url, adminToken ? { adminToken } : {});
   }
 
   /** Starts following (or follows again after the coordinator restarted), from the last event seen. */

@@ -10,6 +10,7 @@ import { tempDir } from './temp.js';
 
 export interface TestNetwork {
   network: LocalNetwork;
+  /** Holds the admin token: publishes and submits as the network, reads everything. */
   client: CortenClient;
   log: EventLog;
   dir: string;
@@ -31,7 +32,11 @@ afterEach(async (context) => {
 export async function startNetwork(
   label: string,
   operators: OperatorSpec[],
-  options: { coordinatorArgs?: string[]; operatorArgs?: string[]; builtinEus?: boolean; minStake?: number; operatorStake?: number } = {},
+  options: {
+    coordinatorArgs?: string[]; operatorArgs?: string[]; builtinEus?: boolean; minStake?: number; operatorStake?: number;
+    /** Turn on the coordinator's anonymous mode (submissions without a key to free EUs). */
+    allowAnonymous?: boolean;
+  } = {},
 ): Promise<TestNetwork> {
   const dir = tempDir(label);
   const coordinatorArgs = [...(options.builtinEus ? [] : ['--no-builtin-eus']), ...(options.coordinatorArgs ?? [])];
@@ -40,12 +45,14 @@ export async function startNetwork(
     // Economics: the coordinator's minimum stake, and what the network stakes for each operator it starts.
     ...(options.minStake !== undefined ? { minStake: options.minStake } : {}),
     ...(options.operatorStake !== undefined ? { operatorStake: options.operatorStake } : {}),
+    ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
   });
   const net: TestNetwork = { network, client: null as unknown as CortenClient, log: null as unknown as EventLog, dir: dir.path };
   open.push({ net, cleanup: dir.cleanup });
   const url = await network.startCoordinator();
-  net.client = new CortenClient(url);
-  net.log = new EventLog(url);
+  // The test's own client and event log speak for the network's admin: they publish fixtures and see everything.
+  net.client = network.admin();
+  net.log = new EventLog(url, network.adminToken);
   await net.log.follow();
   await network.startOperators(operators.map((spec) => ({ capabilities: [], ...spec })));
   return net;

@@ -4,7 +4,7 @@ import type { AssignmentState, EuState, OperatorState, TaskState } from '../../s
 import { EuManifest } from '../../src/protocol/index.js';
 
 function eu(id: string, manifest: Partial<Record<string, unknown>> = {}): EuState {
-  return { id, manifest: EuManifest.parse({ name: id, version: '1.0.0', ...manifest }), files: {}, publishedAt: 0, checkInput: () => null };
+  return { id, manifest: EuManifest.parse({ name: id, version: '1.0.0', ...manifest }), files: {}, publishedAt: 0, owner: 'network', checkInput: () => null };
 }
 
 function op(id: string, region: string, extra: Partial<OperatorState> = {}): OperatorState {
@@ -18,7 +18,7 @@ function op(id: string, region: string, extra: Partial<OperatorState> = {}): Ope
 function task(id: string, e: EuState, replicas = 1): TaskState {
   return {
     id, eu: e, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: replicas, maxReplicas: 5, replicas,
-    attempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false, readyAt: 0,
+    attempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false, readyAt: 0, owner: 'network',
   };
 }
 

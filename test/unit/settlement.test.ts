@@ -13,7 +13,7 @@ import { EuManifest, EXTERNAL_ACCOUNT, GENESIS_HASH, verifyLedger, type LedgerEn
 import { ChangeSet } from '../../src/store/index.js';
 
 function eu(price: number, quorum = 2): EuState {
-  return { id: 'eu_x', manifest: EuManifest.parse({ name: 'x', version: '1.0.0', price, verification: { quorum, maxReplicas: 4 } }), files: {}, publishedAt: 0, checkInput: () => null };
+  return { id: 'eu_x', manifest: EuManifest.parse({ name: 'x', version: '1.0.0', price, verification: { quorum, maxReplicas: 4 } }), files: {}, publishedAt: 0, owner: 'network', checkInput: () => null };
 }
 
 function task(e: EuState, results: [string, AssignmentState['status']][]): TaskState {

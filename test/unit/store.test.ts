@@ -12,13 +12,14 @@ const backends: { name: string; open: (dir: string) => Promise<Store> }[] = [
 function taskRow(id: string, over: Partial<TaskRow> = {}): TaskRow {
   return {
     id, euId: 'eu_1', status: 'pending', input: '{"n":1}', inputHash: 'h', seed: 's', clock: 1, quorum: 2, maxReplicas: 5, replicas: 2,
-    attempts: 0, outputHash: null, resultAssignmentId: null, failure: null, failureMessage: null, submittedAt: 1, updatedAt: 1, finishedAt: null, ...over,
+    attempts: 0, outputHash: null, resultAssignmentId: null, failure: null, failureMessage: null, submittedAt: 1, updatedAt: 1, finishedAt: null,
+    owner: 'acct_1', ...over,
   };
 }
 
 function withEu(): ChangeSet {
   const cs = new ChangeSet();
-  cs.push({ op: 'eu.insert', row: { id: 'eu_1', name: 'e', version: '1.0.0', manifest: '{}', files: '{}', publishedAt: 1 } });
+  cs.push({ op: 'eu.insert', row: { id: 'eu_1', name: 'e', version: '1.0.0', manifest: '{}', files: '{}', publishedAt: 1, owner: 'network' } });
   return cs;
 }
 
@@ -85,6 +86,33 @@ for (const backend of backends) {
       store = await backend.open(dir.path);
       expect(await store.lastEventSeq()).toBe(500);
       expect((await store.loadOpenTasks()).length).toBe(500);
+    });
+
+    it('filters tasks by owner and events by who may read them', async () => {
+      const cs = withEu();
+      cs.push({ op: 'task.insert', row: taskRow('t1', { owner: 'acct_a' }) });
+      cs.push({ op: 'task.insert', row: taskRow('t2', { owner: 'anonymous', submittedAt: 2 }) });
+      cs.event('task.submitted', 5, { taskId: 't1', euId: 'eu_1' }, { taskId: 't1' });
+      cs.event('task.submitted', 5, { taskId: 't2', euId: 'eu_1' }, { taskId: 't2' });
+      cs.event('operator.draining', 5, { operatorId: 'op_1' }, { operatorId: 'op_1' });
+      cs.event('ledger.withdrawn', 5, { operatorId: 'op_1', amount: 1, entryId: 'le_1' }, { operatorId: 'op_1' });
+      const [a, anon, pub, undecided] = cs.events;
+      a!.owner = 'acct_a';
+      anon!.owner = 'anonymous';
+      pub!.owner = null;
+      await store.commit(cs);
+      expect((await store.listTasks({ owner: 'acct_a', limit: 10 })).map((t) => t.id)).toEqual(['t1']);
+      expect((await store.listTasks({ owner: 'anonymous', limit: 10 })).map((t) => t.id)).toEqual(['t2']);
+      expect((await store.getTaskOwners(['t1', 't2', 'nope']))).toEqual(new Map([['t1', 'acct_a'], ['t2', 'anonymous']]));
+      const seqs = async (visibleTo?: string | null) =>
+        (await store.listEvents({ after: 0, limit: 10, ...(visibleTo !== undefined ? { visibleTo } : {}) })).map((e) => e.seq);
+      expect(await seqs('acct_a')).toEqual([1, 3]);
+      expect(await seqs('anonymous')).toEqual([2, 3]);
+      expect(await seqs(null)).toEqual([3]);
+      expect(await seqs()).toEqual([1, 2, 3, 4]);
+      // An event nobody gave an owner is kept for the admin, never made public.
+      expect(undecided!.owner).toBe('network');
+      expect((await store.listEvents({ after: 3, limit: 1 }))[0]!.owner).toBe('network');
     });
 
     it('migrates idempotently', async () => {

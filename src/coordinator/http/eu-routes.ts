@@ -6,7 +6,7 @@ import { parseOrThrow } from './validation.js';
 export function euRoutes(app: FastifyInstance, coordinator: Coordinator): void {
   app.post('/v1/eus', async (request, reply) => {
     const body = parseOrThrow(PublishEuRequest, request.body, 'body');
-    const published = await coordinator.publishEu(body);
+    const published = await coordinator.publishEu(body, request.headers.authorization);
     return reply.status(published.created ? 201 : 200).send(published);
   });
 

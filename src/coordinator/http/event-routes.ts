@@ -5,10 +5,14 @@
  * `after`), then tails the live bus, so a client that reconnects misses
  * nothing. A client too slow to keep up is disconnected rather than buffered
  * without bound; it resumes from its last id.
+ *
+ * Each reader sees only the events it may read (ownership.ts): the store
+ * filters pages, and the live tail checks the owner each event carries.
  */
 import type { FastifyInstance } from 'fastify';
 import { ListEventsQuery, type CortenEvent, type EventsPage } from '../../protocol/index.js';
 import type { Coordinator } from '../coordinator.js';
+import { canRead } from '../ownership.js';
 import { parseOrThrow } from './validation.js';
 
 /** Bytes a stream may have waiting in its socket before the client is dropped. */
@@ -19,21 +23,25 @@ const KEEPALIVE_MS = 15_000;
 export function eventRoutes(app: FastifyInstance, coordinator: Coordinator): void {
   app.get('/v1/events', async (request): Promise<EventsPage> => {
     const query = parseOrThrow(ListEventsQuery, request.query, 'query');
+    const viewer = await coordinator.viewer(request.headers.authorization);
     const events = await coordinator.listEvents({
       after: query.after,
       limit: query.limit,
       taskId: query.taskId,
       operatorId: query.operatorId,
       types: query.types?.split(',').filter(Boolean),
-    });
+    }, viewer);
     return { events, next: events.length > 0 ? events[events.length - 1]!.seq : query.after };
   });
 
   app.get('/v1/events/stream', async (request, reply) => {
     const query = parseOrThrow(ListEventsQuery, request.query, 'query');
+    // Identified before the stream opens, so a bad key gets its error envelope.
+    const viewer = await coordinator.viewer(request.headers.authorization);
     const lastEventId = request.headers['last-event-id'];
     const types = query.types?.split(',').filter(Boolean);
     const wanted = (e: CortenEvent) =>
+      canRead(viewer, e.owner) &&
       (!types || types.includes(e.type)) &&
       (!query.taskId || e.taskId === query.taskId) &&
       (!query.operatorId || e.operatorId === query.operatorId);
@@ -80,7 +88,8 @@ export function eventRoutes(app: FastifyInstance, coordinator: Coordinator): voi
 
     // Replay what the client has not seen, page by page, then switch to live.
     while (!closed) {
-      const page = await coordinator.listEvents({ after: cursor, limit: 2000, taskId: query.taskId, operatorId: query.operatorId, types });
+      const filter = { after: cursor, limit: 2000, taskId: query.taskId, operatorId: query.operatorId, types };
+      const page = await coordinator.listEvents(filter, viewer);
       if (page.length === 0) break;
       write(page);
       if (page.length < 2000) {

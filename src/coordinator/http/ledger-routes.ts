@@ -1,6 +1,6 @@
 /**
  * The ledger and receipts. Ledger entries and balances are the admin's (they
- * show every account's money); a receipt is public like the task it proves.
+ * show every account's money); a receipt is visible to whoever may read the task it proves.
  */
 import type { FastifyInstance } from 'fastify';
 import { ListLedgerQuery } from '../../protocol/index.js';
@@ -19,5 +19,6 @@ export function ledgerRoutes(app: FastifyInstance, coordinator: Coordinator): vo
     return coordinator.trust.balances();
   });
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id/receipt', async (request) => coordinator.trust.receipt(request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id/receipt', async (request) =>
+    coordinator.trust.receipt(request.params.id, await coordinator.viewer(request.headers.authorization)));
 }

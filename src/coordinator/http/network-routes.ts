@@ -12,6 +12,7 @@ export function networkRoutes(app: FastifyInstance, coordinator: Coordinator): v
 
   /** Admin: mark a region down (the scheduler avoids it) or up. */
   app.put('/v1/regions/:region', async (request) => {
+    await coordinator.accounts.requireAdmin(request.headers.authorization);
     const { region } = parseOrThrow(RegionParam, request.params, 'path');
     const body = parseOrThrow(RegionRequest, request.body, 'body');
     await coordinator.setRegion(region, body.down, body.reason);

@@ -12,10 +12,11 @@ export function taskRoutes(app: FastifyInstance, coordinator: Coordinator): void
 
   app.get('/v1/tasks', async (request) => {
     const query = parseOrThrow(ListTasksQuery, request.query, 'query');
-    return coordinator.listTasks(query);
+    return coordinator.listTasks(query, await coordinator.viewer(request.headers.authorization));
   });
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) => coordinator.getTask(request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) =>
+    coordinator.getTask(request.params.id, await coordinator.viewer(request.headers.authorization)));
 
   app.get('/v1/stats', async () => coordinator.stats());
 
