@@ -14,6 +14,7 @@ import { EventLog } from './helpers/event-log.js';
 import { RawOperator } from './helpers/raw-operator.js';
 import { tempDir } from './helpers/temp.js';
 
+const ADMIN = 'limits-admin';
 let coordinator: Coordinator;
 let client: CortenClient;
 let url: string;
@@ -21,9 +22,10 @@ let dir: ReturnType<typeof tempDir>;
 
 beforeEach(async () => {
   dir = tempDir('limits');
-  coordinator = new Coordinator({ dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', bodyLimitBytes: 256 * 1024 });
+  coordinator = new Coordinator({ dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', bodyLimitBytes: 256 * 1024,
+    adminToken: ADMIN, allowAnonymous: true });
   url = await coordinator.start();
-  client = new CortenClient(url);
+  client = new CortenClient(url, { adminToken: ADMIN });
   await client.publishEu(spinEu({ quorum: 1, iterations: 10 }));
 });
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
   console.log(`fuzz seed ${seed} (replay with CORTEN_FUZZ_SEED=${seed})`);
   dir = tempDir('fuzz');
   child = spawn(process.execPath, [cliPath(), 'coordinator', '--port', '0', '--data', dir.path, '--no-builtin-eus', '--log-level', 'error',
-    '--admin-token', 'fuzz-admin'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--admin-token', 'fuzz-admin', '--allow-anonymous'], { stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -43,7 +43,7 @@ beforeAll(async () => {
     });
     child.on('exit', (code) => reject(new Error(`coordinator exited with ${code}`)));
   });
-  client = new CortenClient(url);
+  client = new CortenClient(url, { adminToken: 'fuzz-admin' });
   await client.publishEu(spinEu({ quorum: 1, iterations: 10 }));
 });
 

@@ -77,9 +77,13 @@ describe('trust API boundaries', () => {
     await admin.submitTasks('spin', [{ n: 1 }]);
     const a = await op.nextAssignment();
     op.send({ t: 'results', results: [{ ...op.result(a, { n: 1, h: 1 }), vector: [0.1, 0.2] }] });
-    const error = await op.next((f) => f.t === 'error');
-    expect(error.code).toBe('VALIDATION_FAILED');
-    expect(String(error.message)).toMatch(/vector/);
+    // Each result is validated alone: this one is refused in the ack, the connection stays up.
+    const ack = await op.next((f) => f.t === 'ack');
+    const refused = (ack.refused as { assignmentId: string; code: string; message: string }[])[0]!;
+    expect(refused.assignmentId).toBe(a.assignmentId);
+    expect(refused.code).toBe('VALIDATION_FAILED');
+    expect(refused.message).toMatch(/vector/);
+    expect(ack.accepted).toEqual([]);
     op.close();
   });
 
