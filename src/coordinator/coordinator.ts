@@ -264,8 +264,9 @@ export class Coordinator {
   }
 
   stats(): Stats {
+    // Online means connected and usable: a suspended operator may keep its socket but gets no work.
     let online = 0;
-    for (const op of this.engine.operators.values()) if (op.conn) online += 1;
+    for (const op of this.engine.operators.values()) if (op.conn && op.status !== 'suspended') online += 1;
     return {
       tasks: {
         submitted: this.finished.submitted, open: this.engine.tasks.size, queued: this.engine.scheduler.queued,

@@ -99,9 +99,17 @@ export class Trust {
 
   // ---- scheduler hooks ----------------------------------------------------------
 
-  /** May this operator get one more assignment now? Not suspended, staked, and within a degraded operator's allowance. */
+  /**
+   * The one definition of "eligible for work", used by the scheduler and
+   * by every view that reports it: staked to the minimum and not suspended.
+   */
+  eligible(operatorId: string): boolean {
+    return this.engine.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
+  }
+
+  /** May this operator get one more assignment now? Eligible, and within a degraded operator's allowance. */
   qualifies(op: OperatorState): boolean {
-    if (op.status === 'suspended' || !this.stakes.eligible(op.id)) return false;
+    if (!this.eligible(op.id)) return false;
     return !this.degraded.has(op.id) || op.active.size < degradedAllowance(op);
   }
 
@@ -344,7 +352,7 @@ export class Trust {
     const r = this.reputation.get(operatorId);
     return {
       stake: this.ledger.balance(stakeAccount(operatorId)),
-      eligible: this.stakes.eligible(operatorId),
+      eligible: this.eligible(operatorId),
       reputation: {
         score: round(this.scoreOf(operatorId, now)),
         uptime: round(r ? this.reputation.uptime(r, now) : 1),
