@@ -229,7 +229,7 @@ export class Coordinator {
   listOperators(): OperatorView[] {
     return [...this.engine.operators.values()].map((op) => ({
       id: op.id, publicKey: op.publicKey, region: op.region, status: op.status, statusReason: op.statusReason, connected: op.conn !== null,
-      resources: op.resources, maxConcurrent: op.maxConcurrent, active: op.active.size, firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
+      resources: op.resources, maxConcurrent: op.maxConcurrent, slots: op.slots, active: op.active.size, firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
       ...this.engine.trust.summary(op.id),
     }));
   }

@@ -10,7 +10,7 @@
  */
 import type { OperatorResources } from '../protocol/index.js';
 import type { Engine } from './engine.js';
-import type { AssignmentState, TaskState } from './state.js';
+import { isFreeLoss, type AssignmentState, type TaskState } from './state.js';
 import type { Turn } from './turn.js';
 
 export interface RecoveryReport {
@@ -35,6 +35,7 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
       region: row.region,
       resources: JSON.parse(row.resources) as OperatorResources,
       maxConcurrent: row.maxConcurrent,
+      slots: 1,
       status: row.status === 'suspended' ? 'suspended' : 'offline',
       statusReason: row.status === 'suspended' ? row.statusReason : 'coordinator restarted',
       conn: null,
@@ -56,7 +57,7 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     if (!eu) throw new Error(`task ${row.id} refers to unknown EU ${row.euId}`);
     const task: TaskState = {
       id: row.id, eu, status: row.status, input: null, inputHash: row.inputHash, seed: row.seed, clock: row.clock,
-      quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts,
+      quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts, freeAttempts: 0,
       submittedAt: row.submittedAt, assignments: [], lastLost: null, queued: false, readyAt: now,
     };
     engine.tasks.set(task.id, task);
@@ -75,6 +76,7 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
       proof: row.signatureProof ? (JSON.parse(row.signatureProof) as string[]) : [], durationMs: row.durationMs,
     };
     task.assignments.push(a);
+    if ((a.status === 'expired' || a.status === 'released') && isFreeLoss(a.status, row.endReason)) task.freeAttempts += 1;
     if (a.status === 'expired' || a.status === 'released') {
       task.lastLost = { assignmentId: a.id, operatorId: a.operatorId, reason: row.endReason ?? a.status };
     }

@@ -29,7 +29,10 @@ export interface OperatorState {
   publicKey: string;
   region: string;
   resources: OperatorResources;
+  /** What the operator declared it can run at once: a ceiling, never a grant. */
   maxConcurrent: number;
+  /** Leases the coordinator lets it hold now (slot-policy.ts: slow start, releases, degradation). */
+  slots: number;
   status: OperatorStatus;
   statusReason: string | null;
   conn: OperatorConnection | null;
@@ -82,6 +85,12 @@ export interface TaskState {
   replicas: number;
   /** Assignments made so far (the last fencing token). */
   attempts: number;
+  /**
+   * Of those, the ones that do not count against the task's budget of
+   * attempts: released (the releaser pays in standing) or moved by the
+   * coordinator (`proactive`, `coordinator_restart`). See `chargedAttempts`.
+   */
+  freeAttempts: number;
   submittedAt: number;
   /** Every assignment of the task, in attempt order. */
   assignments: AssignmentState[];
@@ -122,5 +131,18 @@ export function freeSlot(op: OperatorState, assignmentId: string, now: number): 
 }
 
 export function canTakeWork(op: OperatorState): boolean {
-  return (op.status === 'online' || op.status === 'degraded') && op.conn !== null && op.active.size < op.maxConcurrent;
+  return (op.status === 'online' || op.status === 'degraded') && op.conn !== null && op.active.size < op.slots;
+}
+
+/** Reasons a lease ends without it counting against the task's attempts: not the task's doing, nor an executing operator's. */
+const FREE_LOSS_REASONS = new Set(['proactive', 'coordinator_restart']);
+
+/** Whether a lease that ended this way leaves the task's budget of attempts alone. */
+export function isFreeLoss(status: 'expired' | 'released', reason: string | null): boolean {
+  return status === 'released' || FREE_LOSS_REASONS.has(reason ?? '');
+}
+
+/** Attempts that count against `maxAttemptsPerTask`. */
+export function chargedAttempts(task: TaskState): number {
+  return task.attempts - task.freeAttempts;
 }

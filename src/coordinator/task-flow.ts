@@ -22,7 +22,7 @@
 import { CortenError } from '../protocol/index.js';
 import type { Engine, NewInput } from './engine.js';
 import { newId, newSeed } from './ids.js';
-import { freeSlot, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState, type TaskState } from './state.js';
+import { chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState, type TaskState } from './state.js';
 import type { Turn } from './turn.js';
 import { cancelLive, endResult, finish } from './verdicts.js';
 
@@ -75,6 +75,7 @@ export function submit(engine: Engine, turn: Turn, eu: EuState, inputs: NewInput
       maxReplicas: verification.maxReplicas,
       replicas: verification.quorum,
       attempts: 0,
+      freeAttempts: 0,
       submittedAt: turn.now,
       assignments: [],
       lastLost: null,
@@ -130,7 +131,7 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
   engine.assignments.set(a.id, a);
   op.active.add(a.id);
   op.lastAssignedAt = turn.now;
-  if (op.active.size >= op.maxConcurrent) op.freeSince = null;
+  if (op.active.size >= op.slots) op.freeSince = null;
 
   turn.changes.push({
     op: 'assignment.insert',
@@ -183,11 +184,13 @@ export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status
     turn.event('assignment.released', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason }, refs);
   }
   task.lastLost = { assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason };
+  if (isFreeLoss(status, reason)) task.freeAttempts += 1;
   engine.trust.leaseLost(turn, task, a, status, reason);
-  if (task.attempts >= engine.config.maxAttemptsPerTask) {
+  // Only losses the task's execution caused spend its budget: a release costs the releaser its standing instead.
+  if (chargedAttempts(task) >= engine.config.maxAttemptsPerTask) {
     for (const other of task.assignments) if (other.status === 'submitted') endResult(engine, turn, other.id, 'rejected');
     cancelLive(engine, turn, task, 'attempts_exhausted');
-    const message = `${task.attempts} assignments made and none settled the task`;
+    const message = `${chargedAttempts(task)} assignments lost and none settled the task`;
     finish(engine, turn, task, 'failed', { failure: 'attempts_exhausted', failureMessage: message });
     turn.event('task.failed', { taskId: task.id, reason: 'attempts_exhausted', message }, { taskId: task.id });
     return;

@@ -26,9 +26,10 @@ import { AdaptiveReplication } from './adaptive-replication.js';
 import type { Engine } from './engine.js';
 import { assessHealth, score, shouldSuspend } from './health-policy.js';
 import { Ledger, transfer } from './ledger.js';
-import { degrade, degradedAllowance, recover, reinstate, STAKE_SUSPENSION, suspend } from './operator-standing.js';
+import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from './operator-standing.js';
 import { ReputationBook } from './reputation.js';
 import { SemanticVerifier } from './semantic-verifier.js';
+import { grantedSlots, releaseSuspension } from './slot-policy.js';
 import { Settlement, type TaskPayer } from './settlement.js';
 import { StakeBook } from './stake-book.js';
 import type { AssignmentState, EuState, OperatorState, TaskState } from './state.js';
@@ -54,6 +55,8 @@ export class Trust {
   private readonly lastBeat = new Map<string, { connection: number; at: number }>();
   private readonly ranks = new Map<string, number>();
   private readonly degraded = new Map<string, string[]>();
+  /** Operators that released leases this turn: their standing is checked at the end of the turn. */
+  private releasers = new Set<string>();
   private finished: { task: TaskState; status: 'verified' | 'failed'; failure: string | null }[] = [];
   /** Leases recovered at start: lost before their operator is back, they are the coordinator's fault. */
   private readonly recoveredLeases = new Set<string>();
@@ -107,10 +110,19 @@ export class Trust {
     return this.engine.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
   }
 
-  /** May this operator get one more assignment now? Eligible, and within a degraded operator's allowance. */
+  /** May this operator get one more assignment now? Eligible (its slots are `op.slots`, which the scheduler checks). */
   qualifies(op: OperatorState): boolean {
-    if (!this.eligible(op.id)) return false;
-    return !this.degraded.has(op.id) || op.active.size < degradedAllowance(op);
+    return this.eligible(op.id);
+  }
+
+  /** Sets the slots the operator is granted now from its record (slot-policy.ts). O(1): runs on every result. */
+  refreshSlots(op: OperatorState, now: number): void {
+    op.slots = grantedSlots(op.maxConcurrent, this.reputation.get(op.id), this.degraded.has(op.id), now);
+  }
+
+  private refreshSlotsOf(operatorId: string, now: number): void {
+    const op = this.engine.operators.get(operatorId);
+    if (op) this.refreshSlots(op, now);
   }
 
   rank(op: OperatorState): number {
@@ -169,6 +181,7 @@ export class Trust {
   result(turn: Turn, task: TaskState, a: AssignmentState, metrics: ExecutionMetrics): void {
     this.reputation.result(a.operatorId, task.eu.id, turn.now - a.leasedAt, metrics, turn.now);
     this.recoveredLeases.delete(a.id);
+    this.refreshSlotsOf(a.operatorId, turn.now);
   }
 
   group(task: TaskState, results: readonly ResultView[]): Promise<Groups> {
@@ -179,10 +192,17 @@ export class Trust {
   leaseLost(turn: Turn, task: TaskState, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
     if (task.solo) this.unsolo(task);
     const recovered = this.recoveredLeases.delete(a.id);
-    if (status === 'released') return;
+    if (status === 'released') {
+      // Not slashed (it may be an honest give-back), but it costs standing: slots, then suspension (slot-policy.ts).
+      this.reputation.leaseReleased(a.operatorId, turn.now);
+      this.releasers.add(a.operatorId);
+      this.refreshSlotsOf(a.operatorId, turn.now);
+      return;
+    }
     const blameless = reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds);
     if (blameless) return;
     this.reputation.leaseLost(a.operatorId, turn.now);
+    this.refreshSlotsOf(a.operatorId, turn.now);
     if (reason !== 'proactive') this.settlement.slashExpiry(a.operatorId, task.id, reason);
   }
 
@@ -221,6 +241,14 @@ export class Trust {
     // it is built and signed on request, so the verdict's own event is its announcement.
     const closed = this.settlement.close(turn.changes, turn.now);
     for (const id of dissenters) this.afterDissent(turn, id);
+    // Checked here, not inside the release: suspending moves the operator's other leases, which must not nest in a lease loss.
+    const releasers = this.releasers;
+    this.releasers = new Set();
+    for (const id of releasers) {
+      const op = this.engine.operators.get(id);
+      const why = releaseSuspension(this.reputation.get(id), turn.now);
+      if (op && why) suspend(this.engine, turn, op, why, true);
+    }
     if (this.stakes.minStake > 0) {
       for (const id of closed.slashed) {
         const op = this.engine.operators.get(id);
@@ -284,6 +312,7 @@ export class Trust {
       } else if (!op.conn) {
         this.degraded.delete(op.id);
       }
+      this.refreshSlots(op, now);
       if (refreshRanks) this.ranks.set(op.id, this.scoreOf(op.id, now));
     }
     if (refreshRanks) this.lastRanks = now;
