@@ -68,6 +68,11 @@ export interface AssignmentState {
   /** Path from the result's statement to the Merkle root the signature covers. */
   proof: string[];
   durationMs: number | null;
+  /**
+   * The lease ran past its deadline while the operator kept heartbeating (eu-fault.ts).
+   * Kept in memory only: after a restart an overrun is forgiven rather than judged.
+   */
+  overran?: boolean;
 }
 
 export interface TaskState {

@@ -24,7 +24,8 @@ import type { Engine, NewInput } from './engine.js';
 import { newId, newSeed } from './ids.js';
 import { chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState, type TaskState } from './state.js';
 import type { Turn } from './turn.js';
-import { cancelLive, endResult, finish } from './verdicts.js';
+import { isEuResourceFault } from './eu-fault.js';
+import { cancelLive, endResult, failForResources, finish } from './verdicts.js';
 
 // ---- publish and submit ------------------------------------------------------
 
@@ -185,7 +186,13 @@ export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status
   }
   task.lastLost = { assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason };
   if (isFreeLoss(status, reason)) task.freeAttempts += 1;
+  // Alive but past its deadline: the EU may be the cause, judged with the task (eu-fault.ts).
+  if (status === 'expired' && reason === 'lease_deadline' && op?.conn) a.overran = true;
   engine.trust.leaseLost(turn, task, a, status, reason);
+  if (a.overran && isEuResourceFault(task)) {
+    failForResources(engine, turn, task);
+    return;
+  }
   // Only losses the task's execution caused spend its budget: a release costs the releaser its standing instead.
   if (chargedAttempts(task) >= engine.config.maxAttemptsPerTask) {
     for (const other of task.assignments) if (other.status === 'submitted') endResult(engine, turn, other.id, 'rejected');

@@ -200,7 +200,8 @@ export class Trust {
       return;
     }
     const blameless = reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds);
-    if (blameless) return;
+    // An overrun is judged with the task, once it is known whether the EU can run within its limits (eu-fault.ts).
+    if (blameless || a.overran) return;
     this.reputation.leaseLost(a.operatorId, turn.now);
     this.refreshSlotsOf(a.operatorId, turn.now);
     if (reason !== 'proactive') this.settlement.slashExpiry(a.operatorId, task.id, reason);
@@ -227,6 +228,7 @@ export class Trust {
     const dissenters = new Set<string>();
     for (const { task, status, failure } of finished) {
       this.settlement.settle(task, status, failure);
+      this.judgeOverruns(turn, task, status);
       const verdict = status === 'verified' || failure === 'eu_error';
       if (!verdict || task.solo) continue;
       for (const a of task.assignments) {
@@ -257,6 +259,16 @@ export class Trust {
     }
     this.ledger.flush(turn.changes, turn.now);
     this.flushReputation(turn, turn.now - this.lastFlush >= REPUTATION_FLUSH_MS);
+  }
+
+  /** Overruns of a verified task were the operators' fault: others ran the EU within its limits. Otherwise nobody's. */
+  private judgeOverruns(turn: Turn, task: TaskState, status: 'verified' | 'failed'): void {
+    if (status !== 'verified') return;
+    for (const a of task.assignments) {
+      if (a.status !== 'expired' || !a.overran) continue;
+      this.reputation.leaseLost(a.operatorId, turn.now);
+      this.settlement.slashExpiry(a.operatorId, task.id, 'lease_deadline');
+    }
   }
 
   private stakeReason(operatorId: string): string {
