@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
-import type { PublishEuRequest } from '../src/protocol/index.js';
+import { hashJson, leafHash, signBatch, type AssignMessage, type PublishEuRequest, type WireAssignment } from '../src/protocol/index.js';
 import { inputs, spinEu } from './fixtures/eus.js';
 import { runCli } from './helpers/cli.js';
 import { startNetwork } from './helpers/network.js';
@@ -28,6 +28,16 @@ function memoryFillEu(): PublishEuRequest {
       outputSchema: { type: 'object' },
     },
     files: { 'main.js': 'export function run() {\n  const kept = [];\n  for (;;) kept.push(new Uint8Array(1024 * 1024));\n}\n' },
+  };
+}
+
+/** A signed result saying the sandbox stopped the EU at its timeout. */
+function timeoutResult(op: RawOperator, a: WireAssignment): object {
+  const outputHash = hashJson({ error: 'EU_TIMEOUT' });
+  const leaf = leafHash({ assignmentId: a.assignmentId, taskId: a.taskId, euId: a.euId, attempt: a.attempt, inputHash: a.inputHash, outputHash });
+  return {
+    assignmentId: a.assignmentId, attempt: a.attempt, error: { code: 'EU_TIMEOUT', message: 'timed out' }, outputHash,
+    signature: signBatch(op.keys, leaf), proof: [], metrics: { durationMs: 100 },
   };
 }
 
@@ -67,14 +77,21 @@ describe('the EU\'s fault is not the operator\'s', () => {
     await ledgerVerifies(dir);
   });
 
-  it('leases that overrun on two operators that keep heartbeating: the EU is at fault, neither operator is slashed', async () => {
+  it('an EU_TIMEOUT on one operator and an overrun on another that kept heartbeating: the EU is at fault, neither is slashed', async () => {
     const { network, log, dir } = await startNetwork('eu-overrun', [], {
       minStake: 100, coordinatorArgs: ['--lease-grace-ms', '200'],
     });
     const admin = network.admin();
-    // Two operators that take their leases and never answer, but heartbeat: alive and "working".
+    // One operator's sandbox stops the EU at its timeout; the other takes its leases and never answers, but heartbeats.
     const ops = [await RawOperator.connect(network.url, { region: 'a' }), await RawOperator.connect(network.url, { region: 'b' })];
     for (const op of ops) await admin.stake(op.operatorId, 1000);
+    const timedOut = ops[0]!;
+    void (async () => {
+      for (;;) {
+        const frame = (await timedOut.next((f) => f.t === 'assign')) as unknown as AssignMessage;
+        timedOut.send({ t: 'results', results: frame.assignments.map((a) => timeoutResult(timedOut, a)) });
+      }
+    })();
     await admin.publishEu(spinEu({ name: 'hang', quorum: 2, maxReplicas: 2, timeoutMs: 100, price: PRICE }));
     const account = await admin.createAccount('dev');
     await admin.deposit(account.id, 1000);
@@ -84,8 +101,8 @@ describe('the EU\'s fault is not the operator\'s', () => {
     await log.waitForSettled(taskIds);
     expect(log.of('task.failed').map((e) => e.data.reason)).toEqual(Array(4).fill('eu_resource_exceeded'));
     const expired = log.of('assignment.expired');
-    expect(expired.length).toBe(8);
-    expect(expired.every((e) => e.data.reason === 'lease_deadline')).toBe(true);
+    expect(expired).toHaveLength(4);
+    expect(expired.every((e) => e.data.reason === 'lease_deadline' && e.data.operatorId === ops[1]!.operatorId)).toBe(true);
     expect(log.of('ledger.slashed')).toEqual([]);
     expect(await dev.getAccount()).toMatchObject({ balance: 1000 - 4 * 2 * PRICE, escrow: 0 });
     for (const op of ops) expect(await admin.getStake(op.operatorId)).toMatchObject({ stake: 1000, earnings: 4 * PRICE });

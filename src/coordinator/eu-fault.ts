@@ -10,7 +10,11 @@
  *                   whose lease ran past its deadline while the operator kept
  *                   heartbeating (`overran`: alive and working, not silent)
  *   the EU's fault  resource faults on at least `max(2, quorum)` distinct
- *                   operators, and no output has reached quorum. The task
+ *                   operators, at least one of them reported by a sandbox
+ *                   (it saw the EU exceed its limits), and no output has
+ *                   reached quorum. Overruns alone are not enough: on an
+ *                   overloaded network honest leases of an honest EU overrun
+ *                   together, and the task must then move on, not fail. The task
  *                   fails as `eu_resource_exceeded`; nobody is slashed; the
  *                   submitter pays each execution it caused (price each, up to
  *                   what it escrowed), the rest is refunded.
@@ -48,7 +52,8 @@ export function resourceFaultOperators(task: TaskState): Set<string> {
 
 /** True when the task's resource faults show the EU, not its operators, is at fault. */
 export function isEuResourceFault(task: TaskState): boolean {
-  return resourceFaultOperators(task).size >= Math.max(2, task.eu.manifest.verification.quorum);
+  if (resourceFaultOperators(task).size < Math.max(2, task.eu.manifest.verification.quorum)) return false;
+  return task.assignments.some((a) => a.status !== 'expired' && isResourceFault(a));
 }
 
 /** The executions the submitter pays for when the EU is at fault, in the order they ended. */

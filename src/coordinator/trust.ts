@@ -118,6 +118,8 @@ export class Trust {
   /** Sets the slots the operator is granted now from its record (slot-policy.ts). O(1): runs on every result. */
   refreshSlots(op: OperatorState, now: number): void {
     op.slots = grantedSlots(op.maxConcurrent, this.reputation.get(op.id), this.degraded.has(op.id), now);
+    // A grant that grew past its load frees a slot, for the scheduling-latency figure.
+    if (op.freeSince === null && op.active.size < op.slots) op.freeSince = now;
   }
 
   private refreshSlotsOf(operatorId: string, now: number): void {
