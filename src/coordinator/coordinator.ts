@@ -29,6 +29,7 @@ import { accountRoutes } from './http/account-routes.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { stakeRoutes } from './http/stake-routes.js';
 import { TrustApi } from './trust-api.js';
+import { operatorSummary } from './trust-views.js';
 
 export class Coordinator {
   readonly config: CoordinatorConfig;
@@ -229,8 +230,9 @@ export class Coordinator {
   listOperators(): OperatorView[] {
     return [...this.engine.operators.values()].map((op) => ({
       id: op.id, publicKey: op.publicKey, region: op.region, status: op.status, statusReason: op.statusReason, connected: op.conn !== null,
-      resources: op.resources, maxConcurrent: op.maxConcurrent, slots: op.slots, active: op.active.size, firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
-      ...this.engine.trust.summary(op.id),
+      resources: op.resources, maxConcurrent: op.maxConcurrent, slots: op.slots, active: op.active.size,
+      firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
+      ...operatorSummary(this.engine.trust, op.id, this.engine.now()),
     }));
   }
 

@@ -18,9 +18,9 @@
  *                   fails as `eu_resource_exceeded`; nobody is slashed; the
  *                   submitter pays each execution it caused (price each, up to
  *                   what it escrowed), the rest is refunded.
- *   undecided       an overrun is neither slashed nor counted against the
- *                   operator's record when it happens. It is judged with the
- *                   task: if the task is verified (other operators ran the EU
+ *   undecided       an overrun is not slashed when it happens (it counts in
+ *                   the operator's health figures at once, so an overloaded
+ *                   machine gets fewer slots). It is judged with the task: if the task is verified (other operators ran the EU
  *                   within its limits) it was the operator's fault, slashed
  *                   `slashExpiry`; if the task fails for any other reason,
  *                   nobody can tell and nobody is slashed.
@@ -40,7 +40,8 @@ export const EU_RESOURCE_EXCEEDED = 'eu_resource_exceeded';
 
 export function isResourceFault(a: AssignmentState): boolean {
   if (a.status === 'expired') return a.overran === true;
-  return a.errorCode !== null && RESOURCE_FAULT_CODES.has(a.errorCode) && (a.status === 'submitted' || a.status === 'accepted');
+  const reported = a.status === 'submitted' || a.status === 'accepted';
+  return reported && a.errorCode !== null && RESOURCE_FAULT_CODES.has(a.errorCode);
 }
 
 /** Distinct operators whose execution of this task hit a resource fault. */

@@ -38,7 +38,7 @@ import {
 import type { ChangeSet } from '../store/index.js';
 import { transfer, type Ledger } from './ledger.js';
 import { EU_RESOURCE_EXCEEDED, paidResourceFaults } from './eu-fault.js';
-import type { EuState, TaskState } from './state.js';
+import type { AssignmentState, EuState, TaskState } from './state.js';
 
 /** Who pays for a priced task. */
 export interface TaskPayer {
@@ -125,9 +125,10 @@ export class Settlement {
     const payer = task.payer ?? null;
     if (payer) {
       // Paid in the order their results came in, up to what was escrowed.
+      const byEnd = (x: AssignmentState, y: AssignmentState) => (x.finishedAt ?? 0) - (y.finishedAt ?? 0);
       const accepted = failure === EU_RESOURCE_EXCEEDED
         ? paidResourceFaults(task)
-        : verdict ? task.assignments.filter((a) => a.status === 'accepted').sort((x, y) => (x.finishedAt ?? 0) - (y.finishedAt ?? 0)) : [];
+        : verdict ? task.assignments.filter((a) => a.status === 'accepted').sort(byEnd) : [];
       const price = task.eu.manifest.price;
       let left = payer.escrow;
       for (const a of accepted) {

@@ -50,7 +50,9 @@ export function earnedSlots(r: OperatorRecord | undefined, now: number): number 
 }
 
 /** The grant: earned slots, halved per excess release and for degradation, within the declared ceiling, at least one. */
-export function grantedSlots(maxConcurrent: number, r: OperatorRecord | undefined, degraded: boolean, now: number): number {
+export function grantedSlots(
+  maxConcurrent: number, r: OperatorRecord | undefined, degraded: boolean, now: number,
+): number {
   let slots = Math.min(maxConcurrent, earnedSlots(r, now));
   slots = Math.floor(slots / 2 ** Math.min(30, excessReleases(r, now)));
   if (degraded) slots = Math.floor(slots / 2);
@@ -62,5 +64,6 @@ export function releaseSuspension(r: OperatorRecord | undefined, now: number): s
   if (!r || excessReleases(r, now) < SUSPEND_EXCESS) return null;
   const released = r.released.value(now);
   if (!atLeastRecent(released, FREE_RELEASES + SUSPEND_EXCESS)) return null;
-  return `repeated releases: ${released.toFixed(1)} leases given back against ${r.completed.value(now).toFixed(1)} completed`;
+  const done = r.completed.value(now).toFixed(1);
+  return `repeated releases: ${released.toFixed(1)} leases given back against ${done} completed`;
 }

@@ -99,8 +99,11 @@ export interface TaskState {
   submittedAt: number;
   /** Every assignment of the task, in attempt order. */
   assignments: AssignmentState[];
-  /** The last lease that ended without a result, for the `task.reassigned` event. */
-  lastLost: { assignmentId: string; operatorId: string; reason: string } | null;
+  /**
+   * Leases that ended without a result and are not replaced yet, oldest first: each
+   * reassignment names one in its `task.reassigned` event (two replicas lost in one turn are two).
+   */
+  lostLeases: { assignmentId: string; operatorId: string; reason: string }[];
   /** True while the task sits in a scheduling queue. */
   queued: boolean;
   /** Who pays for it (a priced EU); null or absent for a free one. */
@@ -139,7 +142,7 @@ export function canTakeWork(op: OperatorState): boolean {
   return (op.status === 'online' || op.status === 'degraded') && op.conn !== null && op.active.size < op.slots;
 }
 
-/** Reasons a lease ends without it counting against the task's attempts: not the task's doing, nor an executing operator's. */
+/** Reasons a lease ends without counting against the task's attempts: the coordinator's doing, not the task's. */
 const FREE_LOSS_REASONS = new Set(['proactive', 'coordinator_restart']);
 
 /** Whether a lease that ended this way leaves the task's budget of attempts alone. */

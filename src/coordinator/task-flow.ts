@@ -22,7 +22,10 @@
 import { CortenError } from '../protocol/index.js';
 import type { Engine, NewInput } from './engine.js';
 import { newId, newSeed } from './ids.js';
-import { chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState, type TaskState } from './state.js';
+import {
+  chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState,
+  type TaskState,
+} from './state.js';
 import type { Turn } from './turn.js';
 import { isEuResourceFault } from './eu-fault.js';
 import { cancelLive, endResult, failForResources, finish } from './verdicts.js';
@@ -79,7 +82,7 @@ export function submit(engine: Engine, turn: Turn, eu: EuState, inputs: NewInput
       freeAttempts: 0,
       submittedAt: turn.now,
       assignments: [],
-      lastLost: null,
+      lostLeases: [],
       queued: false,
       readyAt: turn.now,
     };
@@ -143,12 +146,12 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
     },
   });
   const refs = { taskId: task.id, operatorId: op.id };
-  if (task.lastLost) {
+  const replaced = task.lostLeases.shift();
+  if (replaced) {
     turn.event('task.reassigned', {
       taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt,
-      replaces: { assignmentId: task.lastLost.assignmentId, operatorId: task.lastLost.operatorId, reason: task.lastLost.reason as 'lease_deadline' },
+      replaces: { assignmentId: replaced.assignmentId, operatorId: replaced.operatorId, reason: replaced.reason as 'lease_deadline' },
     }, refs);
-    task.lastLost = null;
   } else {
     turn.event('task.assigned', { taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt }, refs);
   }
@@ -184,7 +187,7 @@ export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status
   } else {
     turn.event('assignment.released', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason }, refs);
   }
-  task.lastLost = { assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason };
+  task.lostLeases.push({ assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason });
   if (isFreeLoss(status, reason)) task.freeAttempts += 1;
   // Alive but past its deadline: the EU may be the cause, judged with the task (eu-fault.ts).
   if (status === 'expired' && reason === 'lease_deadline' && op?.conn) a.overran = true;

@@ -12,6 +12,7 @@ import { Accounts } from './accounts.js';
 import type { Engine } from './engine.js';
 import type { EuRegistry } from './eu-registry.js';
 import { buildReceipt } from './receipts.js';
+import { reputationView } from './trust-views.js';
 
 export interface TrustApiDeps {
   engine: Engine;
@@ -82,7 +83,7 @@ export class TrustApi {
 
   reputation(operatorId: string): ReputationView {
     if (!this.deps.engine.operators.has(operatorId)) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
-    return this.trust.reputationView(operatorId);
+    return reputationView(this.trust, operatorId, this.deps.engine.now());
   }
 
   async ledgerEntries(after: number, limit: number): Promise<LedgerPage> {

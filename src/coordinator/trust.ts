@@ -17,8 +17,7 @@
  *              proactive lease moves, reputation written
  */
 import {
-  CortenError, devAccount, escrowAccount, EXTERNAL_ACCOUNT, stakeAccount, type AccountView, type ExecutionMetrics,
-  type ReputationView,
+  CortenError, devAccount, escrowAccount, EXTERNAL_ACCOUNT, type AccountView, type ExecutionMetrics,
 } from '../protocol/index.js';
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
@@ -110,6 +109,10 @@ export class Trust {
     return this.engine.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
   }
 
+  isDegraded(operatorId: string): boolean {
+    return this.degraded.has(operatorId);
+  }
+
   /** May this operator get one more assignment now? Eligible (its slots are `op.slots`, which the scheduler checks). */
   qualifies(op: OperatorState): boolean {
     return this.eligible(op.id);
@@ -136,7 +139,8 @@ export class Trust {
     return r;
   }
 
-  private scoreOf(operatorId: string, now: number): number {
+  /** The scheduler's score of an operator now (health-policy.ts). */
+  scoreOf(operatorId: string, now: number): number {
     return score(this.reputation, this.reputation.get(operatorId), this.stakes.weight(operatorId), this.degraded.has(operatorId), now);
   }
 
@@ -202,11 +206,12 @@ export class Trust {
       return;
     }
     const blameless = reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds);
-    // An overrun is judged with the task, once it is known whether the EU can run within its limits (eu-fault.ts).
-    if (blameless || a.overran) return;
+    if (blameless) return;
+    // Counted at once, so an overloaded operator is seen degrading and gets fewer slots; but an overrun's slash
+    // waits for the task, once it is known whether the EU can run within its limits at all (eu-fault.ts).
     this.reputation.leaseLost(a.operatorId, turn.now);
     this.refreshSlotsOf(a.operatorId, turn.now);
-    if (reason !== 'proactive') this.settlement.slashExpiry(a.operatorId, task.id, reason);
+    if (reason !== 'proactive' && !a.overran) this.settlement.slashExpiry(a.operatorId, task.id, reason);
   }
 
   /** Back to full replication (its solo lease was lost, or its operator dissented elsewhere). */
@@ -245,7 +250,8 @@ export class Trust {
     // it is built and signed on request, so the verdict's own event is its announcement.
     const closed = this.settlement.close(turn.changes, turn.now);
     for (const id of dissenters) this.afterDissent(turn, id);
-    // Checked here, not inside the release: suspending moves the operator's other leases, which must not nest in a lease loss.
+    // Checked here, not inside the release: suspending moves the operator's other leases,
+    // which must not nest inside a lease loss.
     const releasers = this.releasers;
     this.releasers = new Set();
     for (const id of releasers) {
@@ -268,7 +274,6 @@ export class Trust {
     if (status !== 'verified') return;
     for (const a of task.assignments) {
       if (a.status !== 'expired' || !a.overran) continue;
-      this.reputation.leaseLost(a.operatorId, turn.now);
       this.settlement.slashExpiry(a.operatorId, task.id, 'lease_deadline');
     }
   }
@@ -389,54 +394,4 @@ export class Trust {
       id: row.id, name: row.name, balance: this.ledger.balance(devAccount(row.id)), escrow: this.ledger.balance(escrowAccount(row.id)), createdAt: row.createdAt,
     };
   }
-
-  summary(operatorId: string): { stake: number; eligible: boolean; reputation: { score: number; uptime: number; leaseCompletion: number; agreement: number; streak: number } } {
-    const now = this.engine.now();
-    const r = this.reputation.get(operatorId);
-    return {
-      stake: this.ledger.balance(stakeAccount(operatorId)),
-      eligible: this.eligible(operatorId),
-      reputation: {
-        score: round(this.scoreOf(operatorId, now)),
-        uptime: round(r ? this.reputation.uptime(r, now) : 1),
-        leaseCompletion: round(r ? this.reputation.leaseCompletion(r, now) : 1),
-        agreement: round(r ? this.reputation.agreement(r, now) : 1),
-        streak: r?.streak ?? 0,
-      },
-    };
-  }
-
-  reputationView(operatorId: string): ReputationView {
-    const now = this.engine.now();
-    const book = this.reputation;
-    const r = book.get(operatorId);
-    const health = r ? assessHealth(book, r, now) : { degraded: false, reasons: [] };
-    const latency = r
-      ? [...r.perEu].map(([euId, e]) => ({
-          euId,
-          samples: round(e.latency.count(now)),
-          p50Ms: round(e.latency.quantile(0.5) ?? 0),
-          p95Ms: round(e.latency.quantile(0.95) ?? 0),
-          durationMs: round(e.duration.mean(now) ?? 0),
-          cpuMs: nullableRound(e.cpu.mean(now)),
-          memoryMb: nullableRound(e.memory.mean(now)),
-        }))
-      : [];
-    return {
-      operatorId,
-      halfLifeMs: book.halfLifeMs,
-      uptime: round(r ? book.uptime(r, now) : 1),
-      missedHeartbeats: round(r ? r.missed.value(now) : 0),
-      leaseCompletion: round(r ? book.leaseCompletion(r, now) : 1),
-      agreement: round(r ? book.agreement(r, now) : 1),
-      streak: r?.streak ?? 0,
-      dissents: round(r ? r.dissent.value(now) : 0),
-      latency,
-      score: round(this.scoreOf(operatorId, now)),
-      health: { degraded: health.degraded || this.degraded.has(operatorId), reasons: health.reasons },
-    };
-  }
 }
-
-const round = (n: number): number => Math.round(n * 1000) / 1000;
-const nullableRound = (n: number | null): number | null => (n === null ? null : round(n));

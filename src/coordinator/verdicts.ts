@@ -25,7 +25,8 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
   const live = liveAssignments(task);
   const decision = decide(groups, { quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, live });
   // An output that reached quorum settles the task; short of one, the EU's own resource faults do (eu-fault.ts).
-  const settledByOutput = decision.kind === 'verified' && !task.assignments.find((a) => a.id === decision.winners[0]!.assignmentId)?.errorCode;
+  const winner = decision.kind === 'verified' ? task.assignments.find((a) => a.id === decision.winners[0]!.assignmentId) : undefined;
+  const settledByOutput = winner !== undefined && !winner.errorCode;
   if (!settledByOutput && isEuResourceFault(task)) {
     failForResources(engine, turn, task);
     return;
@@ -97,7 +98,8 @@ export function failForResources(engine: Engine, turn: Turn, task: TaskState): v
   const operators = [...resourceFaultOperators(task)];
   const message = `the EU ran out of its time or memory on ${operators.length} operators; it cannot run within its limits`;
   finish(engine, turn, task, 'failed', { failure: EU_RESOURCE_EXCEEDED, failureMessage: message });
-  turn.event('task.failed', { taskId: task.id, reason: EU_RESOURCE_EXCEEDED, message, agreeing: operators }, { taskId: task.id });
+  const data = { taskId: task.id, reason: EU_RESOURCE_EXCEEDED, message, agreeing: operators } as const;
+  turn.event('task.failed', data, { taskId: task.id });
 }
 
 export function endResult(engine: Engine, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected'): void {

@@ -18,7 +18,7 @@ function op(id: string, region: string, extra: Partial<OperatorState> = {}): Ope
 function task(id: string, e: EuState, replicas = 1): TaskState {
   return {
     id, eu: e, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: replicas, maxReplicas: 5, replicas,
-    attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false, readyAt: 0,
+    attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lostLeases: [], queued: false, readyAt: 0,
   };
 }
 

@@ -84,7 +84,7 @@ describe('placement against granted slots', () => {
     for (let i = 0; i < 6; i++) {
       const task: TaskState = {
         id: `t${i}`, eu, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: 1, maxReplicas: 1, replicas: 1,
-        attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false, readyAt: 0,
+        attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lostLeases: [], queued: false, readyAt: 0,
       };
       scheduler.enqueue(task);
     }
