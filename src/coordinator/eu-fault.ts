@@ -20,7 +20,8 @@
  *                   what it escrowed), the rest is refunded.
  *   undecided       an overrun is not slashed when it happens (it counts in
  *                   the operator's health figures at once, so an overloaded
- *                   machine gets fewer slots). It is judged with the task: if the task is verified (other operators ran the EU
+ *                   machine gets fewer slots). It is judged with the task:
+ *                   if the task is verified (other operators ran the EU
  *                   within its limits) it was the operator's fault, slashed
  *                   `slashExpiry`; if the task fails for any other reason,
  *                   nobody can tell and nobody is slashed.

@@ -49,7 +49,7 @@ export function earnedSlots(r: OperatorRecord | undefined, now: number): number 
   return SLOW_START_SLOTS + Math.floor(done + RECENT_COUNT_SLACK);
 }
 
-/** The grant: earned slots, halved per excess release and for degradation, within the declared ceiling, at least one. */
+/** The grant: earned slots, halved per excess release and when degraded, within the declaration, at least one. */
 export function grantedSlots(
   maxConcurrent: number, r: OperatorRecord | undefined, degraded: boolean, now: number,
 ): number {
