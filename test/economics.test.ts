@@ -65,7 +65,10 @@ describe('economics', () => {
 
     expect(await dev.getAccount()).toMatchObject({ balance: 100, escrow: 0 });
     const ops = await client.listOperators();
-    expect(ops.find((o) => o.id === liar)).toMatchObject({ status: 'suspended', stake: 1000 - 50 * slashes.length });
+    expect(ops.find((o) => o.id === liar)).toMatchObject({ status: 'suspended', stake: 1000 - 50 * slashes.length, eligible: false });
+    // Suspended means unusable everywhere: its stake is above the minimum, yet `stake show` and the stats say so.
+    expect(await client.getStake(liar)).toMatchObject({ stake: 1000 - 50 * slashes.length, eligible: false });
+    expect((await client.stats()).operators).toMatchObject({ online: 3, total: 4 });
     const stakes = await Promise.all(network.operators.filter((o) => o.operatorId !== liar).map((o) => client.getStake(o.operatorId)));
     expect(stakes.reduce((n, s) => n + s.earnings, 0)).toBe(400);
 

@@ -38,7 +38,10 @@ export interface CoordinatorConfig {
    * reconnect and resume them before their work is reassigned.
    */
   reconnectGraceMs: number;
-  /** Assignments a task may receive in all before it fails as `attempts_exhausted`. */
+  /**
+   * Lost leases a task may have in all before it fails as `attempts_exhausted`. Releases,
+   * `proactive` moves and coordinator restarts do not count (state.ts `chargedAttempts`).
+   */
   maxAttemptsPerTask: number;
   /** Inputs per submission request. */
   maxBatchSize: number;

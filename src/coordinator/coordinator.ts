@@ -32,6 +32,7 @@ import { ledgerRoutes } from './http/ledger-routes.js';
 import { stakeRoutes } from './http/stake-routes.js';
 import { TrustApi } from './trust-api.js';
 import { canRead, NETWORK_OWNER, ownerOf, requireOwner, viewerOf, type Viewer } from './ownership.js';
+import { operatorSummary } from './trust-views.js';
 
 export class Coordinator {
   readonly config: CoordinatorConfig;
@@ -295,8 +296,9 @@ export class Coordinator {
   listOperators(): OperatorView[] {
     return [...this.engine.operators.values()].map((op) => ({
       id: op.id, publicKey: op.publicKey, region: op.region, status: op.status, statusReason: op.statusReason, connected: op.conn !== null,
-      resources: op.resources, maxConcurrent: op.maxConcurrent, active: op.active.size, firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
-      ...this.engine.trust.summary(op.id),
+      resources: op.resources, maxConcurrent: op.maxConcurrent, slots: op.slots, active: op.active.size,
+      firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
+      ...operatorSummary(this.engine.trust, op.id, this.engine.now()),
     }));
   }
 
@@ -330,8 +332,9 @@ export class Coordinator {
   }
 
   stats(): Stats {
+    // Online means connected and usable: a suspended operator may keep its socket but gets no work.
     let online = 0;
-    for (const op of this.engine.operators.values()) if (op.conn) online += 1;
+    for (const op of this.engine.operators.values()) if (op.conn && op.status !== 'suspended') online += 1;
     return {
       tasks: {
         submitted: this.finished.submitted, open: this.engine.tasks.size, queued: this.engine.scheduler.queued,

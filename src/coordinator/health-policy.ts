@@ -57,8 +57,21 @@ export function assessHealth(book: ReputationBook, r: OperatorRecord, now: numbe
 }
 
 /**
- * Repeated dissent: at least `threshold` dissents in the decayed record and
- * at least 10% of its checked results. The share keeps an honest operator
+ * A decayed count of n events reads a little below n as soon as the first of
+ * them ages: three dissents a second apart read 2.9994 with an hour's
+ * half-life. Counts are compared with this slack, so a threshold of 3 means
+ * three recent events, not a fourth one (or three in the same millisecond).
+ */
+export const RECENT_COUNT_SLACK = 0.5;
+
+/** True when a decayed count holds at least `n` recent events. */
+export function atLeastRecent(decayed: number, n: number): boolean {
+  return decayed >= n - RECENT_COUNT_SLACK;
+}
+
+/**
+ * Repeated dissent: at least `threshold` recent dissents in the decayed record
+ * and at least 10% of its checked results. The share keeps an honest operator
  * with a long record from being suspended by a rare disagreement (semantic
  * verification of free text can misjudge one now and then).
  */
@@ -66,7 +79,7 @@ export function shouldSuspend(r: OperatorRecord, threshold: number, now: number)
   if (threshold <= 0) return null;
   const dissent = r.dissent.value(now);
   const agree = r.agree.value(now);
-  if (dissent >= threshold && dissent / (dissent + agree) >= 0.1) {
+  if (atLeastRecent(dissent, threshold) && dissent / (dissent + agree) >= 0.1) {
     return `repeated dissent: ${dissent.toFixed(1)} dissenting results against ${agree.toFixed(1)} agreeing`;
   }
   return null;

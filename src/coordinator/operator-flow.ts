@@ -31,6 +31,7 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
       region: hello.region,
       resources: hello.resources,
       maxConcurrent: hello.maxConcurrent,
+      slots: 1,
       status: 'joining',
       statusReason: null,
       conn: null,
@@ -49,6 +50,7 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
   op.region = hello.region;
   op.resources = hello.resources;
   op.maxConcurrent = hello.maxConcurrent;
+  engine.trust.refreshSlots(op, turn.now);
   op.lastSeenAt = turn.now;
   op.reconnectDeadline = null;
   op.freeSince = turn.now;

@@ -58,8 +58,3 @@ export function recover(turn: Turn, op: OperatorState): void {
   persist(turn, op);
   turn.event('operator.recovered', { operatorId: op.id }, { operatorId: op.id });
 }
-
-/** Slots a degraded operator may fill: half of its own, at least one. */
-export function degradedAllowance(op: OperatorState): number {
-  return Math.max(1, Math.floor(op.maxConcurrent / 2));
-}

@@ -10,7 +10,7 @@
  */
 import type { OperatorResources } from '../protocol/index.js';
 import type { Engine } from './engine.js';
-import type { AssignmentState, TaskState } from './state.js';
+import { isFreeLoss, replicasToAssign, type AssignmentState, type TaskState } from './state.js';
 import type { Turn } from './turn.js';
 
 export interface RecoveryReport {
@@ -35,6 +35,7 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
       region: row.region,
       resources: JSON.parse(row.resources) as OperatorResources,
       maxConcurrent: row.maxConcurrent,
+      slots: 1,
       status: row.status === 'suspended' ? 'suspended' : 'offline',
       statusReason: row.status === 'suspended' ? row.statusReason : 'coordinator restarted',
       conn: null,
@@ -57,8 +58,8 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const task: TaskState = {
       id: row.id, eu, owner: row.owner, status: row.status, input: null, inputHash: row.inputHash, seed: row.seed,
       clock: row.clock,
-      quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts,
-      submittedAt: row.submittedAt, assignments: [], lastLost: null, queued: false, readyAt: now,
+      quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts, freeAttempts: 0,
+      submittedAt: row.submittedAt, assignments: [], lostLeases: [], queued: false, readyAt: now,
     };
     engine.tasks.set(task.id, task);
   }
@@ -77,7 +78,8 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     };
     task.assignments.push(a);
     if (a.status === 'expired' || a.status === 'released') {
-      task.lastLost = { assignmentId: a.id, operatorId: a.operatorId, reason: row.endReason ?? a.status };
+      if (isFreeLoss(a.status, row.endReason)) task.freeAttempts += 1;
+      task.lostLeases.push({ assignmentId: a.id, operatorId: a.operatorId, reason: row.endReason ?? a.status });
     }
     if (a.status === 'leased' || a.status === 'submitted') engine.assignments.set(a.id, a);
     if (a.status === 'leased') {
@@ -92,6 +94,8 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const task = engine.tasks.get(row.taskId);
     if (task) task.payer = { accountId: row.accountId, escrow: row.escrow, escrowEntry: row.escrowEntry };
   }
+  // Only the latest losses are still waiting for their replacement: one for each replica the task still needs.
+  for (const task of engine.tasks.values()) task.lostLeases = task.lostLeases.slice(task.lostLeases.length - replicasToAssign(task));
   engine.trust.markRecovered(now);
   for (const task of engine.tasks.values()) engine.scheduler.enqueue(task);
 

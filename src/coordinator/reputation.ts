@@ -4,6 +4,7 @@
  *   uptime            share of time connected (sampled once a second)
  *   missed heartbeats frames that came later than 1.5 heartbeat intervals
  *   lease completion  leases that ended with a result / leases that ended
+ *   releases          leases the operator gave back (they cost its standing, not the task's attempts)
  *   agreement         checked results that agreed with the verdict / checked results
  *   streak            consecutive agreeing checked results (adaptive replication)
  *   latency           lease-to-result time per EU (p50, p95), on the coordinator's clock
@@ -43,6 +44,7 @@ export interface OperatorRecord {
   lost: DecayingSum;
   completedShort: DecayingSum;
   lostShort: DecayingSum;
+  released: DecayingSum;
   agree: DecayingSum;
   dissent: DecayingSum;
   perEu: Map<string, EuFigures>;
@@ -56,6 +58,8 @@ export interface OperatorRecord {
 
 interface RecordJson {
   up: DecayingSumJson; seen: DecayingSumJson; missed: DecayingSumJson; completed: DecayingSumJson; lost: DecayingSumJson;
+  /** Absent in records written before releases were counted. */
+  rel?: DecayingSumJson;
   agree: DecayingSumJson; dissent: DecayingSumJson;
   eus: Record<string, { lat: DecayingHistogramJson; d: ReturnType<DecayingMean['toJSON']>; c: ReturnType<DecayingMean['toJSON']>; m: ReturnType<DecayingMean['toJSON']> }>;
 }
@@ -92,6 +96,7 @@ export class ReputationBook {
       missed: DecayingSum.from(json?.missed, h), missedShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
       completed: DecayingSum.from(json?.completed, h), lost: DecayingSum.from(json?.lost, h),
       completedShort: new DecayingSum(SHORT_HALF_LIFE_MS, now), lostShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
+      released: DecayingSum.from(json?.rel, h),
       agree: DecayingSum.from(json?.agree, h), dissent: DecayingSum.from(json?.dissent, h),
       perEu: new Map(), sampledAt: now, dirty: false, urgent: false,
     };
@@ -122,7 +127,7 @@ export class ReputationBook {
     for (const [euId, e] of r.perEu) eus[euId] = { lat: e.latency.toJSON(), d: e.duration.toJSON(), c: e.cpu.toJSON(), m: e.memory.toJSON() };
     const json: RecordJson = {
       up: r.up.toJSON(), seen: r.seen.toJSON(), missed: r.missed.toJSON(), completed: r.completed.toJSON(), lost: r.lost.toJSON(),
-      agree: r.agree.toJSON(), dissent: r.dissent.toJSON(), eus,
+      rel: r.released.toJSON(), agree: r.agree.toJSON(), dissent: r.dissent.toJSON(), eus,
     };
     return JSON.stringify(json);
   }
@@ -182,6 +187,17 @@ export class ReputationBook {
     r.dirty = true;
   }
 
+  /**
+   * The operator gave a lease back. Written at once: a releaser must not
+   * shed its record by outliving the flush with a coordinator restart.
+   */
+  leaseReleased(operatorId: string, now: number): void {
+    const r = this.record(operatorId, now);
+    r.released.add(1, now);
+    r.dirty = true;
+    r.urgent = true;
+  }
+
   /** A checked result agreed with the verdict. */
   agreed(operatorId: string, now: number): void {
     const r = this.record(operatorId, now);
@@ -227,10 +243,13 @@ export class ReputationBook {
     return seen > 0 ? r.up.value(now) / seen : 1;
   }
 
-  /** Completion with one completed lease as prior, so a newcomer starts near 1 and one failure does not sink it. */
+  /**
+   * Completion with one completed lease as prior, so a newcomer starts near 1
+   * and one failure does not sink it. A release counts like a lost lease here.
+   */
   leaseCompletion(r: OperatorRecord, now: number): number {
     const done = r.completed.value(now);
-    return (done + 1) / (done + r.lost.value(now) + 1);
+    return (done + 1) / (done + r.lost.value(now) + r.released.value(now) + 1);
   }
 
   agreement(r: OperatorRecord, now: number): number {

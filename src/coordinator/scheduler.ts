@@ -8,7 +8,7 @@
  *              not already run this task;
  *   best     = not one that lost a lease of this task before, then a region
  *              this task has not used yet (replicas spread over regions),
- *              then the lowest load (active / max concurrent), then
+ *              then the lowest load (active / granted slots), then
  *              the highest rank (reputation and stake), then the one that
  *              waited longest since its last assignment.
  *
@@ -180,7 +180,8 @@ export class Scheduler {
       if (usedOps?.has(op.id)) continue;
       const lost = lostOps?.has(op.id) ? 1 : 0;
       const region = usedRegions?.has(op.region) ? 1 : 0;
-      const load = op.active.size / op.maxConcurrent;
+      // Load against the grant, not the declaration: a huge declared maxConcurrent must not look idle.
+      const load = op.active.size / op.slots;
       if (best) {
         if (lost !== bLost) {
           if (lost > bLost) continue;

@@ -12,6 +12,10 @@
  *                grey zone: unclear is not guilty)
  *   eu_error     a quorum agreed the EU fails on the input: they did the work
  *                right and are paid like a verdict
+ *   eu_resource_exceeded
+ *                the EU ran out of time or memory on several operators
+ *                (eu-fault.ts): each execution it caused is paid the price,
+ *                up to the escrow, the rest refunded; nobody is slashed
  *   unverifiable, attempts exhausted
  *                the whole escrow is refunded; nobody is slashed, because
  *                nobody can tell who was wrong
@@ -19,7 +23,9 @@
  *                slashed `slashExpiry`; none for `coordinator_restart`, for
  *                leases lost in the reconnect window after a restart (the
  *                coordinator was down, not the operator), for `proactive`
- *                moves (a precaution of ours) or for released leases
+ *                moves (a precaution of ours) or for released leases; a
+ *                lease that overran while its operator kept heartbeating is
+ *                slashed only if the task is then verified (eu-fault.ts)
  *
  * Slashes take from stake first, then from stake still unbonding, never
  * more than there is, and go to the treasury. Every movement of a turn is
@@ -33,7 +39,8 @@ import {
 } from '../protocol/index.js';
 import type { ChangeSet } from '../store/index.js';
 import { transfer, type Ledger } from './ledger.js';
-import type { EuState, TaskState } from './state.js';
+import { EU_RESOURCE_EXCEEDED, paidResourceFaults } from './eu-fault.js';
+import type { AssignmentState, EuState, TaskState } from './state.js';
 
 /** Who pays for a priced task. */
 export interface TaskPayer {
@@ -120,7 +127,10 @@ export class Settlement {
     const payer = task.payer ?? null;
     if (payer) {
       // Paid in the order their results came in, up to what was escrowed.
-      const accepted = verdict ? task.assignments.filter((a) => a.status === 'accepted').sort((x, y) => (x.finishedAt ?? 0) - (y.finishedAt ?? 0)) : [];
+      const byEnd = (x: AssignmentState, y: AssignmentState) => (x.finishedAt ?? 0) - (y.finishedAt ?? 0);
+      const accepted = failure === EU_RESOURCE_EXCEEDED
+        ? paidResourceFaults(task)
+        : verdict ? task.assignments.filter((a) => a.status === 'accepted').sort(byEnd) : [];
       const price = task.eu.manifest.price;
       let left = payer.escrow;
       for (const a of accepted) {

@@ -31,7 +31,10 @@ export interface OperatorState {
   publicKey: string;
   region: string;
   resources: OperatorResources;
+  /** What the operator declared it can run at once: a ceiling, never a grant. */
   maxConcurrent: number;
+  /** Leases the coordinator lets it hold now (slot-policy.ts: slow start, releases, degradation). */
+  slots: number;
   status: OperatorStatus;
   statusReason: string | null;
   conn: OperatorConnection | null;
@@ -69,6 +72,11 @@ export interface AssignmentState {
   durationMs: number | null;
   /** Rejected without a decisive verdict against it (semantic grey zone): not slashed, not counted as dissent. */
   undecided?: boolean;
+  /**
+   * The lease ran past its deadline while the operator kept heartbeating (eu-fault.ts).
+   * Kept in memory only: after a restart an overrun is forgiven rather than judged.
+   */
+  overran?: boolean;
 }
 
 export interface TaskState {
@@ -88,11 +96,20 @@ export interface TaskState {
   replicas: number;
   /** Assignments made so far (the last fencing token). */
   attempts: number;
+  /**
+   * Of those, the ones that do not count against the task's budget of
+   * attempts: released (the releaser pays in standing) or moved by the
+   * coordinator (`proactive`, `coordinator_restart`). See `chargedAttempts`.
+   */
+  freeAttempts: number;
   submittedAt: number;
   /** Every assignment of the task, in attempt order. */
   assignments: AssignmentState[];
-  /** The last lease that ended without a result, for the `task.reassigned` event. */
-  lastLost: { assignmentId: string; operatorId: string; reason: string } | null;
+  /**
+   * Leases that ended without a result and are not replaced yet, oldest first: each
+   * reassignment names one in its `task.reassigned` event (two replicas lost in one turn are two).
+   */
+  lostLeases: { assignmentId: string; operatorId: string; reason: string }[];
   /** True while the task sits in a scheduling queue. */
   queued: boolean;
   /** Who pays for it (a priced EU); null or absent for a free one. */
@@ -128,5 +145,18 @@ export function freeSlot(op: OperatorState, assignmentId: string, now: number): 
 }
 
 export function canTakeWork(op: OperatorState): boolean {
-  return (op.status === 'online' || op.status === 'degraded') && op.conn !== null && op.active.size < op.maxConcurrent;
+  return (op.status === 'online' || op.status === 'degraded') && op.conn !== null && op.active.size < op.slots;
+}
+
+/** Reasons a lease ends without counting against the task's attempts: the coordinator's doing, not the task's. */
+const FREE_LOSS_REASONS = new Set(['proactive', 'coordinator_restart']);
+
+/** Whether a lease that ended this way leaves the task's budget of attempts alone. */
+export function isFreeLoss(status: 'expired' | 'released', reason: string | null): boolean {
+  return status === 'released' || FREE_LOSS_REASONS.has(reason ?? '');
+}
+
+/** Attempts that count against `maxAttemptsPerTask`. */
+export function chargedAttempts(task: TaskState): number {
+  return task.attempts - task.freeAttempts;
 }

@@ -22,9 +22,13 @@
 import { CortenError } from '../protocol/index.js';
 import type { Engine, NewInput } from './engine.js';
 import { newId, newSeed } from './ids.js';
-import { freeSlot, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState, type TaskState } from './state.js';
+import {
+  chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState,
+  type TaskState,
+} from './state.js';
 import type { Turn } from './turn.js';
-import { cancelLive, endResult, finish } from './verdicts.js';
+import { isEuResourceFault } from './eu-fault.js';
+import { cancelLive, endResult, failForResources, finish } from './verdicts.js';
 
 // ---- publish and submit ------------------------------------------------------
 
@@ -89,9 +93,10 @@ export function submit(
       maxReplicas: verification.maxReplicas,
       replicas: verification.quorum,
       attempts: 0,
+      freeAttempts: 0,
       submittedAt: turn.now,
       assignments: [],
-      lastLost: null,
+      lostLeases: [],
       queued: false,
       readyAt: turn.now,
     };
@@ -145,7 +150,7 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
   engine.assignments.set(a.id, a);
   op.active.add(a.id);
   op.lastAssignedAt = turn.now;
-  if (op.active.size >= op.maxConcurrent) op.freeSince = null;
+  if (op.active.size >= op.slots) op.freeSince = null;
 
   turn.changes.push({
     op: 'assignment.insert',
@@ -156,12 +161,12 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
     },
   });
   const refs = { taskId: task.id, operatorId: op.id };
-  if (task.lastLost) {
+  const replaced = task.lostLeases.shift();
+  if (replaced) {
     turn.event('task.reassigned', {
       taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt,
-      replaces: { assignmentId: task.lastLost.assignmentId, operatorId: task.lastLost.operatorId, reason: task.lastLost.reason as 'lease_deadline' },
+      replaces: { assignmentId: replaced.assignmentId, operatorId: replaced.operatorId, reason: replaced.reason as 'lease_deadline' },
     }, refs);
-    task.lastLost = null;
   } else {
     turn.event('task.assigned', { taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt }, refs);
   }
@@ -197,12 +202,20 @@ export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status
   } else {
     turn.event('assignment.released', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason }, refs);
   }
-  task.lastLost = { assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason };
+  task.lostLeases.push({ assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason });
+  if (isFreeLoss(status, reason)) task.freeAttempts += 1;
+  // Alive but past its deadline: the EU may be the cause, judged with the task (eu-fault.ts).
+  if (status === 'expired' && reason === 'lease_deadline' && op?.conn) a.overran = true;
   engine.trust.leaseLost(turn, task, a, status, reason);
-  if (task.attempts >= engine.config.maxAttemptsPerTask) {
+  if (a.overran && isEuResourceFault(task)) {
+    failForResources(engine, turn, task);
+    return;
+  }
+  // Only losses the task's execution caused spend its budget: a release costs the releaser its standing instead.
+  if (chargedAttempts(task) >= engine.config.maxAttemptsPerTask) {
     for (const other of task.assignments) if (other.status === 'submitted') endResult(engine, turn, other.id, 'rejected');
     cancelLive(engine, turn, task, 'attempts_exhausted');
-    const message = `${task.attempts} assignments made and none settled the task`;
+    const message = `${chargedAttempts(task)} assignments lost and none settled the task`;
     finish(engine, turn, task, 'failed', { failure: 'attempts_exhausted', failureMessage: message });
     turn.event('task.failed', { taskId: task.id, reason: 'attempts_exhausted', message }, { taskId: task.id });
     return;

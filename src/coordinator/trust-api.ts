@@ -13,6 +13,7 @@ import type { Engine } from './engine.js';
 import type { EuRegistry } from './eu-registry.js';
 import { buildReceipt } from './receipts.js';
 import { canRead, requireOwner, type Viewer } from './ownership.js';
+import { reputationView } from './trust-views.js';
 
 export interface TrustApiDeps {
   engine: Engine;
@@ -50,26 +51,31 @@ export class TrustApi {
     return { ...this.trust.accountView(row), entryId };
   }
 
+  /** The stake book's view, with eligibility as the scheduler reads it (a suspended operator is not eligible). */
+  private view(operatorId: string): StakeView {
+    return { ...this.trust.stakes.view(operatorId), eligible: this.trust.eligible(operatorId) };
+  }
+
   stakeView(operatorId: string): StakeView & { pendingWithdrawals: { amount: number; availableAt: number }[] } {
     return {
-      ...this.trust.stakes.view(operatorId),
+      ...this.view(operatorId),
       pendingWithdrawals: this.trust.stakes.pendingWithdrawals(operatorId).map((w) => ({ amount: w.amount, availableAt: w.availableAt })),
     };
   }
 
   async stake(operatorId: string, amount: number): Promise<StakeView & { entryId: string }> {
     const entryId = await this.deps.engine.command((turn) => this.trust.stake(turn, operatorId, amount));
-    return { ...this.trust.stakes.view(operatorId), entryId };
+    return { ...this.view(operatorId), entryId };
   }
 
   async unstake(operatorId: string, amount: number): Promise<StakeView & { availableAt: number }> {
     const { availableAt } = await this.deps.engine.command((turn) => this.trust.unstake(turn, operatorId, amount));
-    return { ...this.trust.stakes.view(operatorId), availableAt };
+    return { ...this.view(operatorId), availableAt };
   }
 
   async payEarnings(operatorId: string, amount: number): Promise<StakeView & { entryId: string }> {
     const entryId = await this.deps.engine.command((turn) => this.trust.payEarnings(turn, operatorId, amount));
-    return { ...this.trust.stakes.view(operatorId), entryId };
+    return { ...this.view(operatorId), entryId };
   }
 
   async reinstate(operatorId: string): Promise<void> {
@@ -78,7 +84,7 @@ export class TrustApi {
 
   reputation(operatorId: string): ReputationView {
     if (!this.deps.engine.operators.has(operatorId)) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
-    return this.trust.reputationView(operatorId);
+    return reputationView(this.trust, operatorId, this.deps.engine.now());
   }
 
   async ledgerEntries(after: number, limit: number): Promise<LedgerPage> {

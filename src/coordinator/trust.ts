@@ -17,8 +17,7 @@
  *              proactive lease moves, reputation written
  */
 import {
-  CortenError, devAccount, escrowAccount, EXTERNAL_ACCOUNT, stakeAccount, type AccountView, type ExecutionMetrics,
-  type ReputationView,
+  CortenError, devAccount, escrowAccount, EXTERNAL_ACCOUNT, type AccountView, type ExecutionMetrics,
 } from '../protocol/index.js';
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
@@ -26,9 +25,10 @@ import { AdaptiveReplication } from './adaptive-replication.js';
 import type { Engine } from './engine.js';
 import { assessHealth, score, shouldSuspend } from './health-policy.js';
 import { Ledger, transfer } from './ledger.js';
-import { degrade, degradedAllowance, recover, reinstate, STAKE_SUSPENSION, suspend } from './operator-standing.js';
+import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from './operator-standing.js';
 import { ReputationBook } from './reputation.js';
 import { SemanticVerifier, type Grouping } from './semantic-verifier.js';
+import { grantedSlots, releaseSuspension } from './slot-policy.js';
 import { Settlement, type TaskPayer } from './settlement.js';
 import { StakeBook } from './stake-book.js';
 import type { AssignmentState, EuState, OperatorState, TaskState } from './state.js';
@@ -60,6 +60,8 @@ export class Trust {
   private readonly lastBeat = new Map<string, { connection: number; at: number }>();
   private readonly ranks = new Map<string, number>();
   private readonly degraded = new Map<string, string[]>();
+  /** Operators that released leases this turn: their standing is checked at the end of the turn. */
+  private releasers = new Set<string>();
   private finished: { task: TaskState; status: 'verified' | 'failed'; failure: string | null }[] = [];
   /** Leases recovered at start: lost before their operator is back, they are the coordinator's fault. */
   private readonly recoveredLeases = new Set<string>();
@@ -108,10 +110,33 @@ export class Trust {
 
   // ---- scheduler hooks ----------------------------------------------------------
 
-  /** May this operator get one more assignment now? Not suspended, staked, and within a degraded operator's allowance. */
+  /**
+   * The one definition of "eligible for work", used by the scheduler and
+   * by every view that reports it: staked to the minimum and not suspended.
+   */
+  eligible(operatorId: string): boolean {
+    return this.engine.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
+  }
+
+  isDegraded(operatorId: string): boolean {
+    return this.degraded.has(operatorId);
+  }
+
+  /** May this operator get one more assignment now? Eligible (its slots are `op.slots`, which the scheduler checks). */
   qualifies(op: OperatorState): boolean {
-    if (op.status === 'suspended' || !this.stakes.eligible(op.id)) return false;
-    return !this.degraded.has(op.id) || op.active.size < degradedAllowance(op);
+    return this.eligible(op.id);
+  }
+
+  /** Sets the slots the operator is granted now from its record (slot-policy.ts). O(1): runs on every result. */
+  refreshSlots(op: OperatorState, now: number): void {
+    op.slots = grantedSlots(op.maxConcurrent, this.reputation.get(op.id), this.degraded.has(op.id), now);
+    // A grant that grew past its load frees a slot, for the scheduling-latency figure.
+    if (op.freeSince === null && op.active.size < op.slots) op.freeSince = now;
+  }
+
+  private refreshSlotsOf(operatorId: string, now: number): void {
+    const op = this.engine.operators.get(operatorId);
+    if (op) this.refreshSlots(op, now);
   }
 
   rank(op: OperatorState): number {
@@ -123,7 +148,8 @@ export class Trust {
     return r;
   }
 
-  private scoreOf(operatorId: string, now: number): number {
+  /** The scheduler's score of an operator now (health-policy.ts). */
+  scoreOf(operatorId: string, now: number): number {
     return score(this.reputation, this.reputation.get(operatorId), this.stakes.weight(operatorId), this.degraded.has(operatorId), now);
   }
 
@@ -170,6 +196,7 @@ export class Trust {
   result(turn: Turn, task: TaskState, a: AssignmentState, metrics: ExecutionMetrics): void {
     this.reputation.result(a.operatorId, task.eu.id, turn.now - a.leasedAt, metrics, turn.now);
     this.recoveredLeases.delete(a.id);
+    this.refreshSlotsOf(a.operatorId, turn.now);
   }
 
   group(task: TaskState, results: readonly ResultView[]): Promise<Grouping> {
@@ -182,17 +209,27 @@ export class Trust {
   leaseLost(turn: Turn, task: TaskState, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
     if (task.solo) this.unsolo(task);
     const recovered = this.recoveredLeases.delete(a.id);
-    if (status === 'released') return;
+    if (status === 'released') {
+      // Not slashed (it may be an honest give-back), but it costs standing: slots, then suspension (slot-policy.ts).
+      this.reputation.leaseReleased(a.operatorId, turn.now);
+      this.releasers.add(a.operatorId);
+      this.refreshSlotsOf(a.operatorId, turn.now);
+      return;
+    }
     const blameless = reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds);
     if (blameless) return;
+    // Counted at once, so an overloaded operator is seen degrading and gets fewer slots; but an overrun's slash
+    // waits for the task, once it is known whether the EU can run within its limits at all (eu-fault.ts).
     this.reputation.leaseLost(a.operatorId, turn.now);
-    if (reason !== 'proactive') this.settlement.slashExpiry(a.operatorId, task.id, reason);
+    this.refreshSlotsOf(a.operatorId, turn.now);
+    if (reason !== 'proactive' && !a.overran) this.settlement.slashExpiry(a.operatorId, task.id, reason);
   }
 
   /** The operator was cut off for flooding refusals (see refusal-tally.ts): it loses standing. */
   flooded(turn: Turn, op: OperatorState): void {
     this.reputation.leaseLost(op.id, turn.now, FLOOD_PENALTY_LEASES);
     this.ranks.delete(op.id);
+    this.refreshSlotsOf(op.id, turn.now);
   }
 
   /** Back to full replication (its solo lease was lost, or its operator dissented elsewhere). */
@@ -216,6 +253,7 @@ export class Trust {
     const dissenters = new Set<string>();
     for (const { task, status, failure } of finished) {
       this.settlement.settle(task, status, failure);
+      this.judgeOverruns(turn, task, status);
       const verdict = status === 'verified' || failure === 'eu_error';
       if (!verdict || task.solo) continue;
       for (const a of task.assignments) {
@@ -230,6 +268,15 @@ export class Trust {
     // it is built and signed on request, so the verdict's own event is its announcement.
     const closed = this.settlement.close(turn.changes, turn.now);
     for (const id of dissenters) this.afterDissent(turn, id);
+    // Checked here, not inside the release: suspending moves the operator's other leases,
+    // which must not nest inside a lease loss.
+    const releasers = this.releasers;
+    this.releasers = new Set();
+    for (const id of releasers) {
+      const op = this.engine.operators.get(id);
+      const why = releaseSuspension(this.reputation.get(id), turn.now);
+      if (op && why) suspend(this.engine, turn, op, why, true);
+    }
     if (this.stakes.minStake > 0) {
       for (const id of closed.slashed) {
         const op = this.engine.operators.get(id);
@@ -238,6 +285,15 @@ export class Trust {
     }
     this.ledger.flush(turn.changes, turn.now);
     this.flushReputation(turn, turn.now - this.lastFlush >= REPUTATION_FLUSH_MS);
+  }
+
+  /** Overruns of a verified task were the operators' fault: others ran the EU within its limits. Otherwise nobody's. */
+  private judgeOverruns(turn: Turn, task: TaskState, status: 'verified' | 'failed'): void {
+    if (status !== 'verified') return;
+    for (const a of task.assignments) {
+      if (a.status !== 'expired' || !a.overran) continue;
+      this.settlement.slashExpiry(a.operatorId, task.id, 'lease_deadline');
+    }
   }
 
   private stakeReason(operatorId: string): string {
@@ -293,6 +349,7 @@ export class Trust {
       } else if (!op.conn) {
         this.degraded.delete(op.id);
       }
+      this.refreshSlots(op, now);
       if (refreshRanks) this.ranks.set(op.id, this.scoreOf(op.id, now));
     }
     if (refreshRanks) this.lastRanks = now;
@@ -355,54 +412,4 @@ export class Trust {
       id: row.id, name: row.name, balance: this.ledger.balance(devAccount(row.id)), escrow: this.ledger.balance(escrowAccount(row.id)), createdAt: row.createdAt,
     };
   }
-
-  summary(operatorId: string): { stake: number; eligible: boolean; reputation: { score: number; uptime: number; leaseCompletion: number; agreement: number; streak: number } } {
-    const now = this.engine.now();
-    const r = this.reputation.get(operatorId);
-    return {
-      stake: this.ledger.balance(stakeAccount(operatorId)),
-      eligible: this.stakes.eligible(operatorId),
-      reputation: {
-        score: round(this.scoreOf(operatorId, now)),
-        uptime: round(r ? this.reputation.uptime(r, now) : 1),
-        leaseCompletion: round(r ? this.reputation.leaseCompletion(r, now) : 1),
-        agreement: round(r ? this.reputation.agreement(r, now) : 1),
-        streak: r?.streak ?? 0,
-      },
-    };
-  }
-
-  reputationView(operatorId: string): ReputationView {
-    const now = this.engine.now();
-    const book = this.reputation;
-    const r = book.get(operatorId);
-    const health = r ? assessHealth(book, r, now) : { degraded: false, reasons: [] };
-    const latency = r
-      ? [...r.perEu].map(([euId, e]) => ({
-          euId,
-          samples: round(e.latency.count(now)),
-          p50Ms: round(e.latency.quantile(0.5) ?? 0),
-          p95Ms: round(e.latency.quantile(0.95) ?? 0),
-          durationMs: round(e.duration.mean(now) ?? 0),
-          cpuMs: nullableRound(e.cpu.mean(now)),
-          memoryMb: nullableRound(e.memory.mean(now)),
-        }))
-      : [];
-    return {
-      operatorId,
-      halfLifeMs: book.halfLifeMs,
-      uptime: round(r ? book.uptime(r, now) : 1),
-      missedHeartbeats: round(r ? r.missed.value(now) : 0),
-      leaseCompletion: round(r ? book.leaseCompletion(r, now) : 1),
-      agreement: round(r ? book.agreement(r, now) : 1),
-      streak: r?.streak ?? 0,
-      dissents: round(r ? r.dissent.value(now) : 0),
-      latency,
-      score: round(this.scoreOf(operatorId, now)),
-      health: { degraded: health.degraded || this.degraded.has(operatorId), reasons: health.reasons },
-    };
-  }
 }
-
-const round = (n: number): number => Math.round(n * 1000) / 1000;
-const nullableRound = (n: number | null): number | null => (n === null ? null : round(n));

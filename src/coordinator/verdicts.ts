@@ -4,6 +4,7 @@
  * needed, ask for more replicas, or end the task.
  */
 import type { Engine } from './engine.js';
+import { EU_RESOURCE_EXCEEDED, isEuResourceFault, isResourceFault, resourceFaultOperators } from './eu-fault.js';
 import { freeSlot, liveAssignments, type TaskState } from './state.js';
 import type { Turn } from './turn.js';
 import { decide, groupByHash, type ResultView } from './verifier.js';
@@ -25,6 +26,13 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
     : { groups: groupByHash(results), undecided: new Set<string>() };
   const live = liveAssignments(task);
   const decision = decide(groups, { quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, live });
+  // An output that reached quorum settles the task; short of one, the EU's own resource faults do (eu-fault.ts).
+  const winner = decision.kind === 'verified' ? task.assignments.find((a) => a.id === decision.winners[0]!.assignmentId) : undefined;
+  const settledByOutput = winner !== undefined && !winner.errorCode;
+  if (!settledByOutput && isEuResourceFault(task)) {
+    failForResources(engine, turn, task);
+    return;
+  }
   const progress = () => {
     if (task.quorum > 1 || task.replicas > 1) {
       turn.event('verification.progress', {
@@ -81,6 +89,23 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
       return;
     }
   }
+}
+
+/**
+ * Fails a task whose EU ran out of time or memory on enough operators: their
+ * results are accepted (they did the work right), other results rejected
+ * (never slashed: there was no verdict), live leases cancelled.
+ */
+export function failForResources(engine: Engine, turn: Turn, task: TaskState): void {
+  for (const a of task.assignments) {
+    if (a.status === 'submitted') endResult(engine, turn, a.id, isResourceFault(a) ? 'accepted' : 'rejected');
+  }
+  cancelLive(engine, turn, task, EU_RESOURCE_EXCEEDED);
+  const operators = [...resourceFaultOperators(task)];
+  const message = `the EU ran out of its time or memory on ${operators.length} operators; it cannot run within its limits`;
+  finish(engine, turn, task, 'failed', { failure: EU_RESOURCE_EXCEEDED, failureMessage: message });
+  const data = { taskId: task.id, reason: EU_RESOURCE_EXCEEDED, message, agreeing: operators } as const;
+  turn.event('task.failed', data, { taskId: task.id });
 }
 
 export function endResult(engine: Engine, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected', undecided = false): void {

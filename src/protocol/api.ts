@@ -116,6 +116,8 @@ export interface OperatorView {
   connected: boolean;
   resources: { cpu: number; memoryMb: number; gpuMemoryMb: number; capabilities: string[]; eus: string[] };
   maxConcurrent: number;
+  /** Leases the coordinator grants it now: earned by completing leases, cut by releases and degradation. */
+  slots: number;
   active: number;
   firstSeenAt: number;
   lastSeenAt: number;

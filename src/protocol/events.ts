@@ -45,11 +45,12 @@ export interface EventMap {
   /**
    * The task ended without an accepted output. For `eu_error` a quorum of
    * operators agreed that the EU itself fails on this input: `agreeing` did
-   * the work right, `dissenting` did not.
+   * the work right, `dissenting` did not. For `eu_resource_exceeded` the EU
+   * ran out of its time or memory on several operators; `agreeing` names them.
    */
   'task.failed': {
     taskId: string;
-    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'no_operator';
+    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'eu_resource_exceeded' | 'no_operator';
     message: string;
     outputHash?: string;
     agreeing?: string[];

@@ -129,6 +129,15 @@ describe('health policy', () => {
     expect(shouldSuspend(book.get('liar')!, 3, 3 * HOUR)).toBeNull();
   });
 
+  it('suspends at the threshold when the dissents came a second apart (a decayed count of 3 reads just below 3)', () => {
+    const book = new ReputationBook(HOUR);
+    for (let i = 0; i < 2; i++) book.dissented('liar', i * 1000);
+    expect(shouldSuspend(book.get('liar')!, 3, 2000)).toBeNull();
+    book.dissented('liar', 2000);
+    expect(book.get('liar')!.dissent.value(2000)).toBeLessThan(3);
+    expect(shouldSuspend(book.get('liar')!, 3, 2000)).toMatch(/repeated dissent/);
+  });
+
   it('scores agreement, completion, uptime, stake and speed; degraded halves the score', () => {
     const book = new ReputationBook(HOUR);
     for (let i = 0; i < 10; i++) book.agreed('good', 0);

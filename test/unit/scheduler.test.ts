@@ -9,7 +9,7 @@ function eu(id: string, manifest: Partial<Record<string, unknown>> = {}): EuStat
 
 function op(id: string, region: string, extra: Partial<OperatorState> = {}): OperatorState {
   return {
-    id, publicKey: '', region, resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent: 2,
+    id, publicKey: '', region, resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent: 2, slots: 2,
     status: 'online', statusReason: null, conn: { connectionId: 1, send: () => {}, close: () => {} }, active: new Set(), sentEus: new Set(),
     firstSeenAt: 0, lastSeenAt: 0, reconnectDeadline: null, lastAssignedAt: 0, freeSince: 0, ...extra,
   };
@@ -18,7 +18,7 @@ function op(id: string, region: string, extra: Partial<OperatorState> = {}): Ope
 function task(id: string, e: EuState, replicas = 1): TaskState {
   return {
     id, eu: e, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: replicas, maxReplicas: 5, replicas,
-    attempts: 0, submittedAt: 0, assignments: [], lastLost: null, queued: false, readyAt: 0, owner: 'network',
+    attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lostLeases: [], queued: false, readyAt: 0, owner: 'network',
   };
 }
 

@@ -19,7 +19,7 @@ function eu(price: number, quorum = 2): EuState {
 function task(e: EuState, results: [string, AssignmentState['status']][]): TaskState {
   return {
     id: 't1', eu: e, status: 'verified', input: null, inputHash: '', seed: '', clock: 0, quorum: 2, maxReplicas: 4, replicas: 2, attempts: results.length,
-    submittedAt: 0, lastLost: null, queued: false, payer: null,
+    submittedAt: 0, lostLeases: [], queued: false, payer: null, freeAttempts: 0, readyAt: 0, owner: 'network',
     assignments: results.map(([op, status], i) => ({ id: `a${i}`, operatorId: op, status, finishedAt: i } as AssignmentState)),
   } as TaskState;
 }
