@@ -341,9 +341,13 @@ export class Engine extends EventEmitter {
       this.bus.publish(events);
       this.metrics.turnSeconds.observe((this.now() - turn.now) / 1000);
     } catch (thrown) {
+      // Memory may now be ahead of the store (a failed commit, or STALE_FENCE: a
+      // lease the store holds otherwise), so no further turn may write. The
+      // turn's own commands fail too: nothing they did was committed or sent.
       this.current = null;
       this.stopped = true;
-      for (const command of this.inbox) command.fail?.(new CortenError('INTERNAL', 'the coordinator stopped after a storage failure'));
+      const stopped = new CortenError('INTERNAL', 'the coordinator stopped after a storage failure', { cause: thrown });
+      for (const command of [...commands, ...this.inbox]) command.fail?.(stopped);
       this.inbox = [];
       this.emit('fatal', thrown);
     } finally {
