@@ -80,9 +80,10 @@ export class Coordinator {
     this.engine.on('fatal', (error: unknown) => {
       const { code, details } = coerceError(error);
       const why = code === 'STALE_FENCE'
-        ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another coordinator wrote it)'
+        ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
         : 'storage failure';
-      this.log.fatal({ err: error, code, details }, `${why}: stopping; restart the coordinator to recover from the store`);
+      const message = `${why}: stopping; restart the coordinator to recover from the store`;
+      this.log.fatal({ err: error, code, details }, message);
       // A non-zero exit, so a supervisor restarts the process and recovery rebuilds memory from the store.
       process.exitCode = 1;
       void this.stop().finally(() => process.emit('SIGTERM'));

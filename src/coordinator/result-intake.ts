@@ -86,7 +86,8 @@ export async function acceptResults(
     const errorCode = item.error?.code ?? null;
     // Before memory changes: the lease as it stands is the update's fence.
     turn.updateAssignment(a, {
-      status: 'submitted', finishedAt: turn.now, output, outputHash: item.outputHash, errorCode, signature: item.signature,
+      status: 'submitted', finishedAt: turn.now, output, outputHash: item.outputHash, errorCode,
+      signature: item.signature,
       signatureProof: item.proof.length > 0 ? JSON.stringify(item.proof) : null,
       durationMs: item.metrics.durationMs, cpuMs: item.metrics.cpuMs ?? null, memoryMb: item.metrics.memoryMb ?? null,
     });

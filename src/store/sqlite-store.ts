@@ -223,7 +223,9 @@ export class SqliteStore implements Store {
    * UPDATE table SET <the fields present> WHERE id = ? [AND attempt = ? AND status = ?];
    * one statement per table, field combination and fence, prepared once. Returns the rows changed.
    */
-  private update(table: 'tasks' | 'assignments' | 'operators', id: string, set: object, fence?: AssignmentFence): number {
+  private update(
+    table: 'tasks' | 'assignments' | 'operators', id: string, set: object, fence?: AssignmentFence,
+  ): number {
     const fields = set as Raw;
     const keys = Object.keys(fields).filter((k) => fields[k] !== undefined);
     // An empty update still checks its fence: the caller counted on the row being as it expects.
@@ -396,7 +398,8 @@ function staleFence(id: string, expected: AssignmentFence, found: AssignmentFenc
   const now = found ? `attempt ${found.attempt}, ${found.status}` : 'no such row';
   return new CortenError(
     'STALE_FENCE',
-    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} (the store has ${now}): nothing was written`,
+    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} `
+      + `(the store has ${now}): nothing was written`,
     { details: { assignmentId: id, expected, found } },
   );
 }
