@@ -78,12 +78,11 @@ export class Coordinator {
     this.id = identityId('co', this.keys.publicKey.toString('hex'));
     this.engine = new Engine({ store: this.store, config: this.config, bus: this.bus, eus: this.eus, log: this.log, coordinatorId: this.id });
     this.engine.on('fatal', (error: unknown) => {
-      const { code, details } = coerceError(error);
-      const why = code === 'STALE_FENCE'
+      const why = coerceError(error).code === 'STALE_FENCE'
         ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
         : 'storage failure';
       const message = `${why}: stopping; restart the coordinator to recover from the store`;
-      this.log.fatal({ err: error, code, details }, message);
+      this.log.fatal({ err: error }, message);
       // A non-zero exit, so a supervisor restarts the process and recovery rebuilds memory from the store.
       process.exitCode = 1;
       void this.stop().finally(() => process.emit('SIGTERM'));
