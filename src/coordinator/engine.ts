@@ -13,6 +13,11 @@
  * construction; when idle a turn carries one and adds one event-loop hop.
  * The database is the truth: if a commit fails, memory may be ahead of it,
  * so the engine stops (`fatal`) and a restart rebuilds memory from the store.
+ * A stale lease fence (STALE_FENCE: an assignment row no longer at the
+ * attempt and status memory holds) fails the commit the same way: under a
+ * single writer it means memory and store disagree, and with several
+ * coordinators it would mean another one wrote; either way this one must
+ * stop writing. The commands of the refused turn and of the inbox fail.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
