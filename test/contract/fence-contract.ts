@@ -90,6 +90,17 @@ export function describeFenceContract(ctx: StoreContext): void {
       expect(error.details).toEqual({ assignmentId: 'a_none', expected: LEASED, found: null });
     });
 
+    it('checks the fence of an update that sets no field', async () => {
+      await ctx.store.commit(withLease());
+      const cs = new ChangeSet();
+      cs.push({ op: 'assignment.update', id: 'a1', fence: LEASED, set: {} });
+      await ctx.store.commit(cs);
+      const stale = new ChangeSet();
+      stale.push({ op: 'assignment.update', id: 'a1', fence: { attempt: 1, status: 'expired' }, set: {} });
+      await staleFence(ctx.store, stale);
+      expect(await ctx.store.getAssignment('a1')).toEqual(assignmentRow('a1', 't1', 1));
+    });
+
     it('fences every update of a commit against the row as the commit left it so far', async () => {
       await ctx.store.commit(withLease());
       const cs = new ChangeSet();
