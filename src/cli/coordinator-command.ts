@@ -43,7 +43,8 @@ export function coordinatorCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         await coordinator.stop();
-        process.exit(0);
+        // 0 for a signal; the coordinator sets 1 when it stopped itself after a storage failure.
+        process.exit();
       };
       process.on('SIGTERM', () => void stop());
       process.on('SIGINT', () => void stop());

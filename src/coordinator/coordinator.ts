@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
 import {
-  CortenError, euIdOf, MAX_OPERATOR_FRAME_BYTES, MAX_VALUE_DEPTH, valueTooDeep, hashJson, identityId, keyPairFromSeed, generateKeyPair, seedOf,
+  coerceError, CortenError, euIdOf, MAX_OPERATOR_FRAME_BYTES, MAX_VALUE_DEPTH, valueTooDeep, hashJson, identityId, keyPairFromSeed, generateKeyPair, seedOf,
   type AssignmentView, type CortenEvent, type EuSummary, type EuView, type KeyPair, type OperatorView, type PublishEuRequest,
   type PublishEuResponse, type RegionView, type Stats, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
 } from '../protocol/index.js';
@@ -78,7 +78,13 @@ export class Coordinator {
     this.id = identityId('co', this.keys.publicKey.toString('hex'));
     this.engine = new Engine({ store: this.store, config: this.config, bus: this.bus, eus: this.eus, log: this.log, coordinatorId: this.id });
     this.engine.on('fatal', (error: unknown) => {
-      this.log.fatal({ err: error }, 'storage failure: stopping; restart the coordinator to recover from the store');
+      const why = coerceError(error).code === 'STALE_FENCE'
+        ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
+        : 'storage failure';
+      const message = `${why}: stopping; restart the coordinator to recover from the store`;
+      this.log.fatal({ err: error }, message);
+      // A non-zero exit, so a supervisor restarts the process and recovery rebuilds memory from the store.
+      process.exitCode = 1;
       void this.stop().finally(() => process.emit('SIGTERM'));
     });
     const counts = await this.store.countTasksByStatus();

@@ -13,6 +13,11 @@
  * construction; when idle a turn carries one and adds one event-loop hop.
  * The database is the truth: if a commit fails, memory may be ahead of it,
  * so the engine stops (`fatal`) and a restart rebuilds memory from the store.
+ * A stale lease fence (STALE_FENCE: an assignment row no longer at the
+ * attempt and status memory holds) fails the commit the same way: under a
+ * single writer it means memory and store disagree, and with several
+ * coordinators it would mean another one wrote; either way this one must
+ * stop writing. The commands of the refused turn and of the inbox fail.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -341,9 +346,13 @@ export class Engine extends EventEmitter {
       this.bus.publish(events);
       this.metrics.turnSeconds.observe((this.now() - turn.now) / 1000);
     } catch (thrown) {
+      // Memory may now be ahead of the store (a failed commit, or STALE_FENCE: a
+      // lease the store holds otherwise), so no further turn may write. The
+      // turn's own commands fail too: nothing they did was committed or sent.
       this.current = null;
       this.stopped = true;
-      for (const command of this.inbox) command.fail?.(new CortenError('INTERNAL', 'the coordinator stopped after a storage failure'));
+      const stopped = new CortenError('INTERNAL', 'the coordinator stopped after a storage failure', { cause: thrown });
+      for (const command of [...commands, ...this.inbox]) command.fail?.(stopped);
       this.inbox = [];
       this.emit('fatal', thrown);
     } finally {

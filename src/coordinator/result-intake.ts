@@ -83,20 +83,23 @@ export async function acceptResults(
     const a = engine.assignments.get(item.assignmentId)!;
     const task = engine.tasks.get(a.taskId)!;
     const output = checked.outputText;
+    const errorCode = item.error?.code ?? null;
+    // Before memory changes: the lease as it stands is the update's fence.
+    turn.updateAssignment(a, {
+      status: 'submitted', finishedAt: turn.now, output, outputHash: item.outputHash, errorCode,
+      signature: item.signature,
+      signatureProof: item.proof.length > 0 ? JSON.stringify(item.proof) : null,
+      durationMs: item.metrics.durationMs, cpuMs: item.metrics.cpuMs ?? null, memoryMb: item.metrics.memoryMb ?? null,
+    });
     a.status = 'submitted';
     a.finishedAt = turn.now;
     a.outputHash = item.outputHash;
     a.output = output;
-    a.errorCode = item.error?.code ?? null;
+    a.errorCode = errorCode;
     a.signature = item.signature;
     a.proof = item.proof;
     a.durationMs = item.metrics.durationMs;
     freeSlot(op, a.id, turn.now);
-    turn.updateAssignment(a.id, {
-      status: 'submitted', finishedAt: turn.now, output, outputHash: item.outputHash, errorCode: a.errorCode, signature: item.signature,
-      signatureProof: item.proof.length > 0 ? JSON.stringify(item.proof) : null,
-      durationMs: item.metrics.durationMs, cpuMs: item.metrics.cpuMs ?? null, memoryMb: item.metrics.memoryMb ?? null,
-    });
     engine.trust.result(turn, task, a, item.metrics);
     const data: { taskId: string; assignmentId: string; operatorId: string; outputHash: string; durationMs: number; error?: string } = {
       taskId: task.id, assignmentId: a.id, operatorId, outputHash: item.outputHash, durationMs: item.metrics.durationMs,

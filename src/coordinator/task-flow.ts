@@ -189,11 +189,11 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
 export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
   const task = engine.tasks.get(a.taskId);
   if (!task || a.status !== 'leased') return;
+  turn.updateAssignment(a, { status, finishedAt: turn.now, endReason: reason });
   a.status = status;
   a.finishedAt = turn.now;
   const op = engine.operators.get(a.operatorId);
   if (op) freeSlot(op, a.id, turn.now);
-  turn.updateAssignment(a.id, { status, finishedAt: turn.now, endReason: reason });
   const refs = { taskId: task.id, operatorId: a.operatorId };
   if (status === 'expired') {
     turn.event('assignment.expired', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason: reason as 'lease_deadline' }, refs);

@@ -5,7 +5,7 @@
  */
 import type { EventMap, EventType, WireAssignment, WireEu } from '../protocol/index.js';
 import { ChangeSet, type AssignmentUpdate } from '../store/index.js';
-import type { OperatorConnection, OperatorState, TaskState } from './state.js';
+import type { AssignmentState, OperatorConnection, OperatorState, TaskState } from './state.js';
 
 interface ConnectionOutbox {
   conn: OperatorConnection;
@@ -37,18 +37,22 @@ export class Turn {
   }
 
   /**
-   * Updates an assignment row. A result and the verdict it completes often
-   * land in the same turn; merging their updates saves a write per result.
+   * Updates an assignment row. Call it before changing `a` in memory: its
+   * attempt and status now are the lease fence, what the store must still
+   * hold for the update to land (else the commit fails with STALE_FENCE).
+   * A result and the verdict it completes often land in the same turn;
+   * merging their updates saves a write per result, and the merged update
+   * keeps the fence of the first, the row as the store has it.
    */
-  updateAssignment(id: string, set: AssignmentUpdate): void {
-    const pending = this.assignmentUpdates.get(id);
+  updateAssignment(a: Pick<AssignmentState, 'id' | 'attempt' | 'status'>, set: AssignmentUpdate): void {
+    const pending = this.assignmentUpdates.get(a.id);
     if (pending) {
       Object.assign(pending, set);
       return;
     }
     const own = { ...set };
-    this.assignmentUpdates.set(id, own);
-    this.changes.push({ op: 'assignment.update', id, set: own });
+    this.assignmentUpdates.set(a.id, own);
+    this.changes.push({ op: 'assignment.update', id: a.id, fence: { attempt: a.attempt, status: a.status }, set: own });
   }
 
   /** Runs `fn` after the commit (resolve a caller's promise, say). */

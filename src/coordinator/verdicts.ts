@@ -110,25 +110,21 @@ export function failForResources(engine: Engine, turn: Turn, task: TaskState): v
 
 export function endResult(engine: Engine, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected', undecided = false): void {
   const a = engine.assignments.get(assignmentId)!;
+  turn.updateAssignment(a, undecided ? { status, endReason: 'undecided' } : { status });
   a.status = status;
-  if (undecided) {
-    a.undecided = true;
-    turn.updateAssignment(a.id, { status, endReason: 'undecided' });
-  } else {
-    turn.updateAssignment(a.id, { status });
-  }
+  if (undecided) a.undecided = true;
 }
 
 /** Cancels the task's outstanding leases: the verdict no longer needs them. */
 export function cancelLive(engine: Engine, turn: Turn, task: TaskState, reason: string): void {
   for (const a of task.assignments) {
     if (a.status !== 'leased') continue;
+    turn.updateAssignment(a, { status: 'cancelled', finishedAt: turn.now, endReason: reason });
     a.status = 'cancelled';
     a.finishedAt = turn.now;
     const op = engine.operators.get(a.operatorId);
     if (op) freeSlot(op, a.id, turn.now);
     if (op?.conn) turn.cancel(op.conn, a.id, reason);
-    turn.updateAssignment(a.id, { status: 'cancelled', finishedAt: turn.now, endReason: reason });
     turn.event('assignment.cancelled', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason }, { taskId: task.id, operatorId: a.operatorId });
   }
 }

@@ -54,6 +54,12 @@ export const ERROR_STATUS = {
   SHUTTING_DOWN: 503,
   CAPABILITY_UNAVAILABLE: 503,
   HOST_BACKEND_FAILED: 502,
+  /**
+   * An assignment update found its row no longer at the attempt and status it
+   * expected (the lease fence): the store changed nothing. The writer's memory
+   * is behind the store, or another writer holds the lease; it must stop writing.
+   */
+  STALE_FENCE: 409,
   INTERNAL: 500,
 } as const;
 

@@ -6,7 +6,7 @@
  */
 import type { EventType, EventMap, NewEvent } from '../protocol/index.js';
 import type {
-  AccountRow, AssignmentRow, AssignmentUpdate, EuRow, LedgerEntryRow, OperatorRow, OperatorUpdate, RegionRow, ReputationRow, TaskAccountRow, TaskRow,
+  AccountRow, AssignmentFence, AssignmentRow, AssignmentUpdate, EuRow, LedgerEntryRow, OperatorRow, OperatorUpdate, RegionRow, ReputationRow, TaskAccountRow, TaskRow,
   TaskUpdate, WithdrawalRow,
 } from './rows.js';
 
@@ -16,7 +16,8 @@ export type Change =
   | { op: 'task.insert'; row: TaskRow }
   | { op: 'task.update'; id: string; set: TaskUpdate }
   | { op: 'assignment.insert'; row: AssignmentRow }
-  | { op: 'assignment.update'; id: string; set: AssignmentUpdate }
+  /** Lands only on a row that still holds `fence`; otherwise the whole commit fails with STALE_FENCE. */
+  | { op: 'assignment.update'; id: string; fence: AssignmentFence; set: AssignmentUpdate }
   | { op: 'operator.upsert'; row: OperatorRow }
   | { op: 'operator.update'; id: string; set: OperatorUpdate }
   | { op: 'region.upsert'; row: RegionRow }

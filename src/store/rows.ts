@@ -71,6 +71,16 @@ export interface AssignmentRow {
 
 export type AssignmentUpdate = Partial<Omit<AssignmentRow, 'id' | 'taskId' | 'operatorId' | 'attempt' | 'leasedAt'>>;
 
+/**
+ * What an assignment update expects the row to hold before it changes it: the
+ * lease fence. A row whose attempt or status differs was written by someone
+ * else (or memory drifted from the store), so the update must not land.
+ */
+export interface AssignmentFence {
+  attempt: number;
+  status: AssignmentStatus;
+}
+
 export interface OperatorRow {
   id: string;
   publicKey: string;

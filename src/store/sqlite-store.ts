@@ -14,7 +14,10 @@ import { CortenError, type CortenEvent } from '../protocol/index.js';
 import type { Change, ChangeSet } from './change-set.js';
 import { loadMigrations } from './migrations.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
-import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
+import type {
+  AssignmentFence, AssignmentRow, AssignmentStatus, AssignmentUpdate, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow,
+  TaskStatus,
+} from './rows.js';
 import { assignmentFromRaw, euFromRaw, eventFromRaw, operatorFromRaw, regionFromRaw, snake, taskFromRaw } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
 import type { Store } from './store.js';
@@ -179,7 +182,7 @@ export class SqliteStore implements Store {
         w.assignment.run(change.row);
         return undefined;
       case 'assignment.update':
-        this.update('assignments', change.id, change.set);
+        this.updateAssignment(change.id, change.fence, change.set);
         return undefined;
       case 'operator.upsert':
         w.operator.run(change.row);
@@ -203,21 +206,48 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** UPDATE table SET <the fields present> WHERE id = ?; one statement per table and field combination, prepared once. */
-  private update(table: 'tasks' | 'assignments' | 'operators', id: string, set: object): void {
+  /**
+   * The lease fence: the UPDATE matches only a row still at the expected
+   * attempt and status. A miss throws STALE_FENCE, which rolls back the whole
+   * commit, so a stale writer changes nothing at all.
+   */
+  private updateAssignment(id: string, fence: AssignmentFence, set: AssignmentUpdate): void {
+    const changed = this.update('assignments', id, set, fence);
+    if (changed === 1) return;
+    const row = this.stmt('SELECT attempt, status FROM assignments WHERE id = ?').get(id);
+    const found = row ? { attempt: row.attempt as number, status: row.status as AssignmentStatus } : null;
+    throw staleFence(id, fence, found);
+  }
+
+  /**
+   * UPDATE table SET <the fields present> WHERE id = ? [AND attempt = ? AND status = ?];
+   * one statement per table, field combination and fence, prepared once. Returns the rows changed.
+   */
+  private update(
+    table: 'tasks' | 'assignments' | 'operators', id: string, set: object, fence?: AssignmentFence,
+  ): number {
     const fields = set as Raw;
     const keys = Object.keys(fields).filter((k) => fields[k] !== undefined);
-    if (keys.length === 0) return;
-    const shape = `${table}:${keys.join(',')}`;
+    // An empty update still checks its fence: the caller counted on the row being as it expects.
+    if (keys.length === 0 && !fence) return 1;
+    const shape = `${table}:${keys.join(',')}${fence ? ':fenced' : ''}`;
     let stmt = this.updates.get(shape);
     if (!stmt) {
-      stmt = this.db.prepare(`UPDATE ${table} SET ${keys.map((k) => `${snake(k)} = @${k}`).join(', ')} WHERE id = @id`) as Statement;
+      // The fence's parameters are prefixed so no field of the row can shadow them.
+      const assignments = keys.length > 0 ? keys.map((k) => `${snake(k)} = @${k}`).join(', ') : 'id = id';
+      const where = fence ? 'id = @id AND attempt = @fence_attempt AND status = @fence_status' : 'id = @id';
+      stmt = this.db.prepare(`UPDATE ${table} SET ${assignments} WHERE ${where}`) as Statement;
       this.updates.set(shape, stmt);
     }
     const params: Raw = { id };
     for (const k of keys) params[k] = fields[k];
+    if (fence) {
+      params.fence_attempt = fence.attempt;
+      params.fence_status = fence.status;
+    }
     const info = stmt.run(params);
-    if (info.changes !== 1) throw new Error(`update of ${table} ${id} matched ${info.changes} rows`);
+    if (!fence && info.changes !== 1) throw new Error(`update of ${table} ${id} matched ${info.changes} rows`);
+    return info.changes;
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -362,6 +392,16 @@ export class SqliteStore implements Store {
     const row = this.stmt('SELECT MAX(seq) AS seq FROM events').get();
     return (row?.seq as number | null) ?? 0;
   }
+}
+
+function staleFence(id: string, expected: AssignmentFence, found: AssignmentFence | null): CortenError {
+  const now = found ? `attempt ${found.attempt}, ${found.status}` : 'no such row';
+  return new CortenError(
+    'STALE_FENCE',
+    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} `
+      + `(the store has ${now}): nothing was written`,
+    { details: { assignmentId: id, expected, found } },
+  );
 }
 
 function noData(dir: string): CortenError {

@@ -20,7 +20,13 @@ export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
-  /** Commits every change of the set in one transaction; returns its events with their seq. */
+  /**
+   * Commits every change of the set in one transaction; returns its events
+   * with their seq. All or nothing: when any change fails, nothing of the set
+   * is written and no seq is spent. An assignment update lands only on a row
+   * still at its fence (attempt and status); a stale fence fails the commit
+   * with STALE_FENCE (details: assignmentId, expected, found).
+   */
   commit(changes: ChangeSet): Promise<CortenEvent[]>;
 
   getMeta(key: string): Promise<string | undefined>;
