@@ -12,7 +12,7 @@ afterEach(async (ctx) => {
 });
 
 describe('effects after the commit', () => {
-  it('closes a silent operator\'s socket only after the turn that took it offline committed', async () => {
+  it("closes a silent operator's socket only after the turn that took it offline committed", async () => {
     h = await EngineHarness.start('reap-close');
     const op = await h.connect();
     h.log.length = 0;
@@ -22,7 +22,7 @@ describe('effects after the commit', () => {
     expect(h.log).toEqual([expect.stringMatching(/^commit:.*operator\.offline/), `close:${op.conn.connectionId}`]);
   });
 
-  it('leaves a silent operator\'s socket open when the turn that took it offline fails to commit', async () => {
+  it("leaves a silent operator's socket open when the turn that took it offline fails to commit", async () => {
     h = await EngineHarness.start('reap-fail');
     const op = await h.connect();
     h.advance(h.engine.offlineAfterMs + 1);
@@ -59,7 +59,7 @@ describe('effects after the commit', () => {
     expect(op.conn.messages).toEqual([]);
   });
 
-  it('sends no frame of a turn whose commit failed (a lease granted in memory never reaches the operator)', async () => {
+  it('sends no frame of a turn whose commit failed: an assignment made in memory never goes out', async () => {
     h = await EngineHarness.start('assign-fail');
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1 }));
     const op = await h.connect();

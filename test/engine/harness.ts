@@ -13,8 +13,23 @@
  */
 import { pino } from 'pino';
 import {
-  devAccount, euIdOf, generateKeyPair, hashJson, HelloMessage, identityId, leafHash, LedgerEntry, PROTOCOL_VERSION, signBatch,
-  verifyLedger, type CortenEvent, type EventType, type KeyPair, type LedgerAudit, type PublishEuRequest, type ResultItem,
+  devAccount,
+  euIdOf,
+  generateKeyPair,
+  hashJson,
+  HelloMessage,
+  identityId,
+  leafHash,
+  LedgerEntry,
+  PROTOCOL_VERSION,
+  signBatch,
+  verifyLedger,
+  type CortenEvent,
+  type EventType,
+  type KeyPair,
+  type LedgerAudit,
+  type PublishEuRequest,
+  type ResultItem,
   type WireAssignment,
 } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -74,7 +89,11 @@ export class FakeOperator {
   readonly id: string;
   conn!: FakeConnection;
 
-  constructor(private readonly net: EngineHarness, readonly keys: KeyPair, readonly region: string) {
+  constructor(
+    private readonly net: EngineHarness,
+    readonly keys: KeyPair,
+    readonly region: string,
+  ) {
     this.id = identityId('op', keys.publicKey.toString('hex'));
   }
 
@@ -101,12 +120,27 @@ export class FakeOperator {
   }
 
   /** A result signed with its key (or `keys`), as a batch of one: what an agent sends. */
-  result(a: WireAssignment, output: unknown, opts: { attempt?: number; keys?: KeyPair; error?: string } = {}): ResultItem {
+  result(
+    a: WireAssignment,
+    output: unknown,
+    opts: { attempt?: number; keys?: KeyPair; error?: string } = {},
+  ): ResultItem {
     const outputHash = opts.error ? hashJson({ error: opts.error }) : hashJson(output);
     const attempt = opts.attempt ?? a.attempt;
-    const statement = { assignmentId: a.assignmentId, taskId: a.taskId, euId: a.euId, attempt, inputHash: a.inputHash, outputHash };
+    const statement = {
+      assignmentId: a.assignmentId,
+      taskId: a.taskId,
+      euId: a.euId,
+      attempt,
+      inputHash: a.inputHash,
+      outputHash,
+    };
     const item: ResultItem = {
-      assignmentId: a.assignmentId, attempt, outputHash, signature: signBatch(opts.keys ?? this.keys, leafHash(statement)), proof: [],
+      assignmentId: a.assignmentId,
+      attempt,
+      outputHash,
+      signature: signBatch(opts.keys ?? this.keys, leafHash(statement)),
+      proof: [],
       metrics: { durationMs: 1 },
     };
     if (opts.error) item.error = { code: opts.error, message: 'the EU threw' };
@@ -173,7 +207,11 @@ export class EngineHarness {
   failNextCommit: Error | null = null;
   fatal: unknown = null;
 
-  private constructor(readonly store: Store, readonly config: CoordinatorConfig, private readonly cleanup: (failed: boolean) => void) {
+  private constructor(
+    readonly store: Store,
+    readonly config: CoordinatorConfig,
+    private readonly cleanup: (failed: boolean) => void,
+  ) {
     const bus = new EventBus((error) => {
       throw error;
     });
@@ -188,7 +226,12 @@ export class EngineHarness {
       return events;
     };
     this.engine = new Engine({
-      store, config, bus, eus: new EuRegistry(inputCheckFor), log: pino({ level: 'silent' }), coordinatorId: 'co_test',
+      store,
+      config,
+      bus,
+      eus: new EuRegistry(inputCheckFor),
+      log: pino({ level: 'silent' }),
+      coordinatorId: 'co_test',
       now: () => this.now,
     });
     this.engine.on('fatal', (error: unknown) => {
@@ -199,7 +242,13 @@ export class EngineHarness {
   /** An engine on a fresh store, recovered as the coordinator does at start (no timers). */
   static async start(label: string, config: Partial<CoordinatorConfig> = {}): Promise<EngineHarness> {
     const dir = tempDir(`engine-${label}`);
-    const full = defaultConfig({ dataDir: dir.path, publishBuiltinEus: false, logLevel: 'silent', turnIntervalMs: 0, ...config });
+    const full = defaultConfig({
+      dataDir: dir.path,
+      publishBuiltinEus: false,
+      logLevel: 'silent',
+      turnIntervalMs: 0,
+      ...config,
+    });
     const store = await openStore({ dataDir: dir.path });
     const h = new EngineHarness(store, full, dir.cleanup);
     await recover(h.engine);
@@ -249,8 +298,13 @@ export class EngineHarness {
   /** @internal */
   async openConnection(op: FakeOperator, opts: ConnectOptions): Promise<void> {
     const hello = HelloMessage.parse({
-      t: 'hello', protocol: PROTOCOL_VERSION, publicKey: op.keys.publicKey.toString('hex'), signature: '0'.repeat(128),
-      region: opts.region ?? op.region, resources: { cpu: 4, memoryMb: 4096 }, maxConcurrent: opts.maxConcurrent ?? 4,
+      t: 'hello',
+      protocol: PROTOCOL_VERSION,
+      publicKey: op.keys.publicKey.toString('hex'),
+      signature: '0'.repeat(128),
+      region: opts.region ?? op.region,
+      resources: { cpu: 4, memoryMb: 4096 },
+      maxConcurrent: opts.maxConcurrent ?? 4,
       held: opts.held ?? [],
     });
     op.conn = new FakeConnection(this.log);
@@ -267,7 +321,12 @@ export class EngineHarness {
   }
 
   async submit(eu: EuState, inputs: unknown[], accountId: string | null = null): Promise<string[]> {
-    const ids = await this.engine.submit(eu, inputs.map((i) => ({ text: JSON.stringify(i), hash: hashJson(i) })), NETWORK_OWNER, accountId);
+    const ids = await this.engine.submit(
+      eu,
+      inputs.map((i) => ({ text: JSON.stringify(i), hash: hashJson(i) })),
+      NETWORK_OWNER,
+      accountId,
+    );
     await this.idle();
     return ids;
   }

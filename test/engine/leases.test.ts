@@ -24,7 +24,11 @@ describe('leases', () => {
     const a = op.takeOne();
     expect(a).toMatchObject({ taskId, attempt: 1, leaseMs: TIMEOUT_MS + h.config.leaseGraceMs, euId: eu.id });
     const row = await h.store.getAssignment(a.assignmentId);
-    expect(row).toMatchObject({ status: 'leased', attempt: 1, leaseExpiresAt: granted + TIMEOUT_MS + h.config.leaseGraceMs });
+    expect(row).toMatchObject({
+      status: 'leased',
+      attempt: 1,
+      leaseExpiresAt: granted + TIMEOUT_MS + h.config.leaseGraceMs,
+    });
     expect((await h.taskRow(taskId!)).status).toBe('running');
     expect(h.of('task.assigned')).toEqual([expect.objectContaining({ taskId, operatorId: op.id, attempt: 1 })]);
   });
@@ -47,12 +51,14 @@ describe('leases', () => {
     h.advance(1);
     op.heartbeat();
     await h.reap();
-    expect(h.of('assignment.expired')).toEqual([expect.objectContaining({ assignmentId: a.assignmentId, reason: 'lease_deadline' })]);
+    expect(h.of('assignment.expired')).toEqual([
+      expect.objectContaining({ assignmentId: a.assignmentId, reason: 'lease_deadline' }),
+    ]);
     expect(op.cancelled()).toEqual([a.assignmentId]);
     expect((await h.store.getAssignment(a.assignmentId))!.status).toBe('expired');
   });
 
-  it('reassigns an overdue lease to another operator with the next fencing token, and refuses the old token', async () => {
+  it('reassigns an overdue lease with the next fencing token and refuses the old token', async () => {
     h = await EngineHarness.start('fence');
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1, timeoutMs: TIMEOUT_MS }));
     const slow = await h.connect();
@@ -66,17 +72,24 @@ describe('leases', () => {
     const second = fast.takeOne();
     expect(second).toMatchObject({ taskId, attempt: 2 });
     expect(h.of('task.reassigned')).toEqual([
-      expect.objectContaining({ taskId, attempt: 2, operatorId: fast.id, replaces: expect.objectContaining({ reason: 'lease_deadline' }) }),
+      expect.objectContaining({
+        taskId,
+        attempt: 2,
+        operatorId: fast.id,
+        replaces: expect.objectContaining({ reason: 'lease_deadline' }),
+      }),
     ]);
     // The slow operator finishes late: its result carries the old token and never counts.
     await slow.complete(first);
-    expect(slow.refused()).toEqual([expect.objectContaining({ assignmentId: first.assignmentId, code: 'LEASE_EXPIRED' })]);
+    expect(slow.refused()).toEqual([
+      expect.objectContaining({ assignmentId: first.assignmentId, code: 'LEASE_EXPIRED' }),
+    ]);
     expect(h.of('result.received')).toEqual([]);
     await fast.complete(second);
     expect((await h.taskRow(taskId!)).status).toBe('verified');
   });
 
-  it('refuses a result whose fencing token is not the lease\'s, even from its holder', async () => {
+  it("refuses a result whose fencing token is not the lease's, even from its holder", async () => {
     h = await EngineHarness.start('token');
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1, timeoutMs: TIMEOUT_MS }));
     const op = await h.connect();
@@ -117,7 +130,7 @@ describe('leases', () => {
     expect(h.task(taskId!)).toBeUndefined();
   });
 
-  it('does not charge a released lease to the task\'s attempts; the task goes to another operator', async () => {
+  it("does not charge a released lease to the task's attempts; the task goes to another operator", async () => {
     h = await EngineHarness.start('release', { maxAttemptsPerTask: 1 });
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1, timeoutMs: TIMEOUT_MS }));
     const giver = await h.connect();
@@ -125,7 +138,9 @@ describe('leases', () => {
     const a = giver.takeOne();
     const taker = await h.connect();
     await giver.release([a.assignmentId], 'cannot load the EU');
-    expect(h.of('assignment.released')).toEqual([expect.objectContaining({ assignmentId: a.assignmentId, reason: 'cannot load the EU' })]);
+    expect(h.of('assignment.released')).toEqual([
+      expect.objectContaining({ assignmentId: a.assignmentId, reason: 'cannot load the EU' }),
+    ]);
     const b = taker.takeOne();
     expect(b.attempt).toBe(2);
     await taker.complete(b);

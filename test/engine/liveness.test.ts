@@ -13,7 +13,7 @@ afterEach(async (ctx) => {
 });
 
 describe('reaper and heartbeats', () => {
-  it('marks a silent operator offline only once it has been silent longer than the missed-heartbeat threshold', async () => {
+  it('marks a silent operator offline only once silent longer than the missed-heartbeat threshold', async () => {
     h = await EngineHarness.start('silence');
     const op = await h.connect();
     expect(h.engine.offlineAfterMs).toBe(h.config.heartbeatIntervalMs * h.config.heartbeatMissThreshold);
@@ -22,8 +22,14 @@ describe('reaper and heartbeats', () => {
     expect(h.engine.operators.get(op.id)!.status).toBe('online');
     h.advance(1);
     await h.reap();
-    expect(h.engine.operators.get(op.id)).toMatchObject({ status: 'offline', statusReason: 'heartbeat_timeout', conn: null });
-    expect(h.of('operator.offline')).toEqual([expect.objectContaining({ operatorId: op.id, reason: 'heartbeat_timeout' })]);
+    expect(h.engine.operators.get(op.id)).toMatchObject({
+      status: 'offline',
+      statusReason: 'heartbeat_timeout',
+      conn: null,
+    });
+    expect(h.of('operator.offline')).toEqual([
+      expect.objectContaining({ operatorId: op.id, reason: 'heartbeat_timeout' }),
+    ]);
     expect((await h.store.getOperator(op.id))!.status).toBe('offline');
   });
 
@@ -40,7 +46,7 @@ describe('reaper and heartbeats', () => {
     expect(h.of('operator.offline')).toEqual([]);
   });
 
-  it('expires a silent operator\'s leases and hands them to a live operator in the same turn', async () => {
+  it("expires a silent operator's leases and hands them to a live operator in the same turn", async () => {
     h = await EngineHarness.start('silent-leases');
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1 }));
     const silent = await h.connect();
@@ -68,7 +74,9 @@ describe('reaper and heartbeats', () => {
     const a = op.takeOne();
     await op.drop();
     expect(h.engine.operators.get(op.id)).toMatchObject({ status: 'offline', statusReason: 'connection_closed' });
-    expect(h.of('assignment.expired')).toEqual([expect.objectContaining({ assignmentId: a.assignmentId, reason: 'operator_offline' })]);
+    expect(h.of('assignment.expired')).toEqual([
+      expect.objectContaining({ assignmentId: a.assignmentId, reason: 'operator_offline' }),
+    ]);
     expect(h.task(a.taskId)!.status).toBe('pending');
   });
 
@@ -80,14 +88,16 @@ describe('reaper and heartbeats', () => {
     const [kept, forgotten] = op.take();
     const conn = await op.reconnect({ held: [kept!.assignmentId] });
     expect(conn.of('welcome')).toEqual([expect.objectContaining({ operatorId: op.id, resumed: [kept!.assignmentId] })]);
-    expect(h.of('assignment.expired')).toEqual([expect.objectContaining({ assignmentId: forgotten!.assignmentId, reason: 'operator_offline' })]);
+    expect(h.of('assignment.expired')).toEqual([
+      expect.objectContaining({ assignmentId: forgotten!.assignmentId, reason: 'operator_offline' }),
+    ]);
     // The resumed lease's result counts; the lost one went back to the queue and came back to it as attempt 2.
     await op.complete(kept!);
     expect((await h.taskRow(kept!.taskId)).status).toBe('verified');
     expect(op.take()).toEqual([expect.objectContaining({ taskId: forgotten!.taskId, attempt: 2 })]);
   });
 
-  it('counts gaps in the operator\'s own heartbeat stamps as missed heartbeats, not gaps in their arrival', async () => {
+  it("counts gaps in the operator's own heartbeat stamps as missed heartbeats, not gaps in their arrival", async () => {
     h = await EngineHarness.start('missed');
     const op = await h.connect();
     const interval = h.config.heartbeatIntervalMs;
@@ -113,6 +123,8 @@ describe('reaper and heartbeats', () => {
     expect(op.take()).toEqual([]);
     await op.complete(a);
     await op.drop();
-    expect(h.of('operator.offline')).toEqual([expect.objectContaining({ operatorId: op.id, reason: 'drained', expired: 0 })]);
+    expect(h.of('operator.offline')).toEqual([
+      expect.objectContaining({ operatorId: op.id, reason: 'drained', expired: 0 }),
+    ]);
   });
 });

@@ -47,7 +47,7 @@ describe('settlement', () => {
     expect((await h.store.countTasksByStatus()).pending).toBe(0);
   });
 
-  it('pays each agreeing operator the price at the verdict, from escrow, in the verdict\'s turn', async () => {
+  it("pays each agreeing operator the price at the verdict, from escrow, in the verdict's turn", async () => {
     h = await EngineHarness.start('reward');
     const eu = await h.publish(spinEu({ quorum: 2, maxReplicas: 3, price: PRICE }));
     const [a, b] = await stakedOperators(2);
@@ -79,7 +79,9 @@ describe('settlement', () => {
     await third.send(third.result(third.takeOne(), third === liar ? { v: 666 } : { v: 1 }));
     expect(h.balance(stakeAccount(liar!.id))).toBe(STAKE - h.config.slashDissent);
     expect(h.balance(TREASURY_ACCOUNT)).toBe(h.config.slashDissent);
-    expect(h.of('ledger.slashed')).toEqual([expect.objectContaining({ operatorId: liar!.id, reason: 'dissent', amount: h.config.slashDissent })]);
+    expect(h.of('ledger.slashed')).toEqual([
+      expect.objectContaining({ operatorId: liar!.id, reason: 'dissent', amount: h.config.slashDissent }),
+    ]);
     expect(h.balance(earningsAccount(liar!.id))).toBe(0);
     expect(h.of('ledger.rewarded')).toHaveLength(2);
     expect(h.balance(escrowAccount(dev))).toBe(0);
@@ -115,7 +117,9 @@ describe('settlement', () => {
     await h.reap();
     expect(h.balance(stakeAccount(dropper!.id))).toBe(STAKE - held * h.config.slashExpiry);
     expect(h.balance(stakeAccount(giver!.id))).toBe(STAKE);
-    expect(h.of('ledger.slashed').every((e) => e.operatorId === dropper!.id && e.reason === 'operator_offline')).toBe(true);
+    expect(h.of('ledger.slashed').every((e) => e.operatorId === dropper!.id && e.reason === 'operator_offline')).toBe(
+      true,
+    );
   });
 
   it('gives no work to an operator below minStake, and suspends one slashed below it', async () => {
@@ -131,7 +135,9 @@ describe('settlement', () => {
     await h.reap();
     expect(h.balance(stakeAccount(op.id))).toBe(100 - h.config.slashExpiry);
     expect(h.engine.operators.get(op.id)).toMatchObject({ status: 'suspended' });
-    expect(h.of('operator.suspended')).toEqual([expect.objectContaining({ operatorId: op.id, reason: expect.stringContaining('stake below') })]);
+    expect(h.of('operator.suspended')).toEqual([
+      expect.objectContaining({ operatorId: op.id, reason: expect.stringContaining('stake below') }),
+    ]);
     // Back online, it is still suspended and gets none of the work waiting for it.
     await op.reconnect();
     expect(h.engine.operators.get(op.id)!.status).toBe('suspended');

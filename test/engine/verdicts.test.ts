@@ -32,7 +32,9 @@ describe('verdicts', () => {
     await b!.complete(lb, { v: 1 });
     const row = await h.taskRow(taskId!);
     expect(row).toMatchObject({ status: 'verified', resultAssignmentId: la.assignmentId });
-    expect(h.of('task.verified')).toEqual([expect.objectContaining({ taskId, agreeing: [a!.id, b!.id], dissenting: [] })]);
+    expect(h.of('task.verified')).toEqual([
+      expect.objectContaining({ taskId, agreeing: [a!.id, b!.id], dissenting: [] }),
+    ]);
     const statuses = (await h.store.listAssignments(taskId!)).map((r) => r.status);
     expect(statuses).toEqual(['accepted', 'accepted']);
   });
@@ -48,7 +50,9 @@ describe('verdicts', () => {
     expect(h.of('task.escalated')).toEqual([expect.objectContaining({ taskId, replicas: 3 })]);
     const [c] = await operators(1);
     await c!.complete(c!.takeOne(), { v: 1 });
-    expect(h.of('task.verified')).toEqual([expect.objectContaining({ taskId, agreeing: [a!.id, c!.id], dissenting: [b!.id] })]);
+    expect(h.of('task.verified')).toEqual([
+      expect.objectContaining({ taskId, agreeing: [a!.id, c!.id], dissenting: [b!.id] }),
+    ]);
     const byOp = new Map((await h.store.listAssignments(taskId!)).map((r) => [r.operatorId, r.status]));
     expect(Object.fromEntries(byOp)).toEqual({ [a!.id]: 'accepted', [b!.id]: 'rejected', [c!.id]: 'accepted' });
   });
@@ -94,7 +98,7 @@ describe('verdicts', () => {
     expect((await h.store.listAssignments(taskId!)).map((r) => r.status)).toEqual(['accepted', 'accepted']);
   });
 
-  it('spreads a task\'s replicas over distinct regions and never gives two replicas to one operator', async () => {
+  it("spreads a task's replicas over distinct regions and never gives two replicas to one operator", async () => {
     h = await EngineHarness.start('spread');
     const eu = await h.publish(spinEu({ quorum: 2, maxReplicas: 3 }));
     const west1 = await h.connect({ region: 'west' });
