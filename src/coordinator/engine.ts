@@ -228,7 +228,7 @@ export class Engine extends EventEmitter {
     this.writeRefusals(turn, op.id);
     operatorFlow.disconnect(this, turn, conn, op.id, 'refused_flood', false);
     this.trust.flooded(turn, op);
-    turn.afterCommit(() => conn.close(4008, 'too many refused results or frames'));
+    turn.close(conn, 4008, 'too many refused results or frames');
   }
 
   /** Writes the `results.refused` events now due (all of one operator's, when `operatorId` is given). */

@@ -21,8 +21,8 @@ import type { Turn } from './turn.js';
 export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, hello: HelloMessage, operatorId: string): void {
   let op = engine.operators.get(operatorId);
   if (op?.conn && op.conn !== conn) {
-    // A second connection with the same key replaces the first.
-    op.conn.close(4000, 'replaced by a newer connection');
+    // A second connection with the same key replaces the first (closed once this turn is durable).
+    turn.close(op.conn, 4000, 'replaced by a newer connection');
   }
   if (!op) {
     op = {
@@ -136,7 +136,7 @@ export function reap(engine: Engine, turn: Turn): void {
     if (op.conn && now - op.lastSeenAt > silentAfter) {
       const conn = op.conn;
       goOffline(engine, turn, op, 'heartbeat_timeout');
-      conn.close(4001, `no heartbeat for ${now - op.lastSeenAt} ms`);
+      turn.close(conn, 4001, `no heartbeat for ${now - op.lastSeenAt} ms`);
     } else if (!op.conn && op.reconnectDeadline !== null && now > op.reconnectDeadline) {
       op.reconnectDeadline = null;
       for (const id of [...op.active]) {

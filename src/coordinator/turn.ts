@@ -27,6 +27,8 @@ export class Turn {
   private readonly assignmentUpdates = new Map<string, AssignmentUpdate>();
   private readonly outboxes = new Map<number, ConnectionOutbox>();
   private readonly after: (() => void)[] = [];
+  /** Connections to close once the turn is durable, after their last frames went out. */
+  private readonly closes: { conn: OperatorConnection; code: number; reason: string }[] = [];
   /** Owners of the tasks that left memory in this turn: their last events are given owners at the commit. */
   readonly finishedOwners = new Map<string, string>();
 
@@ -58,6 +60,15 @@ export class Turn {
   /** Runs `fn` after the commit (resolve a caller's promise, say). */
   afterCommit(fn: () => void): void {
     this.after.push(fn);
+  }
+
+  /**
+   * Closes a connection after the commit. A close is an effect like a frame:
+   * the peer acts on it (an agent reconnects, resumes what it holds), so it
+   * must not see it for a change that may yet fail to commit.
+   */
+  close(conn: OperatorConnection, code: number, reason: string): void {
+    this.closes.push({ conn, code, reason });
   }
 
   private outbox(conn: OperatorConnection): ConnectionOutbox {
@@ -102,8 +113,10 @@ export class Turn {
   }
 
   /**
-   * Sends every frame; `inputs` supplies the inputs not held in memory.
-   * `onSent` receives, per assignment, when it could first have been placed.
+   * Sends every frame, then closes the connections the turn closed, then
+   * runs the after-commit callbacks; `inputs` supplies the inputs not held
+   * in memory. `onSent` receives, per assignment, when it could first have
+   * been placed.
    */
   flush(inputs: Map<string, string>, onSent: (readySince: number) => void): void {
     for (const box of this.outboxes.values()) {
@@ -130,6 +143,7 @@ export class Turn {
       if (messages.length === 1) box.conn.send(messages[0]!);
       else if (messages.length > 1) box.conn.send(`[${messages.join(',')}]`);
     }
+    for (const { conn, code, reason } of this.closes) conn.close(code, reason);
     for (const fn of this.after) fn();
   }
 }
