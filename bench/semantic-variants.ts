@@ -4,7 +4,7 @@
  * variants differ in method, length, order and wording; each lie class is
  * one way an operator can cheat the semantic policy.
  */
-import { changeNumber, swapAntonym, toggleNegation } from '../src/operator/fact-flip.js';
+import { changeNumber, swapAntonym, toggleNegation } from '../src/sim/fact-flip.js';
 
 export interface Article {
   id: string;

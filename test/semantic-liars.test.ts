@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
 import { readFacts, groundingProblems } from '../src/coordinator/fact-check.js';
 import { outputText, relate, type Item, type SemanticSettings } from '../src/coordinator/semantic-verifier.js';
-import { flipFacts } from '../src/operator/fact-flip.js';
+import { flipFacts } from '../src/sim/fact-flip.js';
 import { EuManifest, hashJson } from '../src/protocol/index.js';
 import { createEmbedder } from '../src/runtime/index.js';
 import { runCli } from './helpers/cli.js';

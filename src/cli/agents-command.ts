@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { parseFaults, type Executor } from '../operator/index.js';
+import type { Executor } from '../operator/index.js';
 import { createRuntime } from '../runtime/index.js';
-import { AgentControl, AgentHost, CostModelExecutor } from '../sim/index.js';
+import { AgentControl, AgentHost, CostModelExecutor, parseFaults } from '../sim/index.js';
 import { intOption, listOption } from './options.js';
 
 interface AgentsOptions {
@@ -32,7 +32,7 @@ export function agentsCommand(program: Command): void {
     .option('--workers <n>', 'sandbox worker threads shared by the agents', intOption, 1)
     .option('--cost-median-ms <ms>', 'cost model: median execution time', intOption, 50)
     .option('--cost-sigma <s>', 'cost model: log-normal spread', Number, 0.5)
-    .option('--fault <spec>', 'fault fixture for every agent (see corten operator --help)')
+    .option('--fault <spec>', 'fault fixture for every agent: lie | collude | flip | lieRate=0.3 | slowMs=500 | lateMs=5000')
     .option('--first-index <n>', 'global number of the first agent (several hosts in one simulation)', intOption, 0)
     .option('--control', 'take fault commands as JSON lines on stdin (the simulator drives faults this way)')
     .option('--log-level <level>', 'pino log level', 'warn')

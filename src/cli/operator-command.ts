@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { Agent, parseFaults } from '../operator/index.js';
+import { Agent, type AgentOptions } from '../operator/index.js';
 import { loadOrCreateKeyFile, type OperatorResources } from '../protocol/index.js';
 import { createRuntime, detectResources } from '../runtime/index.js';
 import { intOption, listOption } from './options.js';
 
-interface OperatorOptions {
+export interface OperatorOptions {
   coordinator: string;
   region: string;
   key: string;
@@ -19,14 +19,25 @@ interface OperatorOptions {
   llmUrl?: string;
   llmModel?: string;
   llmApiKey?: string;
-  fault?: string;
   logLevel: string;
 }
 
+/**
+ * Builds the agent from its options; the default is the real one. The
+ * simulator's faulty operator (faulty-operator-command.ts) builds it inside
+ * fault wrappers instead.
+ */
+export type MakeAgent = (options: AgentOptions) => Agent;
+
 export function operatorCommand(program: Command): void {
-  program
-    .command('operator')
+  operatorOptions(program.command('operator'))
     .description('run an operator agent: connect to a coordinator and run the work it pushes')
+    .action((opts: OperatorOptions) => runOperator(opts));
+}
+
+/** The operator's options, on `command`. */
+export function operatorOptions(command: Command): Command {
+  return command
     .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. http://127.0.0.1:7070')
     .requiredOption('--region <region>', 'region this machine is in, e.g. eu-west')
     .requiredOption('--key <file>', 'Ed25519 key file (created on first start)')
@@ -40,59 +51,61 @@ export function operatorCommand(program: Command): void {
     .option('--llm-url <url>', 'OpenAI-compatible backend for llm.complete (llama.cpp server, Ollama, vLLM)')
     .option('--llm-model <name>', 'model name to request from the LLM backend')
     .option('--llm-api-key <key>', 'API key for the LLM backend, if it wants one')
-    .option('--fault <spec>', 'test fixture faults: lie | collude | flip | lieRate=0.3 | slowMs=500 | lateMs=5000')
-    .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (opts: OperatorOptions) => {
-      const log = pino({ level: opts.logLevel, base: { part: 'operator', region: opts.region } }, pino.destination(2));
-      const { keys, created } = loadOrCreateKeyFile(opts.key);
-      const detected = await detectResources();
-      const cpu = opts.cpu ?? detected.cpu;
-      const capabilityConfig: Parameters<typeof createRuntime>[0] = {
-        workers: opts.workers ?? Math.max(1, Math.min(cpu, detected.cpu)),
-        capabilities: {
-          nlp: !opts.capabilities || opts.capabilities.includes('nlp'),
-          embed: !opts.capabilities || opts.capabilities.includes('embed.text'),
-          ...(opts.llmUrl && opts.llmModel ? { llm: { baseUrl: opts.llmUrl, model: opts.llmModel, ...(opts.llmApiKey ? { apiKey: opts.llmApiKey } : {}) } } : {}),
-        },
-      };
-      const runtime = await createRuntime(capabilityConfig);
-      // A configured capability that failed its probe is not advertised; say so, or it just disappears.
-      for (const { capability, reason } of runtime.unavailable) {
-        log.warn({ capability, reason }, `capability ${capability} is off: ${reason}`);
-      }
-      const resources: OperatorResources = {
-        cpu,
-        memoryMb: opts.memoryMb ?? detected.memoryMb,
-        gpuMemoryMb: opts.gpuMemoryMb ?? detected.gpuMemoryMb,
-        capabilities: runtime.capabilities,
-        eus: opts.eus ?? [],
-      };
-      const agent = new Agent({
-        coordinatorUrl: opts.coordinator,
-        keys,
-        region: opts.region,
-        resources,
-        maxConcurrent: opts.maxConcurrent ?? cpu,
-        executor: runtime,
-        log,
-        faults: parseFaults(opts.fault),
-      });
-      log.info({ operatorId: agent.id, newKey: created, resources }, 'operator starting');
-      agent.on('welcome', () => {
-        // Parents (tests, the demo) read this line to know the operator is in.
-        process.stdout.write(`corten operator ${agent.id} online in ${opts.region}\n`);
-      });
-      void agent.start();
-      let stopping = false;
-      const drainAndExit = async () => {
-        if (stopping) return;
-        stopping = true;
-        log.info('draining: finishing held work, taking no more');
-        await agent.drain();
-        await runtime.close();
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void drainAndExit());
-      process.on('SIGINT', () => void drainAndExit());
-    });
+    .option('--log-level <level>', 'pino log level', 'info');
+}
+
+/** Runs an operator until SIGTERM or SIGINT, then drains. */
+export async function runOperator(
+  opts: OperatorOptions, makeAgent: MakeAgent = (options) => new Agent(options),
+): Promise<void> {
+  const log = pino({ level: opts.logLevel, base: { part: 'operator', region: opts.region } }, pino.destination(2));
+  const { keys, created } = loadOrCreateKeyFile(opts.key);
+  const detected = await detectResources();
+  const cpu = opts.cpu ?? detected.cpu;
+  const capabilityConfig: Parameters<typeof createRuntime>[0] = {
+    workers: opts.workers ?? Math.max(1, Math.min(cpu, detected.cpu)),
+    capabilities: {
+      nlp: !opts.capabilities || opts.capabilities.includes('nlp'),
+      embed: !opts.capabilities || opts.capabilities.includes('embed.text'),
+      ...(opts.llmUrl && opts.llmModel ? { llm: { baseUrl: opts.llmUrl, model: opts.llmModel, ...(opts.llmApiKey ? { apiKey: opts.llmApiKey } : {}) } } : {}),
+    },
+  };
+  const runtime = await createRuntime(capabilityConfig);
+  // A configured capability that failed its probe is not advertised; say so, or it just disappears.
+  for (const { capability, reason } of runtime.unavailable) {
+    log.warn({ capability, reason }, `capability ${capability} is off: ${reason}`);
+  }
+  const resources: OperatorResources = {
+    cpu,
+    memoryMb: opts.memoryMb ?? detected.memoryMb,
+    gpuMemoryMb: opts.gpuMemoryMb ?? detected.gpuMemoryMb,
+    capabilities: runtime.capabilities,
+    eus: opts.eus ?? [],
+  };
+  const agent = makeAgent({
+    coordinatorUrl: opts.coordinator,
+    keys,
+    region: opts.region,
+    resources,
+    maxConcurrent: opts.maxConcurrent ?? cpu,
+    executor: runtime,
+    log,
+  });
+  log.info({ operatorId: agent.id, newKey: created, resources }, 'operator starting');
+  agent.on('welcome', () => {
+    // Parents (tests, the demo) read this line to know the operator is in.
+    process.stdout.write(`corten operator ${agent.id} online in ${opts.region}\n`);
+  });
+  void agent.start();
+  let stopping = false;
+  const drainAndExit = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('draining: finishing held work, taking no more');
+    await agent.drain();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void drainAndExit());
+  process.on('SIGINT', () => void drainAndExit());
 }

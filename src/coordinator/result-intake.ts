@@ -22,22 +22,17 @@
  * and reason (refusal-tally.ts), never logged one event each.
  */
 import {
-  batchStatement, coerceError, hashJson, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, rootFromProof, valueTooDeep,
-  verify as verifySignature, type ResultItem, type ResultStatement,
+  batchStatement, coerceError, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, outputHashOf, resultStatement, rootFromProof,
+  valueTooDeep, verify as verifySignature, type LeasedWork, type ResultItem,
 } from '../protocol/index.js';
 import type { Engine } from './engine.js';
 import { freeSlot, type AssignmentState, type OperatorConnection, type OperatorState, type TaskState } from './state.js';
 import type { Turn } from './turn.js';
 import { evaluate } from './verdicts.js';
 
-/** The statement an operator signs for a result. */
-export function resultStatement(task: TaskState, a: AssignmentState, outputHash: string): ResultStatement {
-  return { assignmentId: a.id, taskId: task.id, euId: task.eu.id, attempt: a.attempt, inputHash: task.inputHash, outputHash };
-}
-
-/** The hash a result's output (or error) must carry. Errors hash by code alone: messages differ between machines. */
-export function outputHashOf(item: Pick<ResultItem, 'output' | 'error'>): string {
-  return item.error ? hashJson({ error: item.error.code }) : hashJson(item.output ?? null);
+/** What this assignment's operator signed for, as the coordinator leased it (not as the operator says). */
+function leasedWork(task: TaskState, a: AssignmentState): LeasedWork {
+  return { assignmentId: a.id, taskId: task.id, euId: task.eu.id, attempt: a.attempt, inputHash: task.inputHash };
 }
 
 /** A result the gateway could not even read as one (wrong shape): refused by the engine with the rest of its frame. */
@@ -166,7 +161,7 @@ async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, 
     return { code: 'VALIDATION_FAILED', message: 'outputHash is not the sha256 of the canonical output', taskId: a.taskId };
   }
   // The statement is rebuilt from what the coordinator leased, never taken from the operator.
-  const root = rootFromProof(leafHash(resultStatement(task, a, item.outputHash)), item.proof);
+  const root = rootFromProof(leafHash(resultStatement(leasedWork(task, a), item.outputHash)), item.proof);
   const key = `${root.toString('hex')}:${item.signature}`;
   let valid = roots.get(key);
   if (valid === undefined) {

@@ -11,28 +11,21 @@
  * coordinator restart) it names the leases it still holds and sends the
  * unacknowledged results again, so finished work is not lost.
  *
- * For the simulator and tests, the agent can be made to fail at run time, the
- * way real machines do (a real operator never calls these):
- *   crash()            the process dies: the socket drops at once, work is gone
- *   hang() / unhang()  the process freezes (SIGSTOP-like): the socket stays
- *                      open, nothing is read, sent or finished until it thaws
- *   partition(mode)    the network between it and the coordinator fails:
- *                      `silent` drops traffic both ways with the socket open
- *                      (the coordinator sees only silence), `reset` drops the
- *                      connection; no reconnect until heal(); work goes on
- *   setSlowFactor(f)   every execution takes f times as long
- *   setFaults(patch)   switch lying or colluding on or off
+ * It has two seams and no fault code: what it runs work with (`executor`)
+ * and how it reaches the coordinator (`transport`). The simulator and the
+ * tests wrap both (sim/faulty-agent.ts) to make it lie, hang, crash or lose
+ * its network the way real machines do.
  */
 import { EventEmitter } from 'node:events';
 import { loadavg, cpus } from 'node:os';
-import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
-  authStatement, buildBatch, hashJson, identityId, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, PROTOCOL_VERSION, sign, signBatch,
-  valueTooDeep, type CoordinatorMessage, type EuPackage, type KeyPair, type OperatorResources, type ResultItem, type ResultStatement, type WireAssignment,
+  authStatement, buildBatch, identityId, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, outputHashOf, PROTOCOL_VERSION,
+  resultStatement, sign, signBatch, valueTooDeep, type CoordinatorMessage, type EuPackage, type KeyPair,
+  type OperatorResources, type ResultItem, type ResultStatement, type WireAssignment,
 } from '../protocol/index.js';
 import type { Executor } from './executor.js';
-import { NO_FAULTS, shouldLie, wrongOutput, type Faults } from './faults.js';
+import { webSocketTransport, type Connection, type Transport } from './transport.js';
 
 /** Why the coordinator would refuse this output (too deep, too large), as an execution error; null when it is fine. */
 function outputProblem(output: unknown): { code: string; message: string } | null {
@@ -49,8 +42,9 @@ export interface AgentOptions {
   resources: OperatorResources;
   maxConcurrent: number;
   executor: Executor;
+  /** How it connects to the coordinator; default: a WebSocket. */
+  transport?: Transport;
   log: Logger;
-  faults?: Faults;
   /** Reconnect backoff bounds. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -64,8 +58,8 @@ interface Running {
 export class Agent extends EventEmitter {
   readonly id: string;
   private readonly opts: AgentOptions;
-  private faults: Faults;
-  private socket: WebSocket | null = null;
+  private readonly transport: Transport;
+  private socket: Connection | null = null;
   private readonly eus = new Map<string, EuPackage>();
   private readonly running = new Map<string, Running>();
   /** Results sent and not yet acknowledged, by assignment id. */
@@ -80,19 +74,13 @@ export class Agent extends EventEmitter {
   private welcomed = false;
   private draining = false;
   private stopped = false;
-  // ---- run-time faults (see the header) ----
-  private hung = false;
-  /** What a hung agent would have done, run in order when it thaws. */
-  private frozen: (() => void)[] = [];
-  private partitioned: 'silent' | 'reset' | null = null;
-  private slowFactor = 1;
   /** Executions finished since start. */
   completed = 0;
 
   constructor(opts: AgentOptions) {
     super();
     this.opts = opts;
-    this.faults = opts.faults ?? NO_FAULTS;
+    this.transport = opts.transport ?? webSocketTransport;
     this.id = identityId('op', opts.keys.publicKey.toString('hex'));
   }
 
@@ -131,96 +119,30 @@ export class Agent extends EventEmitter {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     this.socket = null;
-    if (socket && socket.readyState !== WebSocket.CLOSED) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.close(1000, 'operator stopping');
-      });
-    }
-  }
-
-  // ---- run-time faults (simulator and tests) --------------------------------
-
-  /** Dies like a killed process: the connection drops without a goodbye and all held work is gone. */
-  crash(): void {
-    this.stopped = true;
-    this.hung = false;
-    this.frozen = [];
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    for (const r of this.running.values()) r.cancelled = true;
-    this.unacked.clear();
-    this.outbox = [];
-    this.welcomed = false;
-    const socket = this.socket;
-    this.socket = null;
-    socket?.terminate();
-  }
-
-  /** Freezes: reads, sends, heartbeats and finished work all wait; the socket stays open. */
-  hang(): void {
-    this.hung = true;
-  }
-
-  /** Thaws a hung agent: what piled up happens now, in order (late results are refused by their fencing token). */
-  unhang(): void {
-    if (!this.hung) return;
-    this.hung = false;
-    const frozen = this.frozen;
-    this.frozen = [];
-    for (const fn of frozen) fn();
-  }
-
-  /** Cuts the network to the coordinator (see the header); reconnecting waits for heal(). */
-  partition(mode: 'silent' | 'reset' = 'silent'): void {
-    if (this.stopped) return;
-    this.partitioned = mode;
-    if (mode === 'reset') this.socket?.terminate();
-  }
-
-  /** Restores the network: reconnects at once if the connection was lost meanwhile. */
-  heal(): void {
-    if (!this.partitioned) return;
-    this.partitioned = null;
-    if (!this.socket && !this.stopped) {
-      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-      this.attempts = 0;
-      this.connect();
-    }
-  }
-
-  /** Every execution takes `factor` times as long (1 = normal speed). */
-  setSlowFactor(factor: number): void {
-    this.slowFactor = Math.max(1, factor);
-  }
-
-  /** Changes the fault fixtures at run time (start or stop lying, colluding …). */
-  setFaults(patch: Partial<Faults>): void {
-    this.faults = { ...this.faults, ...patch };
+    await socket?.close(1000, 'operator stopping');
   }
 
   private connect(): void {
-    if (this.stopped || this.partitioned) return;
+    if (this.stopped) return;
     const url = `${this.opts.coordinatorUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/operators/connect`;
-    const socket = new WebSocket(url, { maxPayload: 256 * 1024 * 1024, perMessageDeflate: false });
-    this.socket = socket;
-    socket.on('message', (data: Buffer) => this.onFrame(socket, data));
-    socket.on('close', () => this.onClose(socket));
-    socket.on('error', (error) => this.opts.log.debug({ err: error }, 'connection error'));
+    // Events name their connection: one from a connection since replaced is ignored.
+    const holder: { conn: Connection | null } = { conn: null };
+    holder.conn = this.transport.connect(url, {
+      message: (data) => this.onFrame(holder.conn!, data),
+      close: () => this.onClose(holder.conn!),
+      error: (error) => this.opts.log.debug({ err: error }, 'connection error'),
+    });
+    this.socket = holder.conn;
   }
 
-  private onClose(socket: WebSocket): void {
+  private onClose(socket: Connection): void {
     if (this.socket !== socket) return;
-    if (this.hung) {
-      this.frozen.push(() => this.onClose(socket));
-      return;
-    }
     this.socket = null;
     this.welcomed = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     this.emit('disconnected');
-    if (this.stopped || this.partitioned) return;
+    if (this.stopped) return;
     const min = this.opts.minBackoffMs ?? 100;
     const max = this.opts.maxBackoffMs ?? 3000;
     const delay = Math.min(max, min * 2 ** this.attempts) * (0.5 + Math.random() / 2);
@@ -230,15 +152,10 @@ export class Agent extends EventEmitter {
 
   private sendFrame(message: object): void {
     const socket = this.socket;
-    if (socket && socket.readyState === WebSocket.OPEN && !this.partitioned) socket.send(JSON.stringify(message));
+    if (socket?.open) socket.send(JSON.stringify(message));
   }
 
-  private onFrame(socket: WebSocket, data: Buffer): void {
-    if (this.partitioned === 'silent') return;
-    if (this.hung) {
-      this.frozen.push(() => this.onFrame(socket, data));
-      return;
-    }
+  private onFrame(socket: Connection, data: Buffer): void {
     if (this.socket !== socket) return;
     let parsed: CoordinatorMessage | CoordinatorMessage[];
     try {
@@ -252,7 +169,7 @@ export class Agent extends EventEmitter {
     else this.onMessage(socket, parsed);
   }
 
-  private onMessage(socket: WebSocket, message: CoordinatorMessage): void {
+  private onMessage(socket: Connection, message: CoordinatorMessage): void {
     switch (message.t) {
       case 'challenge': {
         const held = [...this.running.keys(), ...this.unacked.keys()];
@@ -301,7 +218,7 @@ export class Agent extends EventEmitter {
       case 'cancel':
         for (const id of message.assignmentIds) {
           const r = this.running.get(id);
-          if (r && this.faults.lateMs === 0) r.cancelled = true;
+          if (r) r.cancelled = true;
         }
         return;
       case 'error':
@@ -312,7 +229,6 @@ export class Agent extends EventEmitter {
   }
 
   private sendHeartbeat(): void {
-    if (this.hung) return;
     const machine = machineLoad();
     this.sendFrame({ t: 'hb', at: Date.now(), running: this.running.size, cpuLoad: machine.cpuLoad, memoryUsedMb: machine.memoryUsedMb });
   }
@@ -332,29 +248,24 @@ export class Agent extends EventEmitter {
 
   private async execute(eu: EuPackage, entry: Running): Promise<void> {
     const { assignment } = entry;
-    let outcome = await this.opts.executor.execute({ eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock });
-    if (this.faults.slowMs > 0) await delay(this.faults.slowMs);
-    if (this.slowFactor > 1) await delay((this.slowFactor - 1) * outcome.metrics.durationMs);
+    const job = { eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock, taskId: assignment.taskId };
+    let outcome = await this.opts.executor.execute(job);
     this.completed += 1;
-    let output: unknown = outcome.ok ? outcome.output : undefined;
-    if (outcome.ok && shouldLie(this.faults, assignment.seed, this.id)) output = wrongOutput(this.faults, this.id, assignment.taskId, output);
+    const output: unknown = outcome.ok ? outcome.output : undefined;
     // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure instead.
     if (outcome.ok) {
       const problem = outputProblem(output ?? null);
       if (problem) outcome = { ok: false, error: problem, metrics: outcome.metrics };
     }
-    const outputHash = outcome.ok ? hashJson(output ?? null) : hashJson({ error: outcome.error.code });
+    const outputHash = outputHashOf(outcome.ok ? { output } : { error: outcome.error });
     // Signed when it is sent, together with the rest of its frame (see flush).
-    const item: ResultItem = { assignmentId: assignment.assignmentId, attempt: assignment.attempt, outputHash, signature: '', proof: [], metrics: outcome.metrics };
-    this.statements.set(item, {
-      assignmentId: assignment.assignmentId, taskId: assignment.taskId, euId: assignment.euId, attempt: assignment.attempt,
-      inputHash: assignment.inputHash, outputHash,
-    });
+    const item: ResultItem = {
+      assignmentId: assignment.assignmentId, attempt: assignment.attempt, outputHash, signature: '', proof: [], metrics: outcome.metrics,
+    };
+    this.statements.set(item, resultStatement(assignment, outputHash));
     if (outcome.ok) item.output = output ?? null;
     else item.error = { code: outcome.error.code, message: outcome.error.message.slice(0, 4000) };
 
-    if (this.faults.lateMs > 0) await delay(this.faults.lateMs);
-    if (this.hung) await new Promise<void>((resolve) => this.frozen.push(resolve));
     this.running.delete(assignment.assignmentId);
     if (entry.cancelled) {
       this.settle();
@@ -370,10 +281,6 @@ export class Agent extends EventEmitter {
 
   /** Sends the results finished in this event-loop turn as one frame. */
   private flush(): void {
-    if (this.hung) {
-      this.frozen.push(() => this.flush());
-      return;
-    }
     this.flushScheduled = false;
     const results = this.outbox;
     this.outbox = [];
@@ -414,8 +321,4 @@ function machineLoad(): { cpuLoad: number; memoryUsedMb: number } {
     lastLoad = { at: now, cpuLoad: loadavg()[0]! / cpus().length, memoryUsedMb: process.memoryUsage().rss / 1048576 };
   }
   return lastLoad;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,3 +1,3 @@
 export { Agent, type AgentOptions } from './agent.js';
 export type { Executor, ExecutionJob, ExecutionOutcome } from './executor.js';
-export { Faults, NO_FAULTS, parseFaults } from './faults.js';
+export { webSocketTransport, type Connection, type ConnectionEvents, type Transport } from './transport.js';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { EuManifest } from './eu-manifest.js';
 import { EuFiles, RegionName } from './eu-manifest.js';
 import type { EventType } from './events.js';
+import { TASK_STATUSES, type AssignmentStatus, type OperatorStatus, type TaskStatus } from './statuses.js';
 
 export const PublishEuRequest = z.strictObject({
   manifest: z.record(z.string(), z.unknown()),
@@ -20,8 +21,6 @@ export const SubmitTasksRequest = z.strictObject({
   inputs: z.array(z.unknown()).min(1),
 });
 export type SubmitTasksRequest = z.infer<typeof SubmitTasksRequest>;
-
-const TASK_STATUSES = ['pending', 'running', 'verifying', 'escalated', 'verified', 'failed'] as const;
 
 export const ListTasksQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
@@ -79,7 +78,7 @@ export interface AssignmentView {
   id: string;
   operatorId: string;
   attempt: number;
-  status: string;
+  status: AssignmentStatus;
   leasedAt: number;
   leaseExpiresAt: number;
   finishedAt: number | null;
@@ -94,7 +93,7 @@ export interface AssignmentView {
 export interface TaskView {
   id: string;
   euId: string;
-  status: string;
+  status: TaskStatus;
   inputHash: string;
   quorum: number;
   maxReplicas: number;
@@ -111,7 +110,7 @@ export interface OperatorView {
   id: string;
   publicKey: string;
   region: string;
-  status: string;
+  status: OperatorStatus;
   statusReason: string | null;
   connected: boolean;
   resources: { cpu: number; memoryMb: number; gpuMemoryMb: number; capabilities: string[]; eus: string[] };

@@ -5,6 +5,8 @@ export * from './key-file.js';
 export * from './eu-manifest.js';
 export * from './wire.js';
 export * from './result-batch.js';
+export * from './result-rules.js';
+export * from './statuses.js';
 export * from './events.js';
 export * from './api.js';
 export * from './ledger.js';

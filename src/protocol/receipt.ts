@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { verifyResult } from './result-batch.js';
 import { identityId, sign, verify, type KeyPair } from './signing.js';
-import type { ResultStatement } from './wire.js';
+import { resultStatement } from './result-rules.js';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const Hex128 = z.string().regex(/^[0-9a-f]{128}$/);
@@ -110,9 +110,9 @@ export function verifyReceipt(raw: unknown, options: { coordinatorKey?: string }
     if (identityId('op', s.publicKey) !== s.operatorId) problems.push(`operator id ${s.operatorId} does not belong to its public key`);
     if (operators.has(s.operatorId)) problems.push(`operator ${s.operatorId} is counted twice`);
     operators.add(s.operatorId);
-    const statement: ResultStatement = {
-      assignmentId: s.assignmentId, taskId: r.taskId, euId: r.euId, attempt: s.attempt, inputHash: r.inputHash, outputHash: s.outputHash,
-    };
+    const statement = resultStatement(
+      { assignmentId: s.assignmentId, taskId: r.taskId, euId: r.euId, attempt: s.attempt, inputHash: r.inputHash }, s.outputHash,
+    );
     if (!verifyResult(s.publicKey, statement, s.proof, s.signature)) {
       problems.push(`operator ${s.operatorId}'s signature does not cover this task, input and output (assignment ${s.assignmentId})`);
     }

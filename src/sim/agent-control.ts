@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { coerceError } from '../protocol/index.js';
-import type { Faults } from '../operator/index.js';
+import type { Faults } from './faults.js';
 import type { AgentHost } from './agent-host.js';
 
 const Agents = z.array(z.int().min(0)).min(1);

@@ -7,10 +7,13 @@
  * Agents are numbered across every host of a simulation (`firstIndex` is the
  * number of this host's first agent), so a scenario can name an agent the
  * same way whichever process holds it; regions go round-robin by that number.
+ * Each agent sits in fault wrappers (faulty-agent.ts) for the control channel.
  */
 import type { Logger } from 'pino';
-import { Agent, type AgentOptions, type Executor, type Faults } from '../operator/index.js';
+import type { Agent, AgentOptions, Executor } from '../operator/index.js';
 import { generateKeyPair, type OperatorResources } from '../protocol/index.js';
+import type { Faults } from './faults.js';
+import { FaultyAgent } from './faulty-agent.js';
 
 export interface AgentHostOptions {
   coordinatorUrl: string;
@@ -27,7 +30,7 @@ export interface AgentHostOptions {
 }
 
 export class AgentHost {
-  readonly agents: Agent[] = [];
+  private readonly wrapped: FaultyAgent[] = [];
   readonly firstIndex: number;
   private readonly options: AgentOptions[] = [];
 
@@ -46,16 +49,19 @@ export class AgentHost {
         maxConcurrent: opts.maxConcurrent,
         executor: opts.executor,
         log: opts.log,
-        ...(opts.faults ? { faults: opts.faults } : {}),
       };
       this.options.push(options);
-      this.agents.push(new Agent(options));
+      this.wrapped.push(new FaultyAgent(options, opts.faults));
     }
   }
 
-  /** The agent with this global index, or undefined when another host holds it. */
-  agent(index: number): Agent | undefined {
-    return this.agents[index - this.firstIndex];
+  get agents(): Agent[] {
+    return this.wrapped.map((w) => w.agent);
+  }
+
+  /** The agent with this global index, in its fault wrappers, or undefined when another host holds it. */
+  agent(index: number): FaultyAgent | undefined {
+    return this.wrapped[index - this.firstIndex];
   }
 
   /** Global index and region of each agent, with its operator id. */
@@ -75,14 +81,14 @@ export class AgentHost {
    * restarted operator process would be: same key, nothing held. The old
    * agent is crashed first if it still runs.
    */
-  restart(index: number): Agent {
+  restart(index: number): FaultyAgent {
     const i = index - this.firstIndex;
-    const old = this.agents[i];
+    const old = this.wrapped[i];
     if (!old) throw new Error(`agent ${index} is not on this host`);
     old.crash();
-    const fresh = new Agent(this.options[i]!);
-    this.agents[i] = fresh;
-    void fresh.start();
+    const fresh = new FaultyAgent(this.options[i]!, this.opts.faults);
+    this.wrapped[i] = fresh;
+    void fresh.agent.start();
     return fresh;
   }
 

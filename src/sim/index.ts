@@ -10,3 +10,7 @@ export { renderChart } from './report-chart.js';
 export { COLLECTED_EVENTS, EventCollector } from './event-collector.js';
 export { cpuSeconds, memoryMb } from './process-stats.js';
 export { fromHistogram, type CoordinatorSample, type SchedulingFigures } from './coordinator-watch.js';
+export { Faults, NO_FAULTS, parseFaults } from './faults.js';
+export { FaultyAgent } from './faulty-agent.js';
+export { FaultyExecutor } from './faulty-executor.js';
+export { FaultyTransport, type PartitionMode } from './faulty-transport.js';

@@ -179,8 +179,9 @@ export class LocalNetwork {
 
   async startOperator(spec: OperatorSpec): Promise<OperatorProcess> {
     const name = spec.name ?? `op-${this.nextOperator++}`;
+    // A faulty operator is the real agent in the simulator's fault wrappers (cli/faulty-operator-command.ts).
     const args = [
-      'operator', '--coordinator', this.url, '--region', spec.region, '--key', join(this.dir, 'keys', `${name}.json`), '--log-level', 'warn',
+      spec.fault ? 'faulty-operator' : 'operator', '--coordinator', this.url, '--region', spec.region, '--key', join(this.dir, 'keys', `${name}.json`), '--log-level', 'warn',
       ...(spec.maxConcurrent ? ['--max-concurrent', String(spec.maxConcurrent)] : []),
       ...(spec.workers ? ['--workers', String(spec.workers)] : []),
       ...(spec.fault ? ['--fault', spec.fault] : []),

@@ -3,12 +3,10 @@
  * JSON columns left as text so callers decide when to parse).
  */
 
-export type TaskStatus = 'pending' | 'running' | 'verifying' | 'escalated' | 'verified' | 'failed';
-export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['verified', 'failed'];
+import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../protocol/index.js';
 
-export type AssignmentStatus = 'leased' | 'submitted' | 'accepted' | 'rejected' | 'expired' | 'released' | 'cancelled';
-
-export type OperatorStatus = 'joining' | 'online' | 'degraded' | 'draining' | 'offline' | 'suspended';
+// The statuses are protocol: clients filter by them, the engine moves through them (protocol/statuses.ts).
+export { TERMINAL_TASK_STATUSES, type AssignmentStatus, type OperatorStatus, type TaskStatus } from '../protocol/index.js';
 
 export interface EuRow {
   id: string;

@@ -14,7 +14,7 @@ import { clusterByCentres, SemanticVerifier, type SemanticSettings } from '../..
 import { Settlement } from '../../src/coordinator/settlement.js';
 import type { AssignmentState, TaskState } from '../../src/coordinator/state.js';
 import { decide } from '../../src/coordinator/verifier.js';
-import { changeNumber, flipFacts, swapAntonym, toggleNegation } from '../../src/operator/fact-flip.js';
+import { changeNumber, flipFacts, swapAntonym, toggleNegation } from '../../src/sim/fact-flip.js';
 import { EuManifest, EXTERNAL_ACCOUNT, GENESIS_HASH, hashJson } from '../../src/protocol/index.js';
 import { createEmbedder } from '../../src/runtime/index.js';
 import { ChangeSet } from '../../src/store/index.js';

@@ -1,0 +1,58 @@
+/**
+ * How an agent reaches its coordinator: one connection at a time, opened by
+ * a transport. Production uses the WebSocket transport below; the simulator
+ * wraps it (sim/faulty-transport.ts) to cut, freeze or kill the link without
+ * the agent knowing, as a real network or machine would.
+ */
+import WebSocket from 'ws';
+
+/** What a connection tells its agent, each at most once for `close`. */
+export interface ConnectionEvents {
+  message(data: Buffer): void;
+  close(): void;
+  error(error: Error): void;
+}
+
+export interface Connection {
+  /** True while frames sent now can go out. */
+  readonly open: boolean;
+  send(text: string): void;
+  /** Closes with a goodbye; resolves once closed (at once if it already was). */
+  close(code: number, reason: string): Promise<void>;
+  /** Drops at once, without a goodbye (`close` follows). */
+  terminate(): void;
+}
+
+export interface Transport {
+  connect(url: string, events: ConnectionEvents): Connection;
+}
+
+/**
+ * Largest frame the agent accepts: an assign frame carries whole EU packages
+ * (code and manifests), far above any result or control frame.
+ */
+const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+
+/** A WebSocket per connection, without compression (frames are small and many; deflate costs CPU on both ends). */
+export const webSocketTransport: Transport = {
+  connect(url, events) {
+    const socket = new WebSocket(url, { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+    socket.on('message', (data: Buffer) => events.message(data));
+    socket.on('close', () => events.close());
+    socket.on('error', (error) => events.error(error));
+    return {
+      get open() {
+        return socket.readyState === WebSocket.OPEN;
+      },
+      send: (text) => socket.send(text),
+      terminate: () => socket.terminate(),
+      close: (code, reason) => {
+        if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.close(code, reason);
+        });
+      },
+    };
+  },
+};
