@@ -265,7 +265,8 @@ export class CortenClient {
    */
   follow(query: EventQuery = {}, options: FollowOptions = {}): AsyncGenerator<CortenEvent> {
     const headers: Record<string, string> = {};
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const token = this.token('caller');
+    if (token) headers.authorization = `Bearer ${token}`;
     const request = {
       url: (position: number | undefined) =>
         `${this.baseUrl}/v1/events/stream?${eventParams({ ...query, after: position })}`,
