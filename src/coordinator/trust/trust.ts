@@ -1,0 +1,415 @@
+/**
+ * Trust and economics, as the engine sees them: one object whose hooks the
+ * task and operator flows call at the points where value moves or trust
+ * changes. Each hook is cheap (a few map lookups and additions): they run
+ * thousands of times a second.
+ *
+ *   submit     escrow the price (or refuse, before anything is written)
+ *   assign     adaptive replication decides solo or replicated (first lease only)
+ *   result     reputation: completion, latency, resource use
+ *   evaluate   semantic grouping for the semantic policy
+ *   lose lease slash (when it is the operator's fault), reputation, solo → replicated
+ *   finish     queue the task for settlement at the end of the turn
+ *   end turn   one settlement entry for the turn's verdicts and slashes, its
+ *              events, streaks, suspensions, balances written (receipts are
+ *              built and signed on request: receipts.ts)
+ *   tick       (every `trustTickMs`) payouts after unbonding, uptime, health,
+ *              proactive lease moves, reputation written
+ */
+import {
+  CortenError, devAccount, escrowAccount, EXTERNAL_ACCOUNT, type AccountView, type ExecutionMetrics,
+} from '../../protocol/index.js';
+import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../runtime/index.js';
+import type { Store } from '../../store/index.js';
+import { AdaptiveReplication } from '../verification/adaptive-replication.js';
+import type { Engine } from '../engine/engine.js';
+import { assessHealth, score, shouldSuspend } from '../reputation/health-policy.js';
+import { Ledger, transfer } from '../economics/ledger.js';
+import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from '../reputation/operator-standing.js';
+import { ReputationBook } from '../reputation/reputation.js';
+import { SemanticVerifier, type Grouping } from '../verification/semantic-verifier.js';
+import { grantedSlots, releaseSuspension } from '../reputation/slot-policy.js';
+import { Settlement, type TaskPayer } from '../economics/settlement.js';
+import { StakeBook } from '../economics/stake-book.js';
+import type { AssignmentState, EuState, OperatorState, TaskState } from '../memory/state.js';
+import { loseLease } from '../lifecycle/task-flow.js';
+import type { Turn } from '../memory/turn.js';
+import type { ResultView } from '../verification/verifier.js';
+
+/** Reputation rows are written at most this often per operator (a dissent is written at once). */
+const REPUTATION_FLUSH_MS = 1000;
+/** A degraded operator's lease is moved once it runs this many times the network's p95 for the EU. */
+const PROACTIVE_P95_FACTOR = 2;
+/** …and never sooner than this, so scheduling noise on a busy host does not move healthy work. */
+const PROACTIVE_MIN_MS = 200;
+/**
+ * A flood of refused results or frames costs as much standing as this many
+ * dropped leases: enough to sink a fresh key's lease completion and rank, a
+ * dent in a long honest record.
+ */
+const FLOOD_PENALTY_LEASES = 10;
+
+export class Trust {
+  readonly ledger = new Ledger();
+  readonly settlement: Settlement;
+  readonly stakes: StakeBook;
+  readonly reputation: ReputationBook;
+  readonly adaptive: AdaptiveReplication;
+  readonly semantic: SemanticVerifier;
+  /** The operator-clock stamp of each operator's last heartbeat, and the connection it came on. */
+  private readonly lastBeat = new Map<string, { connection: number; at: number }>();
+  private readonly ranks = new Map<string, number>();
+  private readonly degraded = new Map<string, string[]>();
+  /** Operators that released leases this turn: their standing is checked at the end of the turn. */
+  private releasers = new Set<string>();
+  private finished: { task: TaskState; status: 'verified' | 'failed'; failure: string | null }[] = [];
+  /** Leases recovered at start: lost before their operator is back, they are the coordinator's fault. */
+  private readonly recoveredLeases = new Set<string>();
+  private reconnectWindowEnds = 0;
+  private lastFlush = 0;
+  private lastRanks = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly engine: Engine) {
+    const c = engine.config;
+    this.settlement = new Settlement(this.ledger, { slashDissent: c.slashDissent, slashExpiry: c.slashExpiry });
+    this.stakes = new StakeBook(this.ledger, c.minStake, c.unbondingMs);
+    this.reputation = new ReputationBook(c.reputationHalfLifeMs);
+    this.adaptive = new AdaptiveReplication({ enabled: c.adaptiveReplication, minStreak: c.trustStreak, spotCheckRate: c.spotCheckRate });
+    this.semantic = new SemanticVerifier(
+      () => createEmbedder(c.embedder),
+      async (taskId) => (await engine.store.getTaskInputs([taskId])).get(taskId) ?? null,
+    );
+  }
+
+  /** Rebuilds balances, pending withdrawals and reputation from the store (at start). */
+  async load(store: Store, now: number): Promise<void> {
+    this.ledger.load(await store.trust.loadLedger());
+    this.stakes.load(await store.trust.listPendingWithdrawals());
+    for (const row of await store.trust.loadReputation()) this.reputation.restore(row.operatorId, row.streak, row.figures, now);
+    if (this.engine.config.embedder === 'word-vectors') await this.semantic.embedderNow();
+  }
+
+  /** After recovery: the leases held across the restart are blameless until their operators had time to come back. */
+  markRecovered(now: number): void {
+    for (const a of this.engine.assignments.values()) if (a.status === 'leased') this.recoveredLeases.add(a.id);
+    this.reconnectWindowEnds = now + this.engine.config.reconnectGraceMs;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.engine.command((turn) => this.tick(turn)).catch(() => {});
+    }, this.engine.config.trustTickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // ---- scheduler hooks ----------------------------------------------------------
+
+  /**
+   * The one definition of "eligible for work", used by the scheduler and
+   * by every view that reports it: staked to the minimum and not suspended.
+   */
+  eligible(operatorId: string): boolean {
+    return this.engine.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
+  }
+
+  isDegraded(operatorId: string): boolean {
+    return this.degraded.has(operatorId);
+  }
+
+  /** May this operator get one more assignment now? Eligible (its slots are `op.slots`, which the scheduler checks). */
+  qualifies(op: OperatorState): boolean {
+    return this.eligible(op.id);
+  }
+
+  /** Sets the slots the operator is granted now from its record (slot-policy.ts). O(1): runs on every result. */
+  refreshSlots(op: OperatorState, now: number): void {
+    op.slots = grantedSlots(op.maxConcurrent, this.reputation.get(op.id), this.degraded.has(op.id), now);
+    // A grant that grew past its load frees a slot, for the scheduling-latency figure.
+    if (op.freeSince === null && op.active.size < op.slots) op.freeSince = now;
+  }
+
+  private refreshSlotsOf(operatorId: string, now: number): void {
+    const op = this.engine.operators.get(operatorId);
+    if (op) this.refreshSlots(op, now);
+  }
+
+  rank(op: OperatorState): number {
+    let r = this.ranks.get(op.id);
+    if (r === undefined) {
+      r = this.scoreOf(op.id, this.engine.now());
+      this.ranks.set(op.id, r);
+    }
+    return r;
+  }
+
+  /** The scheduler's score of an operator now (health-policy.ts). */
+  scoreOf(operatorId: string, now: number): number {
+    return score(this.reputation, this.reputation.get(operatorId), this.stakes.weight(operatorId), this.degraded.has(operatorId), now);
+  }
+
+  /**
+   * A heartbeat the operator stamped `sentAt` by its own clock. A gap of more
+   * than 1.5 intervals between the operator's own stamps is heartbeats it
+   * failed to send; gaps in arrival alone may be the coordinator's (a long
+   * turn, GC) or the network's, and never count against the operator.
+   * Silence itself is caught by the reaper and takes the operator offline.
+   */
+  heartbeat(op: OperatorState, sentAt: number, now: number): void {
+    const connection = op.conn?.connectionId ?? -1;
+    const previous = this.lastBeat.get(op.id);
+    this.lastBeat.set(op.id, { connection, at: sentAt });
+    // The gap across a reconnect is downtime, which uptime already counts.
+    if (previous && previous.connection === connection && sentAt > previous.at) {
+      this.reputation.heartbeat(op.id, sentAt - previous.at, this.engine.config.heartbeatIntervalMs, now);
+    }
+  }
+
+  // ---- task hooks -----------------------------------------------------------------
+
+  escrow(turn: Turn, eu: EuState, accountId: string | null, count: number): TaskPayer | null {
+    return this.settlement.escrow(turn.changes, turn.now, eu, accountId, count);
+  }
+
+  taskCreated(turn: Turn, task: TaskState, payer: TaskPayer | null): void {
+    task.payer = payer;
+    task.solo = false;
+    if (payer) turn.changes.push({ op: 'task.account', row: { taskId: task.id, ...payer } });
+  }
+
+  /** Called for a task's very first lease: adaptive replication may let `op` run it alone. */
+  firstLease(task: TaskState, op: OperatorState): void {
+    if (!this.adaptive.options.enabled || task.quorum < 2 || task.eu.manifest.verification.policy === 'none') return;
+    const r = this.reputation.get(op.id);
+    if (!r || op.status !== 'online') return;
+    if (this.adaptive.decide(r.streak, r.dissent.value(this.engine.now())) !== 'solo') return;
+    task.quorum = 1;
+    task.replicas = 1;
+    task.solo = true;
+  }
+
+  result(turn: Turn, task: TaskState, a: AssignmentState, metrics: ExecutionMetrics): void {
+    this.reputation.result(a.operatorId, task.eu.id, turn.now - a.leasedAt, metrics, turn.now);
+    this.recoveredLeases.delete(a.id);
+    this.refreshSlotsOf(a.operatorId, turn.now);
+  }
+
+  group(task: TaskState, results: readonly ResultView[]): Promise<Grouping> {
+    const v = task.eu.manifest.verification;
+    const threshold = v.threshold ?? DEFAULT_SEMANTIC_THRESHOLD;
+    return this.semantic.group(task, results, { threshold, dissentBelow: v.dissentBelow ?? threshold, facts: v.facts ?? null });
+  }
+
+  /** A lease ended without a result. Runs before the task is requeued. */
+  leaseLost(turn: Turn, task: TaskState, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
+    if (task.solo) this.unsolo(task);
+    const recovered = this.recoveredLeases.delete(a.id);
+    if (status === 'released') {
+      // Not slashed (it may be an honest give-back), but it costs standing: slots, then suspension (slot-policy.ts).
+      this.reputation.leaseReleased(a.operatorId, turn.now);
+      this.releasers.add(a.operatorId);
+      this.refreshSlotsOf(a.operatorId, turn.now);
+      return;
+    }
+    const blameless = reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds);
+    if (blameless) return;
+    // Counted at once, so an overloaded operator is seen degrading and gets fewer slots; but an overrun's slash
+    // waits for the task, once it is known whether the EU can run within its limits at all (eu-fault.ts).
+    this.reputation.leaseLost(a.operatorId, turn.now);
+    this.refreshSlotsOf(a.operatorId, turn.now);
+    if (reason !== 'proactive' && !a.overran) this.settlement.slashExpiry(a.operatorId, task.id, reason);
+  }
+
+  /** The operator was cut off for flooding refusals (see refusal-tally.ts): it loses standing. */
+  flooded(turn: Turn, op: OperatorState): void {
+    this.reputation.leaseLost(op.id, turn.now, FLOOD_PENALTY_LEASES);
+    this.ranks.delete(op.id);
+    this.refreshSlotsOf(op.id, turn.now);
+  }
+
+  /** Back to full replication (its solo lease was lost, or its operator dissented elsewhere). */
+  private unsolo(task: TaskState): void {
+    const base = task.eu.manifest.verification.quorum;
+    task.solo = false;
+    task.quorum = base;
+    task.replicas = Math.max(task.replicas, base);
+  }
+
+  finish(task: TaskState, status: 'verified' | 'failed', failure: string | null): void {
+    this.finished.push({ task, status, failure });
+    if (task.eu.manifest.verification.policy === 'semantic') this.semantic.forget(task);
+  }
+
+  // ---- end of turn ------------------------------------------------------------------
+
+  endTurn(turn: Turn): void {
+    const finished = this.finished;
+    this.finished = [];
+    const dissenters = new Set<string>();
+    for (const { task, status, failure } of finished) {
+      this.settlement.settle(task, status, failure);
+      this.judgeOverruns(turn, task, status);
+      const verdict = status === 'verified' || failure === 'eu_error';
+      if (!verdict || task.solo) continue;
+      for (const a of task.assignments) {
+        if (a.status === 'accepted') this.reputation.agreed(a.operatorId, turn.now);
+        else if (a.status === 'rejected' && !a.undecided) {
+          this.reputation.dissented(a.operatorId, turn.now);
+          dissenters.add(a.operatorId);
+        }
+      }
+    }
+    // Every verified task (and every eu_error verdict) has a receipt at GET /v1/tasks/:id/receipt;
+    // it is built and signed on request, so the verdict's own event is its announcement.
+    const closed = this.settlement.close(turn.changes, turn.now);
+    for (const id of dissenters) this.afterDissent(turn, id);
+    // Checked here, not inside the release: suspending moves the operator's other leases,
+    // which must not nest inside a lease loss.
+    const releasers = this.releasers;
+    this.releasers = new Set();
+    for (const id of releasers) {
+      const op = this.engine.operators.get(id);
+      const why = releaseSuspension(this.reputation.get(id), turn.now);
+      if (op && why) suspend(this.engine, turn, op, why, true);
+    }
+    if (this.stakes.minStake > 0) {
+      for (const id of closed.slashed) {
+        const op = this.engine.operators.get(id);
+        if (op && !this.stakes.eligible(id)) suspend(this.engine, turn, op, this.stakeReason(id), false);
+      }
+    }
+    this.ledger.flush(turn.changes, turn.now);
+    this.flushReputation(turn, turn.now - this.lastFlush >= REPUTATION_FLUSH_MS);
+  }
+
+  /** Overruns of a verified task were the operators' fault: others ran the EU within its limits. Otherwise nobody's. */
+  private judgeOverruns(turn: Turn, task: TaskState, status: 'verified' | 'failed'): void {
+    if (status !== 'verified') return;
+    for (const a of task.assignments) {
+      if (a.status !== 'expired' || !a.overran) continue;
+      this.settlement.slashExpiry(a.operatorId, task.id, 'lease_deadline');
+    }
+  }
+
+  private stakeReason(operatorId: string): string {
+    return `${STAKE_SUSPENSION}: ${this.stakes.stakeOf(operatorId)} staked, ${this.stakes.minStake} required`;
+  }
+
+  /** Any dissent: its solo tasks in flight go back to full replication; repeated dissent suspends it. */
+  private afterDissent(turn: Turn, operatorId: string): void {
+    this.ranks.delete(operatorId);
+    const op = this.engine.operators.get(operatorId);
+    if (!op) return;
+    for (const id of op.active) {
+      const a = this.engine.assignments.get(id);
+      const task = a ? this.engine.tasks.get(a.taskId) : undefined;
+      if (task?.solo) {
+        this.unsolo(task);
+        turn.dirtyTasks.add(task);
+        this.engine.scheduler.enqueue(task, true);
+      }
+    }
+    const why = shouldSuspend(this.reputation.get(operatorId)!, this.engine.config.suspendAfterDissents, turn.now);
+    if (why) suspend(this.engine, turn, op, why, true);
+  }
+
+  private flushReputation(turn: Turn, all: boolean): void {
+    for (const r of this.reputation.all()) {
+      if (!r.dirty || (!all && !r.urgent)) continue;
+      r.dirty = false;
+      r.urgent = false;
+      turn.changes.push({ op: 'reputation.upsert', row: { operatorId: r.operatorId, streak: r.streak, figures: this.reputation.serialize(r), updatedAt: turn.now } });
+    }
+    if (all) this.lastFlush = turn.now;
+  }
+
+  // ---- the tick ------------------------------------------------------------------------
+
+  tick(turn: Turn): void {
+    const now = turn.now;
+    this.stakes.payDue(turn.changes, now);
+    const refreshRanks = now - this.lastRanks >= REPUTATION_FLUSH_MS;
+    for (const op of this.engine.operators.values()) {
+      this.reputation.sampleUptime(op.id, op.conn !== null, now);
+      const r = this.reputation.get(op.id);
+      if (op.conn && r && op.status !== 'suspended') {
+        const health = assessHealth(this.reputation, r, now);
+        if (health.degraded) {
+          this.degraded.set(op.id, health.reasons);
+          degrade(turn, op, health.reasons);
+          this.moveStragglers(turn, op);
+        } else if (this.degraded.delete(op.id)) {
+          recover(turn, op);
+        }
+      } else if (!op.conn) {
+        this.degraded.delete(op.id);
+      }
+      this.refreshSlots(op, now);
+      if (refreshRanks) this.ranks.set(op.id, this.scoreOf(op.id, now));
+    }
+    if (refreshRanks) this.lastRanks = now;
+  }
+
+  /** Moves a degraded operator's leases that run past what the network needs for their EU. */
+  private moveStragglers(turn: Turn, op: OperatorState): void {
+    for (const id of [...op.active]) {
+      const a = this.engine.assignments.get(id);
+      const task = a ? this.engine.tasks.get(a.taskId) : undefined;
+      if (!a || !task || a.status !== 'leased') continue;
+      const p95 = this.reputation.networkP95(task.eu.id, turn.now);
+      if (p95 === null) continue;
+      if (turn.now - a.leasedAt > Math.max(PROACTIVE_MIN_MS, PROACTIVE_P95_FACTOR * p95)) loseLease(this.engine, turn, a, 'expired', 'proactive');
+    }
+  }
+
+  // ---- admin operations (run inside engine commands) ----------------------------------------
+
+  deposit(turn: Turn, accountId: string, amount: number): string {
+    const entry = this.ledger.post(turn.changes, turn.now, 'deposit', transfer(EXTERNAL_ACCOUNT, devAccount(accountId), amount, 'deposit'));
+    turn.event('ledger.deposited', { account: devAccount(accountId), amount, entryId: entry.id });
+    return entry.id;
+  }
+
+  stake(turn: Turn, operatorId: string, amount: number): string {
+    const entryId = this.stakes.deposit(turn.changes, turn.now, operatorId, amount);
+    const op = this.engine.operators.get(operatorId);
+    if (op?.status === 'suspended' && op.statusReason?.startsWith(STAKE_SUSPENSION) && this.stakes.eligible(operatorId)) reinstate(turn, op);
+    this.ranks.delete(operatorId);
+    return entryId;
+  }
+
+  unstake(turn: Turn, operatorId: string, amount: number): { availableAt: number } {
+    const row = this.stakes.requestWithdrawal(turn.changes, turn.now, operatorId, amount);
+    const op = this.engine.operators.get(operatorId);
+    if (op && this.stakes.minStake > 0 && !this.stakes.eligible(operatorId)) suspend(this.engine, turn, op, this.stakeReason(operatorId), false);
+    this.ranks.delete(operatorId);
+    return { availableAt: row.availableAt };
+  }
+
+  payEarnings(turn: Turn, operatorId: string, amount: number): string {
+    return this.stakes.payEarnings(turn.changes, turn.now, operatorId, amount);
+  }
+
+  /** An admin lifts a suspension (for dissent, say, once the operator fixed its machine). */
+  reinstate(turn: Turn, operatorId: string): void {
+    const op = this.engine.operators.get(operatorId);
+    if (!op) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
+    if (!this.stakes.eligible(operatorId)) {
+      throw new CortenError('INSUFFICIENT_STAKE', `operator ${operatorId} has ${this.stakes.stakeOf(operatorId)} staked; it needs ${this.stakes.minStake} before it can work again`);
+    }
+    reinstate(turn, op);
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  accountView(row: { id: string; name: string; createdAt: number }): AccountView {
+    return {
+      id: row.id, name: row.name, balance: this.ledger.balance(devAccount(row.id)), escrow: this.ledger.balance(escrowAccount(row.id)), createdAt: row.createdAt,
+    };
+  }
+}
