@@ -11,8 +11,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ListEventsQuery, type CortenEvent, type EventsPage } from '../../protocol/index.js';
-import type { Coordinator } from '../server/coordinator.js';
-import { canRead } from '../economics/ownership.js';
+import type { Coordinator } from '../server/index.js';
+import { canRead } from '../economics/index.js';
 import { parseOrThrow } from './validation.js';
 
 /** Bytes a stream may have waiting in its socket before the client is dropped. */

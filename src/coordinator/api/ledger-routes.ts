@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ListLedgerQuery } from '../../protocol/index.js';
-import type { Coordinator } from '../server/coordinator.js';
+import type { Coordinator } from '../server/index.js';
 import { parseOrThrow } from './validation.js';
 
 export function ledgerRoutes(app: FastifyInstance, coordinator: Coordinator): void {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AmountRequest, OperatorIdParam } from '../../protocol/index.js';
-import type { Coordinator } from '../server/coordinator.js';
+import type { Coordinator } from '../server/index.js';
 import { parseOrThrow } from './validation.js';
 
 export function stakeRoutes(app: FastifyInstance, coordinator: Coordinator): void {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ListTasksQuery, SubmitTasksRequest } from '../../protocol/index.js';
-import type { Coordinator } from '../server/coordinator.js';
+import type { Coordinator } from '../server/index.js';
 import { parseOrThrow } from './validation.js';
 
 export function taskRoutes(app: FastifyInstance, coordinator: Coordinator): void {

@@ -12,7 +12,7 @@ import {
   CortenError, receiptIdOf, RECEIPT_VERSION, signReceipt, type KeyPair, type Receipt, type ReceiptSigner, type UnsignedReceipt,
 } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
-import type { EuRegistry } from '../memory/eu-registry.js';
+import type { EuRegistry } from '../memory/index.js';
 
 export interface ReceiptIssuer {
   store: Store;

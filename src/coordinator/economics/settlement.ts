@@ -39,8 +39,8 @@ import {
 } from '../../protocol/index.js';
 import type { ChangeSet } from '../../store/index.js';
 import { transfer, type Ledger } from './ledger.js';
-import { EU_RESOURCE_EXCEEDED, paidResourceFaults } from '../verification/eu-fault.js';
-import type { AssignmentState, EuState, TaskState } from '../memory/state.js';
+import { EU_RESOURCE_EXCEEDED, paidResourceFaults } from '../verification/index.js';
+import type { AssignmentState, EuState, TaskState } from '../memory/index.js';
 
 /** Who pays for a priced task. */
 export interface TaskPayer {

@@ -16,7 +16,7 @@ import {
   CortenError, EXTERNAL_ACCOUNT, earningsAccount, stakeAccount, unbondingAccount, type StakeView,
 } from '../../protocol/index.js';
 import type { ChangeSet, WithdrawalRow } from '../../store/index.js';
-import { newId } from '../memory/ids.js';
+import { newId } from '../memory/index.js';
 import { transfer, type Ledger } from './ledger.js';
 
 export class StakeBook {

@@ -10,8 +10,8 @@
  */
 import type { OperatorResources } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
-import { isFreeLoss, replicasToAssign, type AssignmentState, type TaskState } from '../memory/state.js';
-import type { Turn } from '../memory/turn.js';
+import { isFreeLoss, replicasToAssign, type AssignmentState, type TaskState } from '../memory/index.js';
+import type { Turn } from '../memory/index.js';
 
 export interface RecoveryReport {
   downtimeMs: number;

@@ -23,9 +23,9 @@ import {
   authStatement, identityId, MAX_FRAME_DEPTH, OperatorMessage, PROTOCOL_VERSION, ResultItem, ResultsEnvelope, textTooDeep, verify,
   type ChallengeMessage, type ErrorMessage,
 } from '../../protocol/index.js';
-import type { Engine } from '../engine/engine.js';
-import type { UnreadableResult } from '../verification/result-intake.js';
-import type { OperatorConnection } from '../memory/state.js';
+import type { Engine } from '../engine/index.js';
+import type { UnreadableResult } from '../verification/index.js';
+import type { OperatorConnection } from '../memory/index.js';
 
 /** How long a new connection has to say hello. */
 const HELLO_TIMEOUT_MS = 10_000;

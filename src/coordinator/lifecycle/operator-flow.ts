@@ -13,10 +13,10 @@
  * queues, so they are reassigned in the same turn when capacity exists.
  */
 import type { HelloMessage } from '../../protocol/index.js';
-import type { Engine } from '../engine/engine.js';
-import type { OperatorConnection, OperatorState } from '../memory/state.js';
+import type { Engine } from '../engine/index.js';
+import type { OperatorConnection, OperatorState } from '../memory/index.js';
 import { loseLease } from './task-flow.js';
-import type { Turn } from '../memory/turn.js';
+import type { Turn } from '../memory/index.js';
 
 export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, hello: HelloMessage, operatorId: string): void {
   let op = engine.operators.get(operatorId);

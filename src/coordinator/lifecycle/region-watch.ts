@@ -10,9 +10,9 @@
  * every region with online operators were down by failures, they are all
  * treated as up, because avoiding them would schedule nothing at all.
  */
-import type { Engine } from '../engine/engine.js';
-import type { OperatorState } from '../memory/state.js';
-import type { Turn } from '../memory/turn.js';
+import type { Engine } from '../engine/index.js';
+import type { OperatorState } from '../memory/index.js';
+import type { Turn } from '../memory/index.js';
 
 interface RegionStatus {
   down: boolean;

@@ -20,15 +20,15 @@
  * and counted in `results.refused`; it never counts.
  */
 import { CortenError } from '../../protocol/index.js';
-import type { Engine, NewInput } from '../engine/engine.js';
-import { newId, newSeed } from '../memory/ids.js';
+import type { Engine, NewInput } from '../engine/index.js';
+import { newId, newSeed } from '../memory/index.js';
 import {
   chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState,
   type TaskState,
-} from '../memory/state.js';
-import type { Turn } from '../memory/turn.js';
-import { isEuResourceFault } from '../verification/eu-fault.js';
-import { cancelLive, endResult, failForResources, finish } from '../verification/verdicts.js';
+} from '../memory/index.js';
+import type { Turn } from '../memory/index.js';
+import { isEuResourceFault } from '../verification/index.js';
+import { cancelLive, endResult, failForResources, finish } from '../verification/index.js';
 
 // ---- publish and submit ------------------------------------------------------
 

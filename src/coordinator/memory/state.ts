@@ -6,7 +6,7 @@
  */
 import type { EuManifest, OperatorResources } from '../../protocol/index.js';
 import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../../store/index.js';
-import type { TaskPayer } from '../economics/settlement.js';
+import type { TaskPayer } from '../economics/index.js';
 
 export interface EuState {
   id: string;

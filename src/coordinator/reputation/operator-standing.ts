@@ -10,10 +10,10 @@
  * operator suspended for dissent also loses its running leases at once
  * (expired as `proactive`): its results are not worth waiting for.
  */
-import type { Engine } from '../engine/engine.js';
-import type { OperatorState } from '../memory/state.js';
-import { loseLease } from '../lifecycle/task-flow.js';
-import type { Turn } from '../memory/turn.js';
+import type { Engine } from '../engine/index.js';
+import type { OperatorState } from '../memory/index.js';
+import { loseLease } from '../lifecycle/index.js';
+import type { Turn } from '../memory/index.js';
 
 /** Prefix of the status reason of a stake suspension (a deposit lifts it). */
 export const STAKE_SUSPENSION = 'stake below the minimum';

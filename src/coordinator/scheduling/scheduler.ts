@@ -16,7 +16,7 @@
  * the work it does, not the size of the backlog.
  */
 import { Fifo } from './fifo.js';
-import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from '../memory/state.js';
+import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from '../memory/index.js';
 
 export interface SchedulerHooks {
   /** May this operator receive one more assignment now (stake, suspension, a degraded operator's allowance)? Called per placement: keep it O(1). */

@@ -14,25 +14,25 @@ import {
 import {
   ChangeSet, DataDirLock, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus,
 } from '../../store/index.js';
-import { defaultConfig, type CoordinatorConfig } from '../config/config.js';
-import { Engine } from '../engine/engine.js';
-import { EventBus } from '../engine/event-bus.js';
-import { EuRegistry } from '../memory/eu-registry.js';
-import { inputCheckFor, loadBuiltinEus, parsePackage } from '../api/eu-intake.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../api/errors.js';
-import { euRoutes } from '../api/eu-routes.js';
-import { eventRoutes } from '../api/event-routes.js';
-import { networkRoutes } from '../api/network-routes.js';
-import { taskRoutes } from '../api/task-routes.js';
-import { OperatorGateway } from '../gateway/operator-gateway.js';
-import { recover, type RecoveryReport } from '../engine/recovery.js';
-import { Accounts } from '../economics/accounts.js';
-import { accountRoutes } from '../api/account-routes.js';
-import { ledgerRoutes } from '../api/ledger-routes.js';
-import { stakeRoutes } from '../api/stake-routes.js';
-import { TrustApi } from '../api/trust-api.js';
-import { canRead, NETWORK_OWNER, ownerOf, requireOwner, viewerOf, type Viewer } from '../economics/ownership.js';
-import { operatorSummary } from '../trust/trust-views.js';
+import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
+import { Engine } from '../engine/index.js';
+import { EventBus } from '../engine/index.js';
+import { EuRegistry } from '../memory/index.js';
+import { inputCheckFor, loadBuiltinEus, parsePackage } from '../api/index.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../api/index.js';
+import { euRoutes } from '../api/index.js';
+import { eventRoutes } from '../api/index.js';
+import { networkRoutes } from '../api/index.js';
+import { taskRoutes } from '../api/index.js';
+import { OperatorGateway } from '../gateway/index.js';
+import { recover, type RecoveryReport } from '../engine/index.js';
+import { Accounts } from '../economics/index.js';
+import { accountRoutes } from '../api/index.js';
+import { ledgerRoutes } from '../api/index.js';
+import { stakeRoutes } from '../api/index.js';
+import { TrustApi } from '../api/index.js';
+import { canRead, NETWORK_OWNER, ownerOf, requireOwner, viewerOf, type Viewer } from '../economics/index.js';
+import { operatorSummary } from '../trust/index.js';
 
 export class Coordinator {
   readonly config: CoordinatorConfig;

@@ -3,7 +3,7 @@
  * operator list, and the full reputation view. Read-only views over Trust.
  */
 import { stakeAccount, type ReputationView } from '../../protocol/index.js';
-import { assessHealth } from '../reputation/health-policy.js';
+import { assessHealth } from '../reputation/index.js';
 import type { Trust } from './trust.js';
 
 export interface OperatorSummary {

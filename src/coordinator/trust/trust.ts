@@ -21,20 +21,20 @@ import {
 } from '../../protocol/index.js';
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../runtime/index.js';
 import type { Store } from '../../store/index.js';
-import { AdaptiveReplication } from '../verification/adaptive-replication.js';
-import type { Engine } from '../engine/engine.js';
-import { assessHealth, score, shouldSuspend } from '../reputation/health-policy.js';
-import { Ledger, transfer } from '../economics/ledger.js';
-import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from '../reputation/operator-standing.js';
-import { ReputationBook } from '../reputation/reputation.js';
-import { SemanticVerifier, type Grouping } from '../verification/semantic-verifier.js';
-import { grantedSlots, releaseSuspension } from '../reputation/slot-policy.js';
-import { Settlement, type TaskPayer } from '../economics/settlement.js';
-import { StakeBook } from '../economics/stake-book.js';
-import type { AssignmentState, EuState, OperatorState, TaskState } from '../memory/state.js';
-import { loseLease } from '../lifecycle/task-flow.js';
-import type { Turn } from '../memory/turn.js';
-import type { ResultView } from '../verification/verifier.js';
+import { AdaptiveReplication } from '../verification/index.js';
+import type { Engine } from '../engine/index.js';
+import { assessHealth, score, shouldSuspend } from '../reputation/index.js';
+import { Ledger, transfer } from '../economics/index.js';
+import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from '../reputation/index.js';
+import { ReputationBook } from '../reputation/index.js';
+import { SemanticVerifier, type Grouping } from '../verification/index.js';
+import { grantedSlots, releaseSuspension } from '../reputation/index.js';
+import { Settlement, type TaskPayer } from '../economics/index.js';
+import { StakeBook } from '../economics/index.js';
+import type { AssignmentState, EuState, OperatorState, TaskState } from '../memory/index.js';
+import { loseLease } from '../lifecycle/index.js';
+import type { Turn } from '../memory/index.js';
+import type { ResultView } from '../verification/index.js';
 
 /** Reputation rows are written at most this often per operator (a dissent is written at once). */
 const REPUTATION_FLUSH_MS = 1000;

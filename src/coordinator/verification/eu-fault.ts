@@ -31,7 +31,7 @@
  * process died. Two operators are the least that separates "this machine"
  * from "this EU", whatever the EU's quorum.
  */
-import type { AssignmentState, TaskState } from '../memory/state.js';
+import type { AssignmentState, TaskState } from '../memory/index.js';
 
 /** Execution error codes that say the EU ran out of its time or memory. */
 export const RESOURCE_FAULT_CODES: ReadonlySet<string> = new Set(['EU_TIMEOUT', 'EU_OUT_OF_MEMORY', 'EU_CRASHED']);

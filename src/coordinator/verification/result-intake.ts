@@ -25,9 +25,9 @@ import {
   batchStatement, coerceError, hashJson, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, rootFromProof, valueTooDeep,
   verify as verifySignature, type ResultItem, type ResultStatement,
 } from '../../protocol/index.js';
-import type { Engine } from '../engine/engine.js';
-import { freeSlot, type AssignmentState, type OperatorConnection, type OperatorState, type TaskState } from '../memory/state.js';
-import type { Turn } from '../memory/turn.js';
+import type { Engine } from '../engine/index.js';
+import { freeSlot, type AssignmentState, type OperatorConnection, type OperatorState, type TaskState } from '../memory/index.js';
+import type { Turn } from '../memory/index.js';
 import { evaluate } from './verdicts.js';
 
 /** The statement an operator signs for a result. */

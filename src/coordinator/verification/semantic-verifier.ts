@@ -38,7 +38,7 @@
 import type { SemanticFacts } from '../../protocol/index.js';
 import { cosineSimilarity, type Embedder } from '../../runtime/index.js';
 import { contentSize, groundingProblems, readFacts, replicaConflicts, type FactProblem, type FactSheet } from './fact-check.js';
-import type { TaskState } from '../memory/state.js';
+import type { TaskState } from '../memory/index.js';
 import type { Groups, ResultView } from './verifier.js';
 
 /** The text of an output for embedding: its string values, depth-first in sorted key order, one a line. */

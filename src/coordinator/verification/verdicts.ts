@@ -3,10 +3,10 @@
  * it: accept the winners, reject the dissenters, cancel leases no longer
  * needed, ask for more replicas, or end the task.
  */
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import { EU_RESOURCE_EXCEEDED, isEuResourceFault, isResourceFault, resourceFaultOperators } from './eu-fault.js';
-import { freeSlot, liveAssignments, type TaskState } from '../memory/state.js';
-import type { Turn } from '../memory/turn.js';
+import { freeSlot, liveAssignments, type TaskState } from '../memory/index.js';
+import type { Turn } from '../memory/index.js';
 import { decide, groupByHash, type ResultView } from './verifier.js';
 
 function resultViews(task: TaskState): ResultView[] {

@@ -1,0 +1,4 @@
+export * as operatorFlow from './operator-flow.js';
+export * as taskFlow from './task-flow.js';
+export { RegionWatch } from './region-watch.js';
+export { loseLease } from './task-flow.js';

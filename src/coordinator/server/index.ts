@@ -1,0 +1,1 @@
+export { type Coordinator } from './coordinator.js';

@@ -1,0 +1,2 @@
+export { operatorSummary, reputationView } from './trust-views.js';
+export { Trust } from './trust.js';
