@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AccountIdParam, AmountRequest, CortenError, CreateAccountRequest } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
-export function accountRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function accountRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.post('/v1/accounts', async (request, reply) => {
     await coordinator.accounts.requireAdmin(request.headers.authorization);
     const body = parseOrThrow(CreateAccountRequest, request.body, 'body');

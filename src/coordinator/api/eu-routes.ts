@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { PublishEuRequest } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
-export function euRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function euRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.post('/v1/eus', async (request, reply) => {
     const body = parseOrThrow(PublishEuRequest, request.body, 'body');
     const published = await coordinator.publishEu(body, request.headers.authorization);

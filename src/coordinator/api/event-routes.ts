@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ListEventsQuery, type CortenEvent, type EventsPage } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { canRead } from '../economics/index.js';
 import { parseOrThrow } from './validation.js';
 
@@ -20,7 +20,7 @@ const MAX_STREAM_BACKLOG = 16 * 1024 * 1024;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
 
-export function eventRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function eventRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.get('/v1/events', async (request): Promise<EventsPage> => {
     const query = parseOrThrow(ListEventsQuery, request.query, 'query');
     const viewer = await coordinator.viewer(request.headers.authorization);

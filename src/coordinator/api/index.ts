@@ -8,3 +8,4 @@ export { networkRoutes } from './network-routes.js';
 export { stakeRoutes } from './stake-routes.js';
 export { taskRoutes } from './task-routes.js';
 export { TrustApi } from './trust-api.js';
+export { type CoordinatorOperations } from './operations.js';

@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ListLedgerQuery } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
-export function ledgerRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function ledgerRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.get('/v1/ledger/entries', async (request) => {
     await coordinator.accounts.requireAdmin(request.headers.authorization);
     const query = parseOrThrow(ListLedgerQuery, request.query, 'query');

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { RegionParam, RegionRequest } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
-export function networkRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function networkRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.get('/v1/operators', async () => ({ operators: coordinator.listOperators() }));
 
   app.get<{ Params: { id: string } }>('/v1/operators/:id', async (request) => coordinator.getOperator(request.params.id));

@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AmountRequest, OperatorIdParam } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
-export function stakeRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function stakeRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.get('/v1/operators/:id/stake', async (request) => {
     const { id } = parseOrThrow(OperatorIdParam, request.params, 'path');
     return coordinator.trust.stakeView(id);

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ListTasksQuery, SubmitTasksRequest } from '../../protocol/index.js';
-import type { Coordinator } from '../server/index.js';
+import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
-export function taskRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function taskRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.post('/v1/tasks', async (request, reply) => {
     const body = parseOrThrow(SubmitTasksRequest, request.body, 'body');
     const accepted = await coordinator.submitTasks(body, request.headers.authorization);

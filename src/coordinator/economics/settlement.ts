@@ -40,16 +40,9 @@ import {
 import type { ChangeSet } from '../../store/index.js';
 import { transfer, type Ledger } from './ledger.js';
 import { EU_RESOURCE_EXCEEDED, paidResourceFaults } from '../verification/index.js';
-import type { AssignmentState, EuState, TaskState } from '../memory/index.js';
+import type { AssignmentState, EuState, TaskPayer, TaskState } from '../memory/index.js';
 
 /** Who pays for a priced task. */
-export interface TaskPayer {
-  accountId: string;
-  /** Credits escrowed for this task. */
-  escrow: number;
-  escrowEntry: string;
-}
-
 export interface SlashPolicy {
   /** Credits slashed for a dissenting (wrong) result. */
   slashDissent: number;

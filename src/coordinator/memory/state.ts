@@ -6,7 +6,14 @@
  */
 import type { EuManifest, OperatorResources } from '../../protocol/index.js';
 import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../../store/index.js';
-import type { TaskPayer } from '../economics/index.js';
+
+/** Who pays for a task and what is held for it in escrow (economics/settlement.ts fills it in). */
+export interface TaskPayer {
+  accountId: string;
+  /** Credits escrowed for this task. */
+  escrow: number;
+  escrowEntry: string;
+}
 
 export interface EuState {
   id: string;

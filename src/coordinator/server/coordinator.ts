@@ -30,11 +30,11 @@ import { Accounts } from '../economics/index.js';
 import { accountRoutes } from '../api/index.js';
 import { ledgerRoutes } from '../api/index.js';
 import { stakeRoutes } from '../api/index.js';
-import { TrustApi } from '../api/index.js';
+import { TrustApi, type CoordinatorOperations } from '../api/index.js';
 import { canRead, NETWORK_OWNER, ownerOf, requireOwner, viewerOf, type Viewer } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
 
-export class Coordinator {
+export class Coordinator implements CoordinatorOperations {
   readonly config: CoordinatorConfig;
   readonly log: Logger;
   readonly bus: EventBus;

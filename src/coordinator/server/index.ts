@@ -1,1 +1,1 @@
-export { type Coordinator } from './coordinator.js';
+export { Coordinator } from './coordinator.js';

@@ -29,9 +29,9 @@ import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from '../reput
 import { ReputationBook } from '../reputation/index.js';
 import { SemanticVerifier, type Grouping } from '../verification/index.js';
 import { grantedSlots, releaseSuspension } from '../reputation/index.js';
-import { Settlement, type TaskPayer } from '../economics/index.js';
+import { Settlement } from '../economics/index.js';
 import { StakeBook } from '../economics/index.js';
-import type { AssignmentState, EuState, OperatorState, TaskState } from '../memory/index.js';
+import type { AssignmentState, EuState, OperatorState, TaskPayer, TaskState } from '../memory/index.js';
 import { loseLease } from '../lifecycle/index.js';
 import type { Turn } from '../memory/index.js';
 import type { ResultView } from '../verification/index.js';
