@@ -28,9 +28,9 @@ import type { AssignmentState, EuState, OperatorConnection, OperatorState, TaskS
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
 import { acceptResults, type UnreadableResult } from '../verification/index.js';
-import { operatorFlow, taskFlow } from '../lifecycle/index.js';
+import { operatorFlow, taskFlow, type NewInput } from '../lifecycle/index.js';
 import { Trust } from '../trust/index.js';
-import { Turn } from '../memory/index.js';
+import { TaskMemory, Turn } from '../memory/index.js';
 
 interface Command {
   run(turn: Turn): void | Promise<void>;
@@ -61,13 +61,6 @@ export interface EngineDeps {
   metrics?: CoordinatorMetrics;
 }
 
-export interface NewInput {
-  /** The input as JSON text. */
-  text: string;
-  /** sha256 of its canonical form. */
-  hash: string;
-}
-
 export class Engine extends EventEmitter {
   readonly store: Store;
   readonly config: CoordinatorConfig;
@@ -77,10 +70,8 @@ export class Engine extends EventEmitter {
   readonly coordinatorId: string;
   readonly now: () => number;
 
-  /** Open tasks (not yet verified or failed). */
-  readonly tasks = new Map<string, TaskState>();
-  /** Assignments of open tasks. */
-  readonly assignments = new Map<string, AssignmentState>();
+  /** Open tasks, their assignments and the inputs held for them. */
+  readonly memory: TaskMemory;
   readonly operators = new Map<string, OperatorState>();
   readonly scheduler: Scheduler;
   readonly regions: RegionWatch;
@@ -89,8 +80,6 @@ export class Engine extends EventEmitter {
   readonly metrics: CoordinatorMetrics;
   /** Refused results and frames, counted per operator and reason. */
   readonly refusals = new RefusalTally();
-  /** Bytes of task inputs held in memory (bounded by config.inputCacheBytes). */
-  inputCacheBytes = 0;
 
   private inbox: Command[] = [];
   private turnScheduled = false;
@@ -111,6 +100,7 @@ export class Engine extends EventEmitter {
     this.coordinatorId = deps.coordinatorId;
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? new CoordinatorMetrics();
+    this.memory = new TaskMemory(deps.config.inputCacheBytes);
     this.trust = new Trust(this);
     this.scheduler = new Scheduler({
       qualifies: (op) => this.trust.qualifies(op),
@@ -118,6 +108,16 @@ export class Engine extends EventEmitter {
       assign: (task, op) => taskFlow.assign(this, this.turn, task, op),
     });
     this.regions = new RegionWatch(this);
+  }
+
+  /** Open tasks (not yet verified or failed). */
+  get tasks(): Map<string, TaskState> {
+    return this.memory.tasks;
+  }
+
+  /** Assignments of open tasks. */
+  get assignments(): Map<string, AssignmentState> {
+    return this.memory.assignments;
   }
 
   /** The turn being applied; only valid inside a command. */

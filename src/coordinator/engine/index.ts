@@ -1,3 +1,3 @@
-export { Engine, type NewInput } from './engine.js';
+export { Engine } from './engine.js';
 export { EventBus } from './event-bus.js';
 export { recover, type RecoveryReport } from './recovery.js';

@@ -13,13 +13,13 @@
  * queues, so they are reassigned in the same turn when capacity exists.
  */
 import type { HelloMessage } from '../../protocol/index.js';
-import type { Engine } from '../engine/index.js';
+import type { FlowContext } from './flow-context.js';
 import type { OperatorConnection, OperatorState } from '../memory/index.js';
 import { loseLease } from './task-flow.js';
 import type { Turn } from '../memory/index.js';
 
-export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, hello: HelloMessage, operatorId: string): void {
-  let op = engine.operators.get(operatorId);
+export function connect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, hello: HelloMessage, operatorId: string): void {
+  let op = ctx.operators.get(operatorId);
   if (op?.conn && op.conn !== conn) {
     // A second connection with the same key replaces the first.
     op.conn.close(4000, 'replaced by a newer connection');
@@ -43,14 +43,14 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
       lastAssignedAt: 0,
       freeSince: null,
     };
-    engine.operators.set(op.id, op);
+    ctx.operators.set(op.id, op);
   }
   op.conn = conn;
   op.sentEus = new Set();
   op.region = hello.region;
   op.resources = hello.resources;
   op.maxConcurrent = hello.maxConcurrent;
-  engine.trust.refreshSlots(op, turn.now);
+  ctx.trust.refreshSlots(op, turn.now);
   op.lastSeenAt = turn.now;
   op.reconnectDeadline = null;
   op.freeSince = turn.now;
@@ -63,10 +63,10 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
   const held = new Set(hello.held);
   const resumed: string[] = [];
   for (const id of [...op.active]) {
-    const a = engine.assignments.get(id);
+    const a = ctx.memory.assignments.get(id);
     if (!a) continue;
     if (held.has(id) && a.status === 'leased') resumed.push(id);
-    else loseLease(engine, turn, a, 'expired', 'operator_offline');
+    else loseLease(ctx, turn, a, 'expired', 'operator_offline');
   }
 
   turn.changes.push({
@@ -77,28 +77,28 @@ export function connect(engine: Engine, turn: Turn, conn: OperatorConnection, he
     },
   });
   turn.event('operator.online', { operatorId: op.id, region: op.region, resumed: resumed.length }, { operatorId: op.id });
-  turn.sendControl(conn, { t: 'welcome', operatorId: op.id, heartbeatIntervalMs: engine.config.heartbeatIntervalMs, resumed });
-  engine.regions.operatorOnline(turn, op);
+  turn.sendControl(conn, { t: 'welcome', operatorId: op.id, heartbeatIntervalMs: ctx.config.heartbeatIntervalMs, resumed });
+  ctx.regions.operatorOnline(turn, op);
 }
 
 /**
  * The operator's connection is gone (closed, or silent too long). `graceful`
  * is false for a heartbeat timeout, where we close the socket ourselves.
  */
-export function disconnect(engine: Engine, turn: Turn, conn: OperatorConnection, operatorId: string, reason: string, _closed: boolean): void {
-  const op = engine.operators.get(operatorId);
+export function disconnect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, operatorId: string, reason: string, _closed: boolean): void {
+  const op = ctx.operators.get(operatorId);
   if (!op || op.conn !== conn) return;
-  goOffline(engine, turn, op, reason);
+  goOffline(ctx, turn, op, reason);
 }
 
-function goOffline(engine: Engine, turn: Turn, op: OperatorState, reason: string): void {
+function goOffline(ctx: FlowContext, turn: Turn, op: OperatorState, reason: string): void {
   const wasDraining = op.status === 'draining';
   op.conn = null;
   let expired = 0;
   for (const id of [...op.active]) {
-    const a = engine.assignments.get(id);
+    const a = ctx.memory.assignments.get(id);
     if (!a) continue;
-    loseLease(engine, turn, a, 'expired', 'operator_offline');
+    loseLease(ctx, turn, a, 'expired', 'operator_offline');
     expired += 1;
   }
   const cleanExit = wasDraining && expired === 0;
@@ -108,49 +108,49 @@ function goOffline(engine: Engine, turn: Turn, op: OperatorState, reason: string
   }
   turn.changes.push({ op: 'operator.update', id: op.id, set: { status: op.status, statusReason: op.statusReason, lastSeenAt: op.lastSeenAt } });
   turn.event('operator.offline', { operatorId: op.id, region: op.region, reason: cleanExit ? 'drained' : reason, expired }, { operatorId: op.id });
-  if (!cleanExit) engine.regions.operatorLost(turn, op);
+  if (!cleanExit) ctx.regions.operatorLost(turn, op);
 }
 
-export function drain(engine: Engine, turn: Turn, operatorId: string): void {
-  const op = engine.operators.get(operatorId);
+export function drain(ctx: FlowContext, turn: Turn, operatorId: string): void {
+  const op = ctx.operators.get(operatorId);
   if (!op || op.status === 'draining' || op.status === 'offline') return;
   if (op.status !== 'suspended') op.status = 'draining';
   turn.changes.push({ op: 'operator.update', id: op.id, set: { status: op.status, statusReason: 'drain requested' } });
   turn.event('operator.draining', { operatorId: op.id }, { operatorId: op.id });
 }
 
-export function release(engine: Engine, turn: Turn, operatorId: string, assignmentIds: string[], reason: string): void {
-  const op = engine.operators.get(operatorId);
+export function release(ctx: FlowContext, turn: Turn, operatorId: string, assignmentIds: string[], reason: string): void {
+  const op = ctx.operators.get(operatorId);
   if (!op) return;
   for (const id of assignmentIds) {
-    const a = engine.assignments.get(id);
-    if (a && a.operatorId === op.id && a.status === 'leased') loseLease(engine, turn, a, 'released', reason);
+    const a = ctx.memory.assignments.get(id);
+    if (a && a.operatorId === op.id && a.status === 'leased') loseLease(ctx, turn, a, 'released', reason);
   }
 }
 
 /** The reaper: silent operators go offline; overdue leases expire; unresumed leases after a restart expire. */
-export function reap(engine: Engine, turn: Turn): void {
+export function reap(ctx: FlowContext, turn: Turn): void {
   const now = turn.now;
-  const silentAfter = engine.offlineAfterMs;
-  for (const op of engine.operators.values()) {
+  const silentAfter = ctx.offlineAfterMs;
+  for (const op of ctx.operators.values()) {
     if (op.conn && now - op.lastSeenAt > silentAfter) {
       const conn = op.conn;
-      goOffline(engine, turn, op, 'heartbeat_timeout');
+      goOffline(ctx, turn, op, 'heartbeat_timeout');
       conn.close(4001, `no heartbeat for ${now - op.lastSeenAt} ms`);
     } else if (!op.conn && op.reconnectDeadline !== null && now > op.reconnectDeadline) {
       op.reconnectDeadline = null;
       for (const id of [...op.active]) {
-        const a = engine.assignments.get(id);
-        if (a) loseLease(engine, turn, a, 'expired', 'coordinator_restart');
+        const a = ctx.memory.assignments.get(id);
+        if (a) loseLease(ctx, turn, a, 'expired', 'coordinator_restart');
       }
     }
   }
-  for (const a of engine.assignments.values()) {
+  for (const a of ctx.memory.assignments.values()) {
     if (a.status === 'leased' && now > a.leaseExpiresAt) {
-      const op = engine.operators.get(a.operatorId);
+      const op = ctx.operators.get(a.operatorId);
       // Leases of an operator still inside its post-restart reconnect window wait for that window.
       if (op && !op.conn && op.reconnectDeadline !== null) continue;
-      loseLease(engine, turn, a, 'expired', 'lease_deadline');
+      loseLease(ctx, turn, a, 'expired', 'lease_deadline');
     }
   }
 }

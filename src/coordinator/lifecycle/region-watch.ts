@@ -10,7 +10,8 @@
  * every region with online operators were down by failures, they are all
  * treated as up, because avoiding them would schedule nothing at all.
  */
-import type { Engine } from '../engine/index.js';
+import type { CoordinatorConfig } from '../config/index.js';
+import type { Scheduler } from '../scheduling/index.js';
 import type { OperatorState } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
 
@@ -24,10 +25,17 @@ interface RegionStatus {
   baseline: number;
 }
 
+/** What the region watch reads: settings, the operators, and the scheduler's set of regions to avoid. */
+export interface RegionContext {
+  readonly config: CoordinatorConfig;
+  readonly operators: ReadonlyMap<string, OperatorState>;
+  readonly scheduler: Pick<Scheduler, 'downRegions'>;
+}
+
 export class RegionWatch {
   private readonly regions = new Map<string, RegionStatus>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly ctx: RegionContext) {}
 
   /** Restores persisted marks at start. */
   restore(rows: { name: string; down: boolean; source: 'admin' | 'failures'; reason: string }[]): void {
@@ -58,13 +66,13 @@ export class RegionWatch {
 
   operatorLost(turn: Turn, op: OperatorState): void {
     const s = this.status(op.region);
-    const window = this.engine.config.regionFailureWindowMs;
+    const window = this.ctx.config.regionFailureWindowMs;
     s.losses = s.losses.filter((t) => turn.now - t <= window);
     s.losses.push(turn.now);
     if (s.down) return;
     const online = this.onlineIn(op.region);
     const lost = s.losses.length;
-    if (lost >= 2 && lost / (lost + online) >= this.engine.config.regionFailureShare) {
+    if (lost >= 2 && lost / (lost + online) >= this.ctx.config.regionFailureShare) {
       s.down = true;
       s.source = 'failures';
       s.reason = `${lost} of ${lost + online} operators lost within ${window} ms`;
@@ -81,7 +89,7 @@ export class RegionWatch {
       return;
     }
     const online = this.onlineIn(op.region);
-    if (online >= Math.ceil(s.baseline * (1 - this.engine.config.regionFailureShare))) {
+    if (online >= Math.ceil(s.baseline * (1 - this.ctx.config.regionFailureShare))) {
       s.down = false;
       s.reason = `${online} of ${s.baseline} operators back`;
       s.losses = [];
@@ -101,7 +109,7 @@ export class RegionWatch {
 
   private onlineIn(region: string): number {
     let n = 0;
-    for (const op of this.engine.operators.values()) if (op.region === region && op.conn) n++;
+    for (const op of this.ctx.operators.values()) if (op.region === region && op.conn) n++;
     return n;
   }
 
@@ -113,7 +121,7 @@ export class RegionWatch {
 
   /** Recomputes the set of regions the scheduler avoids. */
   private apply(): void {
-    const down = this.engine.scheduler.downRegions;
+    const down = this.ctx.scheduler.downRegions;
     down.clear();
     const failureDown: string[] = [];
     for (const [region, s] of this.regions) {
@@ -121,7 +129,7 @@ export class RegionWatch {
       if (s.source === 'admin') down.add(region);
       else failureDown.push(region);
     }
-    const onlineElsewhere = [...this.engine.operators.values()].some(
+    const onlineElsewhere = [...this.ctx.operators.values()].some(
       (op) => op.conn && !down.has(op.region) && !failureDown.includes(op.region),
     );
     if (onlineElsewhere) for (const region of failureDown) down.add(region);

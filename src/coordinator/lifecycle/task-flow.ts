@@ -20,7 +20,7 @@
  * and counted in `results.refused`; it never counts.
  */
 import { CortenError } from '../../protocol/index.js';
-import type { Engine, NewInput } from '../engine/index.js';
+import type { FlowContext, NewInput } from './flow-context.js';
 import { newId, newSeed } from '../memory/index.js';
 import {
   chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState,
@@ -32,9 +32,9 @@ import { cancelLive, endResult, failForResources, finish } from '../verification
 
 // ---- publish and submit ------------------------------------------------------
 
-export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState; created: boolean } {
+export function publish(ctx: FlowContext, turn: Turn, eu: EuState): { eu: EuState; created: boolean } {
   // Checked inside the single writer, so two first publishers of one name cannot both win.
-  const nameOwner = engine.eus.nameOwner(eu.manifest.name);
+  const nameOwner = ctx.eus.nameOwner(eu.manifest.name);
   if (nameOwner !== undefined && nameOwner !== eu.owner) {
     throw new CortenError(
       'EU_NAME_TAKEN',
@@ -42,9 +42,9 @@ export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState;
         + 'Choose another name.',
     );
   }
-  const existing = engine.eus.get(eu.id);
+  const existing = ctx.eus.get(eu.id);
   if (existing) return { eu: existing, created: false };
-  const sameVersion = engine.eus.byNameVersion(eu.manifest.name, eu.manifest.version);
+  const sameVersion = ctx.eus.byNameVersion(eu.manifest.name, eu.manifest.version);
   if (sameVersion) {
     throw new CortenError(
       'EU_VERSION_CONFLICT',
@@ -65,21 +65,20 @@ export function publish(engine: Engine, turn: Turn, eu: EuState): { eu: EuState;
     },
   });
   turn.event('eu.published', { euId: eu.id, name: eu.manifest.name, version: eu.manifest.version });
-  engine.eus.add(eu);
+  ctx.eus.add(eu);
   return { eu, created: true };
 }
 
 /** Creates one task per input, owned by `owner`; `accountId` pays for a priced EU. */
 export function submit(
-  engine: Engine, turn: Turn, eu: EuState, inputs: NewInput[], owner: string, accountId: string | null,
+  ctx: FlowContext, turn: Turn, eu: EuState, inputs: NewInput[], owner: string, accountId: string | null,
 ): string[] {
   const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
-  const payer = engine.trust.escrow(turn, eu, accountId, inputs.length);
+  const payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
   const ids: string[] = [];
   for (const input of inputs) {
-    const keep = engine.inputCacheBytes + input.text.length <= engine.config.inputCacheBytes;
-    if (keep) engine.inputCacheBytes += input.text.length;
+    const keep = ctx.memory.holdInput(input.text);
     const task: TaskState = {
       id: newId('t', turn.now),
       eu,
@@ -110,9 +109,9 @@ export function submit(
       },
     });
     turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });
-    engine.trust.taskCreated(turn, task, payer);
-    engine.tasks.set(task.id, task);
-    engine.scheduler.enqueue(task);
+    ctx.trust.taskCreated(turn, task, payer);
+    ctx.memory.tasks.set(task.id, task);
+    ctx.scheduler.enqueue(task);
     ids.push(task.id);
   }
   return ids;
@@ -121,10 +120,10 @@ export function submit(
 // ---- assignment ----------------------------------------------------------------
 
 /** Leases one replica of `task` to `op` (called by the scheduler). */
-export function assign(engine: Engine, turn: Turn, task: TaskState, op: OperatorState): void {
+export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: OperatorState): void {
   const attempt = task.attempts + 1;
-  if (attempt === 1) engine.trust.firstLease(task, op);
-  const leaseMs = task.eu.manifest.timeoutMs + engine.config.leaseGraceMs;
+  if (attempt === 1) ctx.trust.firstLease(task, op);
+  const leaseMs = task.eu.manifest.timeoutMs + ctx.config.leaseGraceMs;
   const a: AssignmentState = {
     id: newId('a', turn.now),
     taskId: task.id,
@@ -147,7 +146,7 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
   task.assignments.push(a);
   if (task.status === 'pending') task.status = 'running';
   turn.dirtyTasks.add(task);
-  engine.assignments.set(a.id, a);
+  ctx.memory.assignments.set(a.id, a);
   op.active.add(a.id);
   op.lastAssignedAt = turn.now;
   if (op.active.size >= op.slots) op.freeSince = null;
@@ -186,12 +185,12 @@ export function assign(engine: Engine, turn: Turn, task: TaskState, op: Operator
  * Ends a lease without a result (expired, or released by its operator) and
  * puts the task back at the front of its queue.
  */
-export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
-  const task = engine.tasks.get(a.taskId);
+export function loseLease(ctx: FlowContext, turn: Turn, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
+  const task = ctx.memory.tasks.get(a.taskId);
   if (!task || a.status !== 'leased') return;
   a.status = status;
   a.finishedAt = turn.now;
-  const op = engine.operators.get(a.operatorId);
+  const op = ctx.operators.get(a.operatorId);
   if (op) freeSlot(op, a.id, turn.now);
   turn.updateAssignment(a.id, { status, finishedAt: turn.now, endReason: reason });
   const refs = { taskId: task.id, operatorId: a.operatorId };
@@ -206,17 +205,17 @@ export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status
   if (isFreeLoss(status, reason)) task.freeAttempts += 1;
   // Alive but past its deadline: the EU may be the cause, judged with the task (eu-fault.ts).
   if (status === 'expired' && reason === 'lease_deadline' && op?.conn) a.overran = true;
-  engine.trust.leaseLost(turn, task, a, status, reason);
+  ctx.trust.leaseLost(turn, task, a, status, reason);
   if (a.overran && isEuResourceFault(task)) {
-    failForResources(engine, turn, task);
+    failForResources(ctx, turn, task);
     return;
   }
   // Only losses the task's execution caused spend its budget: a release costs the releaser its standing instead.
-  if (chargedAttempts(task) >= engine.config.maxAttemptsPerTask) {
-    for (const other of task.assignments) if (other.status === 'submitted') endResult(engine, turn, other.id, 'rejected');
-    cancelLive(engine, turn, task, 'attempts_exhausted');
+  if (chargedAttempts(task) >= ctx.config.maxAttemptsPerTask) {
+    for (const other of task.assignments) if (other.status === 'submitted') endResult(ctx, turn, other.id, 'rejected');
+    cancelLive(ctx, turn, task, 'attempts_exhausted');
     const message = `${chargedAttempts(task)} assignments lost and none settled the task`;
-    finish(engine, turn, task, 'failed', { failure: 'attempts_exhausted', failureMessage: message });
+    finish(ctx, turn, task, 'failed', { failure: 'attempts_exhausted', failureMessage: message });
     turn.event('task.failed', { taskId: task.id, reason: 'attempts_exhausted', message }, { taskId: task.id });
     return;
   }
@@ -224,14 +223,14 @@ export function loseLease(engine: Engine, turn: Turn, a: AssignmentState, status
   turn.dirtyTasks.add(task);
   if (replicasToAssign(task) > 0) {
     task.readyAt = turn.now;
-    engine.scheduler.enqueue(task, true);
+    ctx.scheduler.enqueue(task, true);
   }
 }
 
 /** Writes each changed open task's row once per turn. */
-export function writeDirtyTasks(engine: Engine, turn: Turn): void {
+export function writeDirtyTasks(ctx: FlowContext, turn: Turn): void {
   for (const task of turn.dirtyTasks) {
-    if (!engine.tasks.has(task.id)) continue;
+    if (!ctx.memory.tasks.has(task.id)) continue;
     turn.changes.push({ op: 'task.update', id: task.id, set: { status: task.status, replicas: task.replicas, attempts: task.attempts, updatedAt: turn.now } });
   }
   turn.dirtyTasks.clear();

@@ -10,7 +10,7 @@
  * operator suspended for dissent also loses its running leases at once
  * (expired as `proactive`): its results are not worth waiting for.
  */
-import type { Engine } from '../engine/index.js';
+import type { FlowContext } from '../lifecycle/index.js';
 import type { OperatorState } from '../memory/index.js';
 import { loseLease } from '../lifecycle/index.js';
 import type { Turn } from '../memory/index.js';
@@ -22,7 +22,7 @@ function persist(turn: Turn, op: OperatorState): void {
   turn.changes.push({ op: 'operator.update', id: op.id, set: { status: op.status, statusReason: op.statusReason } });
 }
 
-export function suspend(engine: Engine, turn: Turn, op: OperatorState, reason: string, moveLeases: boolean): void {
+export function suspend(ctx: FlowContext, turn: Turn, op: OperatorState, reason: string, moveLeases: boolean): void {
   if (op.status === 'suspended') return;
   op.status = 'suspended';
   op.statusReason = reason;
@@ -30,8 +30,8 @@ export function suspend(engine: Engine, turn: Turn, op: OperatorState, reason: s
   turn.event('operator.suspended', { operatorId: op.id, reason }, { operatorId: op.id });
   if (!moveLeases) return;
   for (const id of [...op.active]) {
-    const a = engine.assignments.get(id);
-    if (a) loseLease(engine, turn, a, 'expired', 'proactive');
+    const a = ctx.memory.assignments.get(id);
+    if (a) loseLease(ctx, turn, a, 'expired', 'proactive');
   }
 }
 

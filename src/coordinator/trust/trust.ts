@@ -22,7 +22,7 @@ import {
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../runtime/index.js';
 import type { Store } from '../../store/index.js';
 import { AdaptiveReplication } from '../verification/index.js';
-import type { Engine } from '../engine/index.js';
+import type { TrustContext } from './trust-context.js';
 import { assessHealth, score, shouldSuspend } from '../reputation/index.js';
 import { Ledger, transfer } from '../economics/index.js';
 import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from '../reputation/index.js';
@@ -70,15 +70,15 @@ export class Trust {
   private lastRanks = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly engine: Engine) {
-    const c = engine.config;
+  constructor(private readonly ctx: TrustContext) {
+    const c = ctx.config;
     this.settlement = new Settlement(this.ledger, { slashDissent: c.slashDissent, slashExpiry: c.slashExpiry });
     this.stakes = new StakeBook(this.ledger, c.minStake, c.unbondingMs);
     this.reputation = new ReputationBook(c.reputationHalfLifeMs);
     this.adaptive = new AdaptiveReplication({ enabled: c.adaptiveReplication, minStreak: c.trustStreak, spotCheckRate: c.spotCheckRate });
     this.semantic = new SemanticVerifier(
       () => createEmbedder(c.embedder),
-      async (taskId) => (await engine.store.getTaskInputs([taskId])).get(taskId) ?? null,
+      async (taskId) => (await ctx.store.getTaskInputs([taskId])).get(taskId) ?? null,
     );
   }
 
@@ -87,19 +87,19 @@ export class Trust {
     this.ledger.load(await store.trust.loadLedger());
     this.stakes.load(await store.trust.listPendingWithdrawals());
     for (const row of await store.trust.loadReputation()) this.reputation.restore(row.operatorId, row.streak, row.figures, now);
-    if (this.engine.config.embedder === 'word-vectors') await this.semantic.embedderNow();
+    if (this.ctx.config.embedder === 'word-vectors') await this.semantic.embedderNow();
   }
 
   /** After recovery: the leases held across the restart are blameless until their operators had time to come back. */
   markRecovered(now: number): void {
-    for (const a of this.engine.assignments.values()) if (a.status === 'leased') this.recoveredLeases.add(a.id);
-    this.reconnectWindowEnds = now + this.engine.config.reconnectGraceMs;
+    for (const a of this.ctx.memory.assignments.values()) if (a.status === 'leased') this.recoveredLeases.add(a.id);
+    this.reconnectWindowEnds = now + this.ctx.config.reconnectGraceMs;
   }
 
   start(): void {
     this.timer = setInterval(() => {
-      this.engine.command((turn) => this.tick(turn)).catch(() => {});
-    }, this.engine.config.trustTickMs);
+      this.ctx.command((turn) => this.tick(turn)).catch(() => {});
+    }, this.ctx.config.trustTickMs);
     this.timer.unref();
   }
 
@@ -115,7 +115,7 @@ export class Trust {
    * by every view that reports it: staked to the minimum and not suspended.
    */
   eligible(operatorId: string): boolean {
-    return this.engine.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
+    return this.ctx.operators.get(operatorId)?.status !== 'suspended' && this.stakes.eligible(operatorId);
   }
 
   isDegraded(operatorId: string): boolean {
@@ -135,14 +135,14 @@ export class Trust {
   }
 
   private refreshSlotsOf(operatorId: string, now: number): void {
-    const op = this.engine.operators.get(operatorId);
+    const op = this.ctx.operators.get(operatorId);
     if (op) this.refreshSlots(op, now);
   }
 
   rank(op: OperatorState): number {
     let r = this.ranks.get(op.id);
     if (r === undefined) {
-      r = this.scoreOf(op.id, this.engine.now());
+      r = this.scoreOf(op.id, this.ctx.now());
       this.ranks.set(op.id, r);
     }
     return r;
@@ -166,7 +166,7 @@ export class Trust {
     this.lastBeat.set(op.id, { connection, at: sentAt });
     // The gap across a reconnect is downtime, which uptime already counts.
     if (previous && previous.connection === connection && sentAt > previous.at) {
-      this.reputation.heartbeat(op.id, sentAt - previous.at, this.engine.config.heartbeatIntervalMs, now);
+      this.reputation.heartbeat(op.id, sentAt - previous.at, this.ctx.config.heartbeatIntervalMs, now);
     }
   }
 
@@ -187,7 +187,7 @@ export class Trust {
     if (!this.adaptive.options.enabled || task.quorum < 2 || task.eu.manifest.verification.policy === 'none') return;
     const r = this.reputation.get(op.id);
     if (!r || op.status !== 'online') return;
-    if (this.adaptive.decide(r.streak, r.dissent.value(this.engine.now())) !== 'solo') return;
+    if (this.adaptive.decide(r.streak, r.dissent.value(this.ctx.now())) !== 'solo') return;
     task.quorum = 1;
     task.replicas = 1;
     task.solo = true;
@@ -273,14 +273,14 @@ export class Trust {
     const releasers = this.releasers;
     this.releasers = new Set();
     for (const id of releasers) {
-      const op = this.engine.operators.get(id);
+      const op = this.ctx.operators.get(id);
       const why = releaseSuspension(this.reputation.get(id), turn.now);
-      if (op && why) suspend(this.engine, turn, op, why, true);
+      if (op && why) suspend(this.ctx, turn, op, why, true);
     }
     if (this.stakes.minStake > 0) {
       for (const id of closed.slashed) {
-        const op = this.engine.operators.get(id);
-        if (op && !this.stakes.eligible(id)) suspend(this.engine, turn, op, this.stakeReason(id), false);
+        const op = this.ctx.operators.get(id);
+        if (op && !this.stakes.eligible(id)) suspend(this.ctx, turn, op, this.stakeReason(id), false);
       }
     }
     this.ledger.flush(turn.changes, turn.now);
@@ -303,19 +303,19 @@ export class Trust {
   /** Any dissent: its solo tasks in flight go back to full replication; repeated dissent suspends it. */
   private afterDissent(turn: Turn, operatorId: string): void {
     this.ranks.delete(operatorId);
-    const op = this.engine.operators.get(operatorId);
+    const op = this.ctx.operators.get(operatorId);
     if (!op) return;
     for (const id of op.active) {
-      const a = this.engine.assignments.get(id);
-      const task = a ? this.engine.tasks.get(a.taskId) : undefined;
+      const a = this.ctx.memory.assignments.get(id);
+      const task = a ? this.ctx.memory.tasks.get(a.taskId) : undefined;
       if (task?.solo) {
         this.unsolo(task);
         turn.dirtyTasks.add(task);
-        this.engine.scheduler.enqueue(task, true);
+        this.ctx.scheduler.enqueue(task, true);
       }
     }
-    const why = shouldSuspend(this.reputation.get(operatorId)!, this.engine.config.suspendAfterDissents, turn.now);
-    if (why) suspend(this.engine, turn, op, why, true);
+    const why = shouldSuspend(this.reputation.get(operatorId)!, this.ctx.config.suspendAfterDissents, turn.now);
+    if (why) suspend(this.ctx, turn, op, why, true);
   }
 
   private flushReputation(turn: Turn, all: boolean): void {
@@ -334,7 +334,7 @@ export class Trust {
     const now = turn.now;
     this.stakes.payDue(turn.changes, now);
     const refreshRanks = now - this.lastRanks >= REPUTATION_FLUSH_MS;
-    for (const op of this.engine.operators.values()) {
+    for (const op of this.ctx.operators.values()) {
       this.reputation.sampleUptime(op.id, op.conn !== null, now);
       const r = this.reputation.get(op.id);
       if (op.conn && r && op.status !== 'suspended') {
@@ -358,12 +358,12 @@ export class Trust {
   /** Moves a degraded operator's leases that run past what the network needs for their EU. */
   private moveStragglers(turn: Turn, op: OperatorState): void {
     for (const id of [...op.active]) {
-      const a = this.engine.assignments.get(id);
-      const task = a ? this.engine.tasks.get(a.taskId) : undefined;
+      const a = this.ctx.memory.assignments.get(id);
+      const task = a ? this.ctx.memory.tasks.get(a.taskId) : undefined;
       if (!a || !task || a.status !== 'leased') continue;
       const p95 = this.reputation.networkP95(task.eu.id, turn.now);
       if (p95 === null) continue;
-      if (turn.now - a.leasedAt > Math.max(PROACTIVE_MIN_MS, PROACTIVE_P95_FACTOR * p95)) loseLease(this.engine, turn, a, 'expired', 'proactive');
+      if (turn.now - a.leasedAt > Math.max(PROACTIVE_MIN_MS, PROACTIVE_P95_FACTOR * p95)) loseLease(this.ctx, turn, a, 'expired', 'proactive');
     }
   }
 
@@ -377,7 +377,7 @@ export class Trust {
 
   stake(turn: Turn, operatorId: string, amount: number): string {
     const entryId = this.stakes.deposit(turn.changes, turn.now, operatorId, amount);
-    const op = this.engine.operators.get(operatorId);
+    const op = this.ctx.operators.get(operatorId);
     if (op?.status === 'suspended' && op.statusReason?.startsWith(STAKE_SUSPENSION) && this.stakes.eligible(operatorId)) reinstate(turn, op);
     this.ranks.delete(operatorId);
     return entryId;
@@ -385,8 +385,8 @@ export class Trust {
 
   unstake(turn: Turn, operatorId: string, amount: number): { availableAt: number } {
     const row = this.stakes.requestWithdrawal(turn.changes, turn.now, operatorId, amount);
-    const op = this.engine.operators.get(operatorId);
-    if (op && this.stakes.minStake > 0 && !this.stakes.eligible(operatorId)) suspend(this.engine, turn, op, this.stakeReason(operatorId), false);
+    const op = this.ctx.operators.get(operatorId);
+    if (op && this.stakes.minStake > 0 && !this.stakes.eligible(operatorId)) suspend(this.ctx, turn, op, this.stakeReason(operatorId), false);
     this.ranks.delete(operatorId);
     return { availableAt: row.availableAt };
   }
@@ -397,7 +397,7 @@ export class Trust {
 
   /** An admin lifts a suspension (for dissent, say, once the operator fixed its machine). */
   reinstate(turn: Turn, operatorId: string): void {
-    const op = this.engine.operators.get(operatorId);
+    const op = this.ctx.operators.get(operatorId);
     if (!op) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
     if (!this.stakes.eligible(operatorId)) {
       throw new CortenError('INSUFFICIENT_STAKE', `operator ${operatorId} has ${this.stakes.stakeOf(operatorId)} staked; it needs ${this.stakes.minStake} before it can work again`);

@@ -25,7 +25,7 @@ import {
   batchStatement, coerceError, hashJson, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, rootFromProof, valueTooDeep,
   verify as verifySignature, type ResultItem, type ResultStatement,
 } from '../../protocol/index.js';
-import type { Engine } from '../engine/index.js';
+import type { IntakeContext } from './verdict-context.js';
 import { freeSlot, type AssignmentState, type OperatorConnection, type OperatorState, type TaskState } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
 import { evaluate } from './verdicts.js';
@@ -48,23 +48,23 @@ export interface UnreadableResult {
 }
 
 export async function acceptResults(
-  engine: Engine, turn: Turn, conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = [],
+  ctx: IntakeContext, turn: Turn, conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = [],
 ): Promise<void> {
-  const op = engine.operators.get(operatorId);
+  const op = ctx.operators.get(operatorId);
   // A frame that was in flight when its connection was replaced or cut off for flooding counts for nothing.
   if (!op || op.conn !== conn) return;
-  for (const u of unreadable) engine.refuseResult(turn, conn, op, { assignmentId: u.assignmentId, code: u.code, message: u.message });
+  for (const u of unreadable) ctx.refuseResult(turn, conn, op, { assignmentId: u.assignmentId, code: u.code, message: u.message });
   const touched = new Set<TaskState>();
   // A frame's results share one signed Merkle root: check each root's signature once.
   const roots = new Map<string, boolean>();
   for (const item of items) {
     let checked: Refusal | Accepted;
     try {
-      checked = await checkResult(engine, op, item, roots);
+      checked = await checkResult(ctx, op, item, roots);
     } catch (thrown) {
       // The checks only read: whatever threw, this result is refused alone and nothing was written.
       const error = coerceError(thrown);
-      engine.log.error({ err: thrown, assignmentId: item.assignmentId }, 'checking a result failed');
+      ctx.log.error({ err: thrown, assignmentId: item.assignmentId }, 'checking a result failed');
       checked = { code: error.code, message: error.message };
     }
     if ('code' in checked) {
@@ -74,14 +74,14 @@ export async function acceptResults(
           assignmentId: item.assignmentId, code: checked.code, message: checked.message,
         };
         if (checked.taskId) sample.taskId = checked.taskId;
-        engine.refuseResult(turn, conn, op, sample);
+        ctx.refuseResult(turn, conn, op, sample);
       }
       // Cut off for flooding: the rest of the frame counts for nothing.
       if (op.conn !== conn) break;
       continue;
     }
-    const a = engine.assignments.get(item.assignmentId)!;
-    const task = engine.tasks.get(a.taskId)!;
+    const a = ctx.memory.assignments.get(item.assignmentId)!;
+    const task = ctx.memory.tasks.get(a.taskId)!;
     const output = checked.outputText;
     a.status = 'submitted';
     a.finishedAt = turn.now;
@@ -97,7 +97,7 @@ export async function acceptResults(
       signatureProof: item.proof.length > 0 ? JSON.stringify(item.proof) : null,
       durationMs: item.metrics.durationMs, cpuMs: item.metrics.cpuMs ?? null, memoryMb: item.metrics.memoryMb ?? null,
     });
-    engine.trust.result(turn, task, a, item.metrics);
+    ctx.trust.result(turn, task, a, item.metrics);
     const data: { taskId: string; assignmentId: string; operatorId: string; outputHash: string; durationMs: number; error?: string } = {
       taskId: task.id, assignmentId: a.id, operatorId, outputHash: item.outputHash, durationMs: item.metrics.durationMs,
     };
@@ -106,7 +106,7 @@ export async function acceptResults(
     turn.ack(conn, a.id);
     touched.add(task);
   }
-  for (const task of touched) await evaluate(engine, turn, task);
+  for (const task of touched) await evaluate(ctx, turn, task);
 }
 
 interface Refusal {
@@ -120,7 +120,7 @@ interface Accepted {
   outputText: string | null;
 }
 
-async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, roots: Map<string, boolean>): Promise<Refusal | Accepted> {
+async function checkResult(ctx: IntakeContext, op: OperatorState, item: ResultItem, roots: Map<string, boolean>): Promise<Refusal | Accepted> {
   // Before anything recurses into the output (hashing, stringifying).
   if (valueTooDeep(item.output, MAX_VALUE_DEPTH)) {
     return { code: 'JSON_TOO_DEEP', message: `the output of ${item.assignmentId} nests deeper than ${MAX_VALUE_DEPTH} levels` };
@@ -129,10 +129,10 @@ async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, 
   if (outputText !== null && outputText.length > MAX_OUTPUT_BYTES / 3 && Buffer.byteLength(outputText, 'utf8') > MAX_OUTPUT_BYTES) {
     return { code: 'PAYLOAD_TOO_LARGE', message: `the output of ${item.assignmentId} is over ${MAX_OUTPUT_BYTES} bytes of JSON` };
   }
-  const a = engine.assignments.get(item.assignmentId);
+  const a = ctx.memory.assignments.get(item.assignmentId);
   if (!a) {
     // Not open in memory: settled, ended, or never this operator's. Ask the store (rare path).
-    const row = await engine.store.getAssignment(item.assignmentId);
+    const row = await ctx.store.getAssignment(item.assignmentId);
     if (!row || row.operatorId !== op.id) {
       return { code: 'ASSIGNMENT_NOT_HELD', message: `operator ${op.id} holds no assignment ${item.assignmentId}` };
     }
@@ -158,7 +158,7 @@ async function checkResult(engine: Engine, op: OperatorState, item: ResultItem, 
   if (item.error === undefined && item.output === undefined) {
     return { code: 'VALIDATION_FAILED', message: 'a result needs an output or an error', taskId: a.taskId };
   }
-  const task = engine.tasks.get(a.taskId)!;
+  const task = ctx.memory.tasks.get(a.taskId)!;
   if (outputHashOf(item) !== item.outputHash) {
     return { code: 'VALIDATION_FAILED', message: 'outputHash is not the sha256 of the canonical output', taskId: a.taskId };
   }

@@ -3,7 +3,7 @@
  * it: accept the winners, reject the dissenters, cancel leases no longer
  * needed, ask for more replicas, or end the task.
  */
-import type { Engine } from '../engine/index.js';
+import type { VerdictContext } from './verdict-context.js';
 import { EU_RESOURCE_EXCEEDED, isEuResourceFault, isResourceFault, resourceFaultOperators } from './eu-fault.js';
 import { freeSlot, liveAssignments, type TaskState } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
@@ -18,11 +18,11 @@ function resultViews(task: TaskState): ResultView[] {
 }
 
 /** Decides what a task's results mean, and acts on it. */
-export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Promise<void> {
+export async function evaluate(ctx: VerdictContext, turn: Turn, task: TaskState): Promise<void> {
   const results = resultViews(task);
   // Semantic policy: the coordinator embeds the outputs and clusters them (semantic-verifier.ts).
   const { groups, undecided } = task.eu.manifest.verification.policy === 'semantic'
-    ? await engine.trust.group(task, results)
+    ? await ctx.trust.group(task, results)
     : { groups: groupByHash(results), undecided: new Set<string>() };
   const live = liveAssignments(task);
   const decision = decide(groups, { quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, live });
@@ -30,7 +30,7 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
   const winner = decision.kind === 'verified' ? task.assignments.find((a) => a.id === decision.winners[0]!.assignmentId) : undefined;
   const settledByOutput = winner !== undefined && !winner.errorCode;
   if (!settledByOutput && isEuResourceFault(task)) {
-    failForResources(engine, turn, task);
+    failForResources(ctx, turn, task);
     return;
   }
   const progress = () => {
@@ -54,25 +54,25 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
       progress();
       turn.event('task.escalated', { taskId: task.id, replicas: task.replicas, reason: `${groups.length} distinct outputs, none with ${task.quorum} votes` }, { taskId: task.id });
       task.readyAt = turn.now;
-      engine.scheduler.enqueue(task, true);
+      ctx.scheduler.enqueue(task, true);
       return;
     case 'verified': {
       progress();
       const winner = decision.winners[0]!;
       const winning = task.assignments.find((a) => a.id === winner.assignmentId)!;
-      for (const r of decision.winners) endResult(engine, turn, r.assignmentId, 'accepted');
-      for (const r of decision.dissenters) endResult(engine, turn, r.assignmentId, 'rejected', undecided.has(r.assignmentId));
-      cancelLive(engine, turn, task, 'verified');
+      for (const r of decision.winners) endResult(ctx, turn, r.assignmentId, 'accepted');
+      for (const r of decision.dissenters) endResult(ctx, turn, r.assignmentId, 'rejected', undecided.has(r.assignmentId));
+      cancelLive(ctx, turn, task, 'verified');
       const agreeing = decision.winners.map((r) => r.operatorId);
       // Undecided results (semantic grey zone) are not dissent: they are listed apart and nobody pays for them.
       const dissenting = decision.dissenters.filter((r) => !undecided.has(r.assignmentId)).map((r) => r.operatorId);
       const unclear = decision.dissenters.filter((r) => undecided.has(r.assignmentId)).map((r) => r.operatorId);
       if (winning.errorCode) {
         const message = `the EU fails on this input with ${winning.errorCode} (agreed by ${agreeing.length} operators)`;
-        finish(engine, turn, task, 'failed', { outputHash: winner.outputHash, resultAssignmentId: winning.id, failure: 'eu_error', failureMessage: message });
+        finish(ctx, turn, task, 'failed', { outputHash: winner.outputHash, resultAssignmentId: winning.id, failure: 'eu_error', failureMessage: message });
         turn.event('task.failed', { taskId: task.id, reason: 'eu_error', message, outputHash: winner.outputHash, agreeing, dissenting }, { taskId: task.id });
       } else {
-        finish(engine, turn, task, 'verified', { outputHash: winner.outputHash, resultAssignmentId: winning.id });
+        finish(ctx, turn, task, 'verified', { outputHash: winner.outputHash, resultAssignmentId: winning.id });
         turn.event('task.verified', {
           taskId: task.id, outputHash: winner.outputHash, agreeing, dissenting, solo: task.replicas === 1, ...(unclear.length > 0 ? { undecided: unclear } : {}),
         }, { taskId: task.id });
@@ -81,10 +81,10 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
     }
     case 'unverifiable': {
       progress();
-      for (const r of decision.dissenters) endResult(engine, turn, r.assignmentId, 'rejected');
-      cancelLive(engine, turn, task, 'unverifiable');
+      for (const r of decision.dissenters) endResult(ctx, turn, r.assignmentId, 'rejected');
+      cancelLive(ctx, turn, task, 'unverifiable');
       const message = `${results.length} results in ${groups.length} groups; none reached quorum ${task.quorum} within ${task.maxReplicas} replicas`;
-      finish(engine, turn, task, 'failed', { failure: 'unverifiable', failureMessage: message });
+      finish(ctx, turn, task, 'failed', { failure: 'unverifiable', failureMessage: message });
       turn.event('task.failed', { taskId: task.id, reason: 'unverifiable', message }, { taskId: task.id });
       return;
     }
@@ -96,20 +96,20 @@ export async function evaluate(engine: Engine, turn: Turn, task: TaskState): Pro
  * results are accepted (they did the work right), other results rejected
  * (never slashed: there was no verdict), live leases cancelled.
  */
-export function failForResources(engine: Engine, turn: Turn, task: TaskState): void {
+export function failForResources(ctx: VerdictContext, turn: Turn, task: TaskState): void {
   for (const a of task.assignments) {
-    if (a.status === 'submitted') endResult(engine, turn, a.id, isResourceFault(a) ? 'accepted' : 'rejected');
+    if (a.status === 'submitted') endResult(ctx, turn, a.id, isResourceFault(a) ? 'accepted' : 'rejected');
   }
-  cancelLive(engine, turn, task, EU_RESOURCE_EXCEEDED);
+  cancelLive(ctx, turn, task, EU_RESOURCE_EXCEEDED);
   const operators = [...resourceFaultOperators(task)];
   const message = `the EU ran out of its time or memory on ${operators.length} operators; it cannot run within its limits`;
-  finish(engine, turn, task, 'failed', { failure: EU_RESOURCE_EXCEEDED, failureMessage: message });
+  finish(ctx, turn, task, 'failed', { failure: EU_RESOURCE_EXCEEDED, failureMessage: message });
   const data = { taskId: task.id, reason: EU_RESOURCE_EXCEEDED, message, agreeing: operators } as const;
   turn.event('task.failed', data, { taskId: task.id });
 }
 
-export function endResult(engine: Engine, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected', undecided = false): void {
-  const a = engine.assignments.get(assignmentId)!;
+export function endResult(ctx: VerdictContext, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected', undecided = false): void {
+  const a = ctx.memory.assignments.get(assignmentId)!;
   a.status = status;
   if (undecided) {
     a.undecided = true;
@@ -120,12 +120,12 @@ export function endResult(engine: Engine, turn: Turn, assignmentId: string, stat
 }
 
 /** Cancels the task's outstanding leases: the verdict no longer needs them. */
-export function cancelLive(engine: Engine, turn: Turn, task: TaskState, reason: string): void {
+export function cancelLive(ctx: VerdictContext, turn: Turn, task: TaskState, reason: string): void {
   for (const a of task.assignments) {
     if (a.status !== 'leased') continue;
     a.status = 'cancelled';
     a.finishedAt = turn.now;
-    const op = engine.operators.get(a.operatorId);
+    const op = ctx.operators.get(a.operatorId);
     if (op) freeSlot(op, a.id, turn.now);
     if (op?.conn) turn.cancel(op.conn, a.id, reason);
     turn.updateAssignment(a.id, { status: 'cancelled', finishedAt: turn.now, endReason: reason });
@@ -135,14 +135,14 @@ export function cancelLive(engine: Engine, turn: Turn, task: TaskState, reason: 
 
 /** Moves a task to its terminal state and out of memory. */
 export function finish(
-  engine: Engine,
+  ctx: VerdictContext,
   turn: Turn,
   task: TaskState,
   status: 'verified' | 'failed',
   fields: { outputHash?: string; resultAssignmentId?: string; failure?: string; failureMessage?: string },
 ): void {
   task.status = status;
-  engine.trust.finish(task, status, fields.failure ?? null);
+  ctx.trust.finish(task, status, fields.failure ?? null);
   turn.dirtyTasks.delete(task);
   turn.changes.push({
     op: 'task.update',
@@ -153,9 +153,6 @@ export function finish(
       failure: fields.failure ?? null, failureMessage: fields.failureMessage ?? null,
     },
   });
-  engine.tasks.delete(task.id);
+  ctx.memory.forget(task);
   turn.finishedOwners.set(task.id, task.owner);
-  for (const a of task.assignments) engine.assignments.delete(a.id);
-  if (task.input !== null) engine.inputCacheBytes -= task.input.length;
-  task.input = null;
 }
