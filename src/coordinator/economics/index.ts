@@ -4,3 +4,4 @@ export { NETWORK_OWNER, canRead, eventOwner, ownerOf, requireOwner, viewerOf, ty
 export { buildReceipt } from './receipts.js';
 export { Settlement } from './settlement.js';
 export { StakeBook } from './stake-book.js';
+export { Economics, type EconomicsPolicy } from './economics.js';

@@ -6,3 +6,4 @@ export {
 } from './state.js';
 export { Turn } from './turn.js';
 export { TaskMemory } from './task-memory.js';
+export { type DomainFactListener, type LeaseLost, type VerdictReached } from './domain-facts.js';

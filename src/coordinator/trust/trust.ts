@@ -4,34 +4,39 @@
  * changes. Each hook is cheap (a few map lookups and additions): they run
  * thousands of times a second.
  *
- *   submit     escrow the price (or refuse, before anything is written)
+ *   submit     escrow the price (or refuse, before anything is written): economics
  *   assign     adaptive replication decides solo or replicated (first lease only)
  *   result     reputation: completion, latency, resource use
  *   evaluate   semantic grouping for the semantic policy
- *   lose lease slash (when it is the operator's fault), reputation, solo → replicated
- *   finish     queue the task for settlement at the end of the turn
- *   end turn   one settlement entry for the turn's verdicts and slashes, its
- *              events, streaks, suspensions, balances written (receipts are
+ *   lose lease whose fault it was; then the fact `lease lost` goes to economics (slash)
+ *              and reputation; solo → replicated
+ *   finish     the fact `verdict reached`: economics settles the task at once, in the
+ *              verdict's turn; reputation counts agreement and dissent
+ *   end turn   one settlement entry for the turn's movements, with its events; what
+ *              must not nest inside a lease loss (dissent and release suspensions,
+ *              stake suspensions); balances and reputation written (receipts are
  *              built and signed on request: receipts.ts)
  *   tick       (every `trustTickMs`) payouts after unbonding, uptime, health,
  *              proactive lease moves, reputation written
+ *
+ * Economics (economics/economics.ts) is a part of its own that reacts to the domain
+ * facts; reputation's reactions are still here (issue 9).
  */
-import {
-  CortenError, devAccount, escrowAccount, EXTERNAL_ACCOUNT, type AccountView, type ExecutionMetrics,
-} from '../../protocol/index.js';
+import { CortenError, type AccountView, type ExecutionMetrics } from '../../protocol/index.js';
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../runtime/index.js';
 import type { Store } from '../../store/index.js';
 import { AdaptiveReplication } from '../verification/index.js';
 import type { TrustContext } from './trust-context.js';
 import { assessHealth, score, shouldSuspend } from '../reputation/index.js';
-import { Ledger, transfer } from '../economics/index.js';
+import { Economics, type Ledger } from '../economics/index.js';
 import { degrade, recover, reinstate, STAKE_SUSPENSION, suspend } from '../reputation/index.js';
 import { ReputationBook } from '../reputation/index.js';
 import { SemanticVerifier, type Grouping } from '../verification/index.js';
 import { grantedSlots, releaseSuspension } from '../reputation/index.js';
-import { Settlement } from '../economics/index.js';
-import { StakeBook } from '../economics/index.js';
-import type { AssignmentState, EuState, OperatorState, TaskPayer, TaskState } from '../memory/index.js';
+import type { Settlement, StakeBook } from '../economics/index.js';
+import type {
+  AssignmentState, EuState, OperatorState, TaskPayer, TaskState, VerdictReached,
+} from '../memory/index.js';
 import { loseLease } from '../lifecycle/index.js';
 import type { Turn } from '../memory/index.js';
 import type { ResultView } from '../verification/index.js';
@@ -50,9 +55,8 @@ const PROACTIVE_MIN_MS = 200;
 const FLOOD_PENALTY_LEASES = 10;
 
 export class Trust {
-  readonly ledger = new Ledger();
-  readonly settlement: Settlement;
-  readonly stakes: StakeBook;
+  /** Ledger, settlement and stake: a part of its own, fed the domain facts. */
+  readonly economics: Economics;
   readonly reputation: ReputationBook;
   readonly adaptive: AdaptiveReplication;
   readonly semantic: SemanticVerifier;
@@ -62,7 +66,8 @@ export class Trust {
   private readonly degraded = new Map<string, string[]>();
   /** Operators that released leases this turn: their standing is checked at the end of the turn. */
   private releasers = new Set<string>();
-  private finished: { task: TaskState; status: 'verified' | 'failed'; failure: string | null }[] = [];
+  /** Operators that dissented in a verdict this turn: their standing is checked at the end of the turn. */
+  private dissenters = new Set<string>();
   /** Leases recovered at start: lost before their operator is back, they are the coordinator's fault. */
   private readonly recoveredLeases = new Set<string>();
   private reconnectWindowEnds = 0;
@@ -72,8 +77,9 @@ export class Trust {
 
   constructor(private readonly ctx: TrustContext) {
     const c = ctx.config;
-    this.settlement = new Settlement(this.ledger, { slashDissent: c.slashDissent, slashExpiry: c.slashExpiry });
-    this.stakes = new StakeBook(this.ledger, c.minStake, c.unbondingMs);
+    this.economics = new Economics({
+      slashDissent: c.slashDissent, slashExpiry: c.slashExpiry, minStake: c.minStake, unbondingMs: c.unbondingMs,
+    });
     this.reputation = new ReputationBook(c.reputationHalfLifeMs);
     this.adaptive = new AdaptiveReplication({ enabled: c.adaptiveReplication, minStreak: c.trustStreak, spotCheckRate: c.spotCheckRate });
     this.semantic = new SemanticVerifier(
@@ -84,8 +90,7 @@ export class Trust {
 
   /** Rebuilds balances, pending withdrawals and reputation from the store (at start). */
   async load(store: Store, now: number): Promise<void> {
-    this.ledger.load(await store.trust.loadLedger());
-    this.stakes.load(await store.trust.listPendingWithdrawals());
+    await this.economics.load(store);
     for (const row of await store.trust.loadReputation()) this.reputation.restore(row.operatorId, row.streak, row.figures, now);
     if (this.ctx.config.embedder === 'word-vectors') await this.semantic.embedderNow();
   }
@@ -173,13 +178,12 @@ export class Trust {
   // ---- task hooks -----------------------------------------------------------------
 
   escrow(turn: Turn, eu: EuState, accountId: string | null, count: number): TaskPayer | null {
-    return this.settlement.escrow(turn.changes, turn.now, eu, accountId, count);
+    return this.economics.escrow(turn, eu, accountId, count);
   }
 
   taskCreated(turn: Turn, task: TaskState, payer: TaskPayer | null): void {
-    task.payer = payer;
     task.solo = false;
-    if (payer) turn.changes.push({ op: 'task.account', row: { taskId: task.id, ...payer } });
+    this.economics.taskCreated(turn, task, payer);
   }
 
   /** Called for a task's very first lease: adaptive replication may let `op` run it alone. */
@@ -209,6 +213,8 @@ export class Trust {
   leaseLost(turn: Turn, task: TaskState, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
     if (task.solo) this.unsolo(task);
     const recovered = this.recoveredLeases.delete(a.id);
+    const blamed = !(reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds));
+    this.economics.leaseLost(turn, { task, assignment: a, status, reason, blamed });
     if (status === 'released') {
       // Not slashed (it may be an honest give-back), but it costs standing: slots, then suspension (slot-policy.ts).
       this.reputation.leaseReleased(a.operatorId, turn.now);
@@ -216,13 +222,10 @@ export class Trust {
       this.refreshSlotsOf(a.operatorId, turn.now);
       return;
     }
-    const blameless = reason === 'coordinator_restart' || (recovered && turn.now <= this.reconnectWindowEnds);
-    if (blameless) return;
-    // Counted at once, so an overloaded operator is seen degrading and gets fewer slots; but an overrun's slash
-    // waits for the task, once it is known whether the EU can run within its limits at all (eu-fault.ts).
+    if (!blamed) return;
+    // Counted at once, so an overloaded operator is seen degrading and gets fewer slots.
     this.reputation.leaseLost(a.operatorId, turn.now);
     this.refreshSlotsOf(a.operatorId, turn.now);
-    if (reason !== 'proactive' && !a.overran) this.settlement.slashExpiry(a.operatorId, task.id, reason);
   }
 
   /** The operator was cut off for flooding refusals (see refusal-tally.ts): it loses standing. */
@@ -240,33 +243,35 @@ export class Trust {
     task.replicas = Math.max(task.replicas, base);
   }
 
-  finish(task: TaskState, status: 'verified' | 'failed', failure: string | null): void {
-    this.finished.push({ task, status, failure });
+  /** The fact `verdict reached`: settled at once, in the verdict's own turn; agreement and dissent counted. */
+  finish(turn: Turn, task: TaskState, status: 'verified' | 'failed', failure: string | null): void {
+    const fact: VerdictReached = { task, status, failure };
+    this.economics.verdictReached(turn, fact);
+    this.countVerdict(turn, fact);
     if (task.eu.manifest.verification.policy === 'semantic') this.semantic.forget(task);
+  }
+
+  /** Reputation's reaction to a verdict: agreement and dissent (a solo task proves neither). */
+  private countVerdict(turn: Turn, { task, status, failure }: VerdictReached): void {
+    const verdict = status === 'verified' || failure === 'eu_error';
+    if (!verdict || task.solo) return;
+    for (const a of task.assignments) {
+      if (a.status === 'accepted') this.reputation.agreed(a.operatorId, turn.now);
+      else if (a.status === 'rejected' && !a.undecided) {
+        this.reputation.dissented(a.operatorId, turn.now);
+        this.dissenters.add(a.operatorId);
+      }
+    }
   }
 
   // ---- end of turn ------------------------------------------------------------------
 
   endTurn(turn: Turn): void {
-    const finished = this.finished;
-    this.finished = [];
-    const dissenters = new Set<string>();
-    for (const { task, status, failure } of finished) {
-      this.settlement.settle(task, status, failure);
-      this.judgeOverruns(turn, task, status);
-      const verdict = status === 'verified' || failure === 'eu_error';
-      if (!verdict || task.solo) continue;
-      for (const a of task.assignments) {
-        if (a.status === 'accepted') this.reputation.agreed(a.operatorId, turn.now);
-        else if (a.status === 'rejected' && !a.undecided) {
-          this.reputation.dissented(a.operatorId, turn.now);
-          dissenters.add(a.operatorId);
-        }
-      }
-    }
     // Every verified task (and every eu_error verdict) has a receipt at GET /v1/tasks/:id/receipt;
     // it is built and signed on request, so the verdict's own event is its announcement.
-    const closed = this.settlement.close(turn.changes, turn.now);
+    const closed = this.economics.closeTurn(turn);
+    const dissenters = this.dissenters;
+    this.dissenters = new Set();
     for (const id of dissenters) this.afterDissent(turn, id);
     // Checked here, not inside the release: suspending moves the operator's other leases,
     // which must not nest inside a lease loss.
@@ -283,17 +288,8 @@ export class Trust {
         if (op && !this.stakes.eligible(id)) suspend(this.ctx, turn, op, this.stakeReason(id), false);
       }
     }
-    this.ledger.flush(turn.changes, turn.now);
+    this.economics.flush(turn);
     this.flushReputation(turn, turn.now - this.lastFlush >= REPUTATION_FLUSH_MS);
-  }
-
-  /** Overruns of a verified task were the operators' fault: others ran the EU within its limits. Otherwise nobody's. */
-  private judgeOverruns(turn: Turn, task: TaskState, status: 'verified' | 'failed'): void {
-    if (status !== 'verified') return;
-    for (const a of task.assignments) {
-      if (a.status !== 'expired' || !a.overran) continue;
-      this.settlement.slashExpiry(a.operatorId, task.id, 'lease_deadline');
-    }
   }
 
   private stakeReason(operatorId: string): string {
@@ -332,7 +328,7 @@ export class Trust {
 
   tick(turn: Turn): void {
     const now = turn.now;
-    this.stakes.payDue(turn.changes, now);
+    this.economics.tick(turn);
     const refreshRanks = now - this.lastRanks >= REPUTATION_FLUSH_MS;
     for (const op of this.ctx.operators.values()) {
       this.reputation.sampleUptime(op.id, op.conn !== null, now);
@@ -370,9 +366,7 @@ export class Trust {
   // ---- admin operations (run inside engine commands) ----------------------------------------
 
   deposit(turn: Turn, accountId: string, amount: number): string {
-    const entry = this.ledger.post(turn.changes, turn.now, 'deposit', transfer(EXTERNAL_ACCOUNT, devAccount(accountId), amount, 'deposit'));
-    turn.event('ledger.deposited', { account: devAccount(accountId), amount, entryId: entry.id });
-    return entry.id;
+    return this.economics.deposit(turn, accountId, amount);
   }
 
   stake(turn: Turn, operatorId: string, amount: number): string {
@@ -392,7 +386,7 @@ export class Trust {
   }
 
   payEarnings(turn: Turn, operatorId: string, amount: number): string {
-    return this.stakes.payEarnings(turn.changes, turn.now, operatorId, amount);
+    return this.economics.payEarnings(turn, operatorId, amount);
   }
 
   /** An admin lifts a suspension (for dissent, say, once the operator fixed its machine). */
@@ -408,8 +402,18 @@ export class Trust {
   // ---- views -------------------------------------------------------------------------------
 
   accountView(row: { id: string; name: string; createdAt: number }): AccountView {
-    return {
-      id: row.id, name: row.name, balance: this.ledger.balance(devAccount(row.id)), escrow: this.ledger.balance(escrowAccount(row.id)), createdAt: row.createdAt,
-    };
+    return this.economics.accountView(row);
+  }
+
+  get ledger(): Ledger {
+    return this.economics.ledger;
+  }
+
+  get settlement(): Settlement {
+    return this.economics.settlement;
+  }
+
+  get stakes(): StakeBook {
+    return this.economics.stakes;
   }
 }

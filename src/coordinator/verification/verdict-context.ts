@@ -17,8 +17,8 @@ import type { ResultView } from './verifier.js';
 export interface VerdictHooks {
   /** Groups a semantic task's results into clusters of agreeing outputs. */
   group(task: TaskState, results: readonly ResultView[]): Promise<Grouping>;
-  /** A task reached its end: settle its escrow and standing. */
-  finish(task: TaskState, status: 'verified' | 'failed', failure: string | null): void;
+  /** A task reached its end (the fact `verdict reached`): settled and counted in this turn. */
+  finish(turn: Turn, task: TaskState, status: 'verified' | 'failed', failure: string | null): void;
   /** A result was accepted for verification: record its measurements. */
   result(turn: Turn, task: TaskState, a: AssignmentState, metrics: ExecutionMetrics): void;
 }

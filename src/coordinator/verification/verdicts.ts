@@ -142,7 +142,7 @@ export function finish(
   fields: { outputHash?: string; resultAssignmentId?: string; failure?: string; failureMessage?: string },
 ): void {
   task.status = status;
-  ctx.trust.finish(task, status, fields.failure ?? null);
+  ctx.trust.finish(turn, task, status, fields.failure ?? null);
   turn.dirtyTasks.delete(task);
   turn.changes.push({
     op: 'task.update',
