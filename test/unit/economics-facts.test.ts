@@ -15,20 +15,21 @@ import type { TrustContext } from '../../src/coordinator/trust/trust-context.js'
 import { EuManifest, GENESIS_HASH } from '../../src/protocol/index.js';
 
 function eu(price: number): EuState {
-  const manifest = EuManifest.parse({ name: 'x', version: '1.0.0', price, verification: { quorum: 2, maxReplicas: 4 } });
+  const verification = { quorum: 2, maxReplicas: 4 };
+  const manifest = EuManifest.parse({ name: 'x', version: '1.0.0', price, verification });
   return { id: 'eu_x', manifest, files: {}, publishedAt: 0, owner: 'network', checkInput: () => null };
 }
 
 function task(e: EuState, results: [string, AssignmentState['status'], Partial<AssignmentState>?][]): TaskState {
   return {
     id: 't1', eu: e, status: 'running', input: null, quorum: 2, maxReplicas: 4, replicas: 2, attempts: results.length,
-    assignments: results.map(([op, status, extra], i) => ({ id: `a${i}`, operatorId: op, status, finishedAt: i, ...extra })),
+    assignments: results.map(([operatorId, status, extra], i) => ({ id: `a${i}`, operatorId, status, finishedAt: i, ...extra })),
   } as TaskState;
 }
 
 function fakeContext(): TrustContext {
   const ctx = {
-    config: { ...defaultConfig, minStake: 0, slashDissent: 50, slashExpiry: 5 },
+    config: defaultConfig({ minStake: 0, slashDissent: 50, slashExpiry: 5 }),
     memory: new TaskMemory(1 << 20),
     operators: new Map(),
     scheduler: { enqueue: () => {} },
@@ -64,7 +65,7 @@ describe('Economics reacts to domain facts within the turn', () => {
     expect(turn.changes.events.filter((x) => x.type === 'ledger.rewarded')).toHaveLength(2);
   });
 
-  it('slashes a lost lease only when it was the operator\'s fault, and an overrun only once the task is verified', () => {
+  it("slashes a lost lease only when it was the operator's fault, and an overrun only once it is verified", () => {
     const economics = new Economics({ slashDissent: 50, slashExpiry: 5, minStake: 0, unbondingMs: 0 });
     economics.ledger.load({ balances: new Map([['stake:op', 100]]), head: balances.head });
     const turn = new Turn(1);

@@ -15,7 +15,9 @@
  */
 import { devAccount, escrowAccount, EXTERNAL_ACCOUNT, type AccountView } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
-import type { DomainFactListener, EuState, LeaseLost, TaskPayer, TaskState, Turn, VerdictReached } from '../memory/index.js';
+import type {
+  DomainFactListener, EuState, LeaseLost, TaskPayer, TaskState, Turn, VerdictReached,
+} from '../memory/index.js';
 import { Ledger, transfer } from './ledger.js';
 import { Settlement, type ClosedSettlement } from './settlement.js';
 import { StakeBook } from './stake-book.js';
@@ -37,7 +39,8 @@ export class Economics implements DomainFactListener {
   readonly stakes: StakeBook;
 
   constructor(policy: EconomicsPolicy) {
-    this.settlement = new Settlement(this.ledger, { slashDissent: policy.slashDissent, slashExpiry: policy.slashExpiry });
+    const { slashDissent, slashExpiry } = policy;
+    this.settlement = new Settlement(this.ledger, { slashDissent, slashExpiry });
     this.stakes = new StakeBook(this.ledger, policy.minStake, policy.unbondingMs);
   }
 

@@ -70,10 +70,15 @@ function claimedId(item: unknown): string {
 
 let nextConnectionId = 1;
 
+/** The engine's commands the gateway turns frames into; it sees nothing else of the engine. */
+export type GatewayEngine = Pick<
+  Engine, 'coordinatorId' | 'connect' | 'disconnect' | 'results' | 'refusedFrame' | 'touch' | 'heartbeat' | 'release' | 'drain'
+>;
+
 export class OperatorGateway {
   private readonly sockets = new Set<WebSocket>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: GatewayEngine) {}
 
   get connections(): number {
     return this.sockets.size;
