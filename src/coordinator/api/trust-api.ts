@@ -8,11 +8,9 @@ import {
   type ReputationView, type StakeView,
 } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
-import { Accounts } from '../economics/index.js';
+import { Accounts, buildReceipt, canRead, requireOwner, type Viewer } from '../economics/index.js';
 import type { Engine } from '../engine/index.js';
 import type { EuRegistry } from '../memory/index.js';
-import { buildReceipt } from '../economics/index.js';
-import { canRead, requireOwner, type Viewer } from '../economics/index.js';
 import { reputationView } from '../trust/index.js';
 
 export interface TrustApiDeps {

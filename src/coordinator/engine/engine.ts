@@ -20,15 +20,15 @@ import { coerceError, CortenError, type CortenEvent, type HelloMessage, type Res
 import type { Store } from '../../store/index.js';
 import { offlineAfterMs, type CoordinatorConfig } from '../config/index.js';
 import type { EventBus } from './event-bus.js';
-import type { EuRegistry } from '../memory/index.js';
+import type {
+  AssignmentState, EuRegistry, EuState, OperatorConnection, OperatorState, TaskState,
+} from '../memory/index.js';
 import { CoordinatorMetrics } from './metrics.js';
-import { RegionWatch } from '../lifecycle/index.js';
+import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
 import { Scheduler } from '../scheduling/index.js';
-import type { AssignmentState, EuState, OperatorConnection, OperatorState, TaskState } from '../memory/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
 import { acceptResults, type UnreadableResult } from '../verification/index.js';
-import { operatorFlow, taskFlow, type NewInput } from '../lifecycle/index.js';
 import { Trust } from '../trust/index.js';
 import { TaskMemory, Turn } from '../memory/index.js';
 

@@ -14,9 +14,8 @@
  */
 import type { HelloMessage } from '../../protocol/index.js';
 import type { FlowContext } from './flow-context.js';
-import type { OperatorConnection, OperatorState } from '../memory/index.js';
+import type { OperatorConnection, OperatorState, Turn } from '../memory/index.js';
 import { loseLease } from './task-flow.js';
-import type { Turn } from '../memory/index.js';
 
 export function connect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, hello: HelloMessage, operatorId: string): void {
   let op = ctx.operators.get(operatorId);

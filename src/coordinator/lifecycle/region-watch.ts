@@ -12,8 +12,7 @@
  */
 import type { CoordinatorConfig } from '../config/index.js';
 import type { Scheduler } from '../scheduling/index.js';
-import type { OperatorState } from '../memory/index.js';
-import type { Turn } from '../memory/index.js';
+import type { OperatorState, Turn } from '../memory/index.js';
 
 interface RegionStatus {
   down: boolean;

@@ -21,14 +21,12 @@
  */
 import { CortenError } from '../../protocol/index.js';
 import type { FlowContext, NewInput } from './flow-context.js';
-import { newId, newSeed } from '../memory/index.js';
 import {
-  chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState, type EuState, type OperatorState,
-  type TaskState,
+  type AssignmentState, chargedAttempts, type EuState, freeSlot, isFreeLoss, liveAssignments, newId, newSeed,
+  type OperatorState, replicasToAssign, type TaskState,
 } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
-import { isEuResourceFault } from '../verification/index.js';
-import { cancelLive, endResult, failForResources, finish } from '../verification/index.js';
+import { cancelLive, endResult, failForResources, finish, isEuResourceFault } from '../verification/index.js';
 
 // ---- publish and submit ------------------------------------------------------
 

@@ -11,9 +11,8 @@
  * (expired as `proactive`): its results are not worth waiting for.
  */
 import type { FlowContext } from '../lifecycle/index.js';
-import type { OperatorState } from '../memory/index.js';
+import type { OperatorState, Turn } from '../memory/index.js';
 import { loseLease } from '../lifecycle/index.js';
-import type { Turn } from '../memory/index.js';
 
 /** Prefix of the status reason of a stake suspension (a deposit lifts it). */
 export const STAKE_SUSPENSION = 'stake below the minimum';

@@ -15,23 +15,14 @@ import {
   ChangeSet, DataDirLock, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus,
 } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
-import { Engine } from '../engine/index.js';
-import { EventBus } from '../engine/index.js';
+import { Engine, EventBus, recover, type RecoveryReport } from '../engine/index.js';
 import { EuRegistry } from '../memory/index.js';
-import { inputCheckFor, loadBuiltinEus, parsePackage } from '../api/index.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../api/index.js';
-import { euRoutes } from '../api/index.js';
-import { eventRoutes } from '../api/index.js';
-import { networkRoutes } from '../api/index.js';
-import { taskRoutes } from '../api/index.js';
+import {
+  accountRoutes, clientErrorHandler, type CoordinatorOperations, euRoutes, eventRoutes, frameworkErrors, inputCheckFor,
+  installErrorHandling, ledgerRoutes, loadBuiltinEus, networkRoutes, parsePackage, stakeRoutes, taskRoutes, TrustApi,
+} from '../api/index.js';
 import { OperatorGateway } from '../gateway/index.js';
-import { recover, type RecoveryReport } from '../engine/index.js';
-import { Accounts } from '../economics/index.js';
-import { accountRoutes } from '../api/index.js';
-import { ledgerRoutes } from '../api/index.js';
-import { stakeRoutes } from '../api/index.js';
-import { TrustApi, type CoordinatorOperations } from '../api/index.js';
-import { canRead, NETWORK_OWNER, ownerOf, requireOwner, viewerOf, type Viewer } from '../economics/index.js';
+import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
 
 export class Coordinator implements CoordinatorOperations {
