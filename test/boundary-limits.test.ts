@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
 import { Coordinator } from '../src/coordinator/index.js';
-import { FLOOD_LIMIT } from '../src/coordinator/refusal-tally.js';
+import { FLOOD_LIMIT } from '../src/coordinator/engine/refusal-tally.js';
 import { MAX_FRAME_DEPTH, MAX_VALUE_DEPTH, type CortenEvent } from '../src/protocol/index.js';
 import { spinEu } from './fixtures/eus.js';
 import { EventLog } from './helpers/event-log.js';

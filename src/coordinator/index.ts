@@ -1,2 +1,2 @@
-export { Coordinator } from './coordinator.js';
-export { defaultConfig, type CoordinatorConfig } from './config.js';
+export { Coordinator } from './server/index.js';
+export { defaultConfig, type CoordinatorConfig } from './config/index.js';

@@ -33,16 +33,16 @@ import {
   type WireAssignment,
 } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { Accounts } from '../../src/coordinator/accounts.js';
-import { defaultConfig, type CoordinatorConfig } from '../../src/coordinator/config.js';
-import { Engine } from '../../src/coordinator/engine.js';
-import { EuRegistry } from '../../src/coordinator/eu-registry.js';
-import { EventBus } from '../../src/coordinator/event-bus.js';
-import { inputCheckFor, parsePackage } from '../../src/coordinator/eu-intake.js';
-import * as operatorFlow from '../../src/coordinator/operator-flow.js';
-import { NETWORK_OWNER } from '../../src/coordinator/ownership.js';
-import { recover } from '../../src/coordinator/recovery.js';
-import type { EuState, OperatorConnection } from '../../src/coordinator/state.js';
+import { Accounts } from '../../src/coordinator/economics/accounts.js';
+import { defaultConfig, type CoordinatorConfig } from '../../src/coordinator/config/config.js';
+import { Engine } from '../../src/coordinator/engine/engine.js';
+import { EuRegistry } from '../../src/coordinator/memory/eu-registry.js';
+import { EventBus } from '../../src/coordinator/engine/event-bus.js';
+import { inputCheckFor, parsePackage } from '../../src/coordinator/api/eu-intake.js';
+import * as operatorFlow from '../../src/coordinator/lifecycle/operator-flow.js';
+import { NETWORK_OWNER } from '../../src/coordinator/economics/ownership.js';
+import { recover } from '../../src/coordinator/engine/recovery.js';
+import type { EuState, OperatorConnection } from '../../src/coordinator/memory/state.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** A plausible wall-clock start: ids embed the time. */

@@ -3,7 +3,7 @@
  * missed heartbeats and recovery, suspension for repeated dissent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FREE_RELEASES, SLOW_START_SLOTS, SUSPEND_EXCESS } from '../../src/coordinator/slot-policy.js';
+import { FREE_RELEASES, SLOW_START_SLOTS, SUSPEND_EXCESS } from '../../src/coordinator/reputation/slot-policy.js';
 import { spinEu } from '../fixtures/eus.js';
 import { EngineHarness } from './harness.js';
 

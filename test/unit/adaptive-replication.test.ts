@@ -4,7 +4,7 @@
  * streak an operator with dissents in its record must rebuild.
  */
 import { describe, expect, it } from 'vitest';
-import { AdaptiveReplication } from '../../src/coordinator/adaptive-replication.js';
+import { AdaptiveReplication } from '../../src/coordinator/verification/adaptive-replication.js';
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;

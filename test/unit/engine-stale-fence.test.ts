@@ -6,10 +6,10 @@
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/coordinator/config.js';
-import { Engine } from '../../src/coordinator/engine.js';
-import { EuRegistry } from '../../src/coordinator/eu-registry.js';
-import { EventBus } from '../../src/coordinator/event-bus.js';
+import { defaultConfig } from '../../src/coordinator/config/config.js';
+import { Engine } from '../../src/coordinator/engine/engine.js';
+import { EuRegistry } from '../../src/coordinator/memory/eu-registry.js';
+import { EventBus } from '../../src/coordinator/engine/event-bus.js';
 import { CortenError } from '../../src/protocol/index.js';
 import { ChangeSet, SqliteStore } from '../../src/store/index.js';
 import { assignmentRow, taskRow, withEu } from '../contract/store-fixtures.js';

@@ -4,10 +4,10 @@
  * execution the submitter caused, refunds the rest and slashes nobody.
  */
 import { describe, expect, it } from 'vitest';
-import { isEuResourceFault, resourceFaultOperators } from '../../src/coordinator/eu-fault.js';
-import { Ledger, transfer } from '../../src/coordinator/ledger.js';
-import { Settlement } from '../../src/coordinator/settlement.js';
-import type { AssignmentState, EuState, TaskState } from '../../src/coordinator/state.js';
+import { isEuResourceFault, resourceFaultOperators } from '../../src/coordinator/verification/eu-fault.js';
+import { Ledger, transfer } from '../../src/coordinator/economics/ledger.js';
+import { Settlement } from '../../src/coordinator/economics/settlement.js';
+import type { AssignmentState, EuState, TaskState } from '../../src/coordinator/memory/state.js';
 import { earningsAccount, EuManifest, EXTERNAL_ACCOUNT, GENESIS_HASH } from '../../src/protocol/index.js';
 import { ChangeSet } from '../../src/store/index.js';
 

@@ -8,12 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluateSemantic, llmSummarizeSettings, loadArticles, MAX_HONEST_DISSENT, MAX_LIE_ACCEPTED } from '../../bench/eval-semantic.js';
-import { groundingProblems, readFacts, replicaConflicts } from '../../src/coordinator/fact-check.js';
-import { Ledger, transfer } from '../../src/coordinator/ledger.js';
-import { clusterByCentres, SemanticVerifier, type SemanticSettings } from '../../src/coordinator/semantic-verifier.js';
-import { Settlement } from '../../src/coordinator/settlement.js';
-import type { AssignmentState, TaskState } from '../../src/coordinator/state.js';
-import { decide } from '../../src/coordinator/verifier.js';
+import { groundingProblems, readFacts, replicaConflicts } from '../../src/coordinator/verification/fact-check.js';
+import { Ledger, transfer } from '../../src/coordinator/economics/ledger.js';
+import { clusterByCentres, SemanticVerifier, type SemanticSettings } from '../../src/coordinator/verification/semantic-verifier.js';
+import { Settlement } from '../../src/coordinator/economics/settlement.js';
+import type { AssignmentState, TaskState } from '../../src/coordinator/memory/state.js';
+import { decide } from '../../src/coordinator/verification/verifier.js';
 import { changeNumber, flipFacts, swapAntonym, toggleNegation } from '../../src/sim/fact-flip.js';
 import { EuManifest, EXTERNAL_ACCOUNT, GENESIS_HASH, hashJson } from '../../src/protocol/index.js';
 import { createEmbedder } from '../../src/runtime/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareSemver } from '../../src/coordinator/eu-registry.js';
-import { Fifo } from '../../src/coordinator/fifo.js';
+import { compareSemver } from '../../src/coordinator/memory/eu-registry.js';
+import { Fifo } from '../../src/coordinator/scheduling/fifo.js';
 
 describe('Fifo', () => {
   it('keeps order through push, shift and unshift, across compaction', () => {

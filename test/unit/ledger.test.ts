@@ -4,7 +4,7 @@
  * found by recomputing it.
  */
 import { describe, expect, it } from 'vitest';
-import { Ledger, transfer } from '../../src/coordinator/ledger.js';
+import { Ledger, transfer } from '../../src/coordinator/economics/ledger.js';
 import { EXTERNAL_ACCOUNT, GENESIS_HASH, ledgerEntryHash, verifyLedger, type LedgerEntry } from '../../src/protocol/index.js';
 import { ChangeSet } from '../../src/store/index.js';
 

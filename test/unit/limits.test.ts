@@ -1,7 +1,7 @@
 /** The depth checks (src/protocol/limits.ts) and the refusal tally: pure rules, in-process. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FLOOD_LIMIT, FLUSH_INTERVAL_MS, RefusalTally } from '../../src/coordinator/refusal-tally.js';
+import { FLOOD_LIMIT, FLUSH_INTERVAL_MS, RefusalTally } from '../../src/coordinator/engine/refusal-tally.js';
 import { textTooDeep, valueTooDeep } from '../../src/protocol/index.js';
 
 /** Depth by recursion: fine for the small values generated here, and obviously right. */

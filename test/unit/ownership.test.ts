@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canRead, eventOwner, ownerOf, viewerOf, type Viewer } from '../../src/coordinator/ownership.js';
+import { canRead, eventOwner, ownerOf, viewerOf, type Viewer } from '../../src/coordinator/economics/ownership.js';
 import type { NewEvent } from '../../src/protocol/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { loadMigrations } from '../../src/store/migrations.js';

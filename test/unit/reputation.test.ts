@@ -4,9 +4,9 @@
  * and persistence round trips.
  */
 import { describe, expect, it } from 'vitest';
-import { DecayingHistogram, DecayingMean, DecayingSum } from '../../src/coordinator/decay.js';
-import { assessHealth, score, shouldSuspend } from '../../src/coordinator/health-policy.js';
-import { ReputationBook, SHORT_HALF_LIFE_MS } from '../../src/coordinator/reputation.js';
+import { DecayingHistogram, DecayingMean, DecayingSum } from '../../src/coordinator/reputation/decay.js';
+import { assessHealth, score, shouldSuspend } from '../../src/coordinator/reputation/health-policy.js';
+import { ReputationBook, SHORT_HALF_LIFE_MS } from '../../src/coordinator/reputation/reputation.js';
 
 const HOUR = 3_600_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from '../../src/coordinator/scheduler.js';
-import type { AssignmentState, EuState, OperatorState, TaskState } from '../../src/coordinator/state.js';
+import { Scheduler } from '../../src/coordinator/scheduling/scheduler.js';
+import type { AssignmentState, EuState, OperatorState, TaskState } from '../../src/coordinator/memory/state.js';
 import { EuManifest } from '../../src/protocol/index.js';
 
 function eu(id: string, manifest: Partial<Record<string, unknown>> = {}): EuState {

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clusterByCentres, outputText, SemanticVerifier } from '../../src/coordinator/semantic-verifier.js';
-import type { AssignmentState, TaskState } from '../../src/coordinator/state.js';
-import { decide } from '../../src/coordinator/verifier.js';
+import { clusterByCentres, outputText, SemanticVerifier } from '../../src/coordinator/verification/semantic-verifier.js';
+import type { AssignmentState, TaskState } from '../../src/coordinator/memory/state.js';
+import { decide } from '../../src/coordinator/verification/verifier.js';
 import { hashJson } from '../../src/protocol/index.js';
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../src/runtime/index.js';
 import { BBC_DATA, HAVE_BBC_DATA } from '../runtime/support.js';

@@ -5,10 +5,10 @@
  * unbonded stake is paid out after the period, less what was slashed.
  */
 import { describe, expect, it } from 'vitest';
-import { Ledger, transfer } from '../../src/coordinator/ledger.js';
-import { Settlement } from '../../src/coordinator/settlement.js';
-import { StakeBook } from '../../src/coordinator/stake-book.js';
-import type { AssignmentState, EuState, TaskState } from '../../src/coordinator/state.js';
+import { Ledger, transfer } from '../../src/coordinator/economics/ledger.js';
+import { Settlement } from '../../src/coordinator/economics/settlement.js';
+import { StakeBook } from '../../src/coordinator/economics/stake-book.js';
+import type { AssignmentState, EuState, TaskState } from '../../src/coordinator/memory/state.js';
 import { EuManifest, EXTERNAL_ACCOUNT, GENESIS_HASH, verifyLedger, type LedgerEntry } from '../../src/protocol/index.js';
 import { ChangeSet } from '../../src/store/index.js';
 

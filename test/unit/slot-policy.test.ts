@@ -5,12 +5,12 @@
  * the scheduler measuring load against the grant rather than the declaration.
  */
 import { describe, expect, it } from 'vitest';
-import { ReputationBook } from '../../src/coordinator/reputation.js';
-import { Scheduler } from '../../src/coordinator/scheduler.js';
+import { ReputationBook } from '../../src/coordinator/reputation/reputation.js';
+import { Scheduler } from '../../src/coordinator/scheduling/scheduler.js';
 import {
   FREE_RELEASES, grantedSlots, releaseSuspension, SLOW_START_SLOTS, SUSPEND_EXCESS,
-} from '../../src/coordinator/slot-policy.js';
-import type { EuState, OperatorState, TaskState } from '../../src/coordinator/state.js';
+} from '../../src/coordinator/reputation/slot-policy.js';
+import type { EuState, OperatorState, TaskState } from '../../src/coordinator/memory/state.js';
 import { EuManifest } from '../../src/protocol/index.js';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@
  * it, that is, memory before this turn's first change to the assignment.
  */
 import { describe, expect, it } from 'vitest';
-import { Turn } from '../../src/coordinator/turn.js';
+import { Turn } from '../../src/coordinator/memory/turn.js';
 import type { AssignmentStatus } from '../../src/store/index.js';
 
 describe('Turn.updateAssignment', () => {

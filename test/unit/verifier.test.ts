@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, groupByHash, type ResultView } from '../../src/coordinator/verifier.js';
+import { decide, groupByHash, type ResultView } from '../../src/coordinator/verification/verifier.js';
 
 const r = (op: string, hash: string): ResultView => ({ assignmentId: `a-${op}`, operatorId: op, outputHash: hash });
 const state = (over: Partial<{ quorum: number; maxReplicas: number; replicas: number; live: number }> = {}) => ({

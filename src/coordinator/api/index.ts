@@ -1,0 +1,11 @@
+export { accountRoutes } from './account-routes.js';
+export { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+export { inputCheckFor, loadBuiltinEus, parsePackage } from './eu-intake.js';
+export { euRoutes } from './eu-routes.js';
+export { eventRoutes } from './event-routes.js';
+export { ledgerRoutes } from './ledger-routes.js';
+export { networkRoutes } from './network-routes.js';
+export { stakeRoutes } from './stake-routes.js';
+export { taskRoutes } from './task-routes.js';
+export { TrustApi } from './trust-api.js';
+export { type CoordinatorOperations } from './operations.js';

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { ListTasksQuery, SubmitTasksRequest } from '../../protocol/index.js';
+import type { CoordinatorOperations } from './operations.js';
+import { parseOrThrow } from './validation.js';
+
+export function taskRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
+  app.post('/v1/tasks', async (request, reply) => {
+    const body = parseOrThrow(SubmitTasksRequest, request.body, 'body');
+    const accepted = await coordinator.submitTasks(body, request.headers.authorization);
+    return reply.status(202).send(accepted);
+  });
+
+  app.get('/v1/tasks', async (request) => {
+    const query = parseOrThrow(ListTasksQuery, request.query, 'query');
+    return coordinator.listTasks(query, await coordinator.viewer(request.headers.authorization));
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) =>
+    coordinator.getTask(request.params.id, await coordinator.viewer(request.headers.authorization)));
+
+  app.get('/v1/stats', async () => coordinator.stats());
+
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await coordinator.metricsText();
+    return reply.type(contentType).send(body);
+  });
+}

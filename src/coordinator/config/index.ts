@@ -1,0 +1,1 @@
+export { defaultConfig, offlineAfterMs, type CoordinatorConfig } from './config.js';

@@ -1,0 +1,7 @@
+export { Accounts } from './accounts.js';
+export { Ledger, transfer } from './ledger.js';
+export { NETWORK_OWNER, canRead, eventOwner, ownerOf, requireOwner, viewerOf, type Viewer } from './ownership.js';
+export { buildReceipt } from './receipts.js';
+export { Settlement } from './settlement.js';
+export { StakeBook } from './stake-book.js';
+export { Economics, type EconomicsPolicy } from './economics.js';

@@ -1,0 +1,368 @@
+/**
+ * The engine: the coordinator's single writer.
+ *
+ * Everything that changes state (a submission, a result, an operator joining
+ * or falling silent, a lease running out) arrives as a command in the inbox.
+ * The loop takes every command that has arrived, applies them to memory,
+ * lets the scheduler place queued work, commits all resulting writes and
+ * events in one transaction, and only then sends frames and answers callers.
+ *
+ *   I/O callbacks ──enqueue──▶ inbox ──turn──▶ memory + ChangeSet ──commit──▶ effects
+ *
+ * Under load a turn carries hundreds of commands, so writes are batched by
+ * construction; when idle a turn carries one and adds one event-loop hop.
+ * The database is the truth: if a commit fails, memory may be ahead of it,
+ * so the engine stops (`fatal`) and a restart rebuilds memory from the store.
+ * A stale lease fence (STALE_FENCE: an assignment row no longer at the
+ * attempt and status memory holds) fails the commit the same way: under a
+ * single writer it means memory and store disagree, and with several
+ * coordinators it would mean another one wrote; either way this one must
+ * stop writing. The commands of the refused turn and of the inbox fail.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { coerceError, CortenError, type CortenEvent, type HelloMessage, type ResultItem } from '../../protocol/index.js';
+import type { Store } from '../../store/index.js';
+import { offlineAfterMs, type CoordinatorConfig } from '../config/index.js';
+import type { EventBus } from './event-bus.js';
+import type {
+  AssignmentState, EuRegistry, EuState, OperatorConnection, OperatorState, TaskState,
+} from '../memory/index.js';
+import { CoordinatorMetrics } from './metrics.js';
+import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
+import { Scheduler } from '../scheduling/index.js';
+import { RefusalTally } from './refusal-tally.js';
+import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
+import { acceptResults, type UnreadableResult } from '../verification/index.js';
+import { Trust } from '../trust/index.js';
+import { TaskMemory, Turn } from '../memory/index.js';
+
+interface Command {
+  run(turn: Turn): void | Promise<void>;
+  fail?(error: CortenError): void;
+  /** Work it brings to a turn (results it carries); 1 when absent. */
+  weight?: number;
+}
+
+/**
+ * Work one turn takes on: result items, plus one for any other command.
+ * Bounded turns keep a burst from stalling the loop: heartbeats are read, the
+ * reaper runs and assignments go out every few tens of milliseconds, whatever
+ * the backlog.
+ */
+const TURN_BUDGET = 600;
+/** Assignments one turn makes at most; the next turn carries on. */
+const TURN_ASSIGNMENTS = 1000;
+
+export interface EngineDeps {
+  store: Store;
+  config: CoordinatorConfig;
+  bus: EventBus;
+  eus: EuRegistry;
+  log: Logger;
+  coordinatorId: string;
+  /** The clock; tests may pass a fake one. */
+  now?: () => number;
+  metrics?: CoordinatorMetrics;
+}
+
+export class Engine extends EventEmitter {
+  readonly store: Store;
+  readonly config: CoordinatorConfig;
+  readonly bus: EventBus;
+  readonly eus: EuRegistry;
+  readonly log: Logger;
+  readonly coordinatorId: string;
+  readonly now: () => number;
+
+  /** Open tasks, their assignments and the inputs held for them. */
+  readonly memory: TaskMemory;
+  readonly operators = new Map<string, OperatorState>();
+  readonly scheduler: Scheduler;
+  readonly regions: RegionWatch;
+  /** Trust and economics: ledger, stake, reputation, adaptive replication, semantic verification. */
+  readonly trust: Trust;
+  readonly metrics: CoordinatorMetrics;
+  /** Refused results and frames, counted per operator and reason. */
+  readonly refusals = new RefusalTally();
+
+  private inbox: Command[] = [];
+  private turnScheduled = false;
+  private turning = false;
+  private current: Turn | null = null;
+  private lastTurnEnd = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(deps: EngineDeps) {
+    super();
+    this.store = deps.store;
+    this.config = deps.config;
+    this.bus = deps.bus;
+    this.eus = deps.eus;
+    this.log = deps.log;
+    this.coordinatorId = deps.coordinatorId;
+    this.now = deps.now ?? Date.now;
+    this.metrics = deps.metrics ?? new CoordinatorMetrics();
+    this.memory = new TaskMemory(deps.config.inputCacheBytes);
+    this.trust = new Trust(this);
+    this.scheduler = new Scheduler({
+      qualifies: (op) => this.trust.qualifies(op),
+      rank: (op) => this.trust.rank(op),
+      assign: (task, op) => taskFlow.assign(this, this.turn, task, op),
+    });
+    this.regions = new RegionWatch(this);
+  }
+
+  /** Open tasks (not yet verified or failed). */
+  get tasks(): Map<string, TaskState> {
+    return this.memory.tasks;
+  }
+
+  /** Assignments of open tasks. */
+  get assignments(): Map<string, AssignmentState> {
+    return this.memory.assignments;
+  }
+
+  /** The turn being applied; only valid inside a command. */
+  get turn(): Turn {
+    if (!this.current) throw new Error('engine state may change only inside a turn');
+    return this.current;
+  }
+
+  get offlineAfterMs(): number {
+    return offlineAfterMs(this.config);
+  }
+
+  /** Starts the periodic commands: the lease reaper and the liveness mark. */
+  startTimers(): void {
+    this.timers.push(setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs));
+    this.timers.push(setInterval(() => this.enqueue({ run: (t) => this.markAlive(t) }), 1000));
+    for (const timer of this.timers) timer.unref();
+    this.trust.start();
+  }
+
+  /** Stops taking commands and waits for the turn in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.trust.stop();
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.idle();
+  }
+
+  /** Resolves when no turn is running or scheduled. */
+  idle(): Promise<void> {
+    if (!this.turning && !this.turnScheduled && this.inbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  markAlive(turn: Turn): void {
+    turn.changes.push({ op: 'meta.set', key: 'last_alive', value: String(turn.now) });
+  }
+
+  // ---- commands -------------------------------------------------------------
+
+  /** Runs `fn` inside a turn and resolves with its result once the turn is committed. */
+  command<T>(fn: (turn: Turn) => T | Promise<T>, weight = 1): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue({
+        run: async (turn) => {
+          const value = await fn(turn);
+          turn.afterCommit(() => resolve(value));
+        },
+        fail: reject,
+        weight,
+      });
+    });
+  }
+
+  /** Submits one task per input, owned by `owner` (ownership.ts); `accountId` pays for a priced EU. */
+  submit(eu: EuState, inputs: NewInput[], owner: string, accountId: string | null = null): Promise<string[]> {
+    // A task costs about an eighth of a result to create (two rows, no signature).
+    const weight = Math.ceil(inputs.length / 8);
+    return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), weight);
+  }
+
+  publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
+    return this.command((turn) => taskFlow.publish(this, turn, eu));
+  }
+
+  connect(conn: OperatorConnection, hello: HelloMessage, operatorId: string): Promise<void> {
+    return this.command((turn) => operatorFlow.connect(this, turn, conn, hello, operatorId));
+  }
+
+  disconnect(conn: OperatorConnection, operatorId: string, reason: string): void {
+    this.enqueue({ run: (turn) => operatorFlow.disconnect(this, turn, conn, operatorId, reason, true) });
+  }
+
+  /** A results frame: `items` read well, `unreadable` did not and are refused with the frame. */
+  results(conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = []): void {
+    this.enqueue({
+      run: (turn) => acceptResults(this, turn, conn, operatorId, items, unreadable),
+      weight: Math.max(1, items.length + unreadable.length),
+    });
+  }
+
+  /** A frame the gateway refused whole (not JSON, too deep, wrong shape): it counts towards a flood like a refused result. */
+  refusedFrame(conn: OperatorConnection, operatorId: string, code: string, message: string): void {
+    this.enqueue({
+      run: (turn) => {
+        const op = this.operators.get(operatorId);
+        if (op && op.conn === conn) this.countRefusal(turn, conn, op, { assignmentId: '', code, message });
+      },
+    });
+  }
+
+  /** Refuses one result: tells the operator in its ack, and counts it. */
+  refuseResult(turn: Turn, conn: OperatorConnection, op: OperatorState, sample: { assignmentId: string; code: string; message: string; taskId?: string }): void {
+    turn.refuse(conn, sample.assignmentId, sample.code, sample.message);
+    this.countRefusal(turn, conn, op, sample);
+  }
+
+  private countRefusal(turn: Turn, conn: OperatorConnection, op: OperatorState, sample: { assignmentId: string; code: string; message: string; taskId?: string }): void {
+    if (!this.refusals.record(op.id, turn.now, sample)) return;
+    // Flooding: its counts go out with its disconnection, which costs it standing.
+    this.writeRefusals(turn, op.id);
+    operatorFlow.disconnect(this, turn, conn, op.id, 'refused_flood', false);
+    this.trust.flooded(turn, op);
+    turn.close(conn, 4008, 'too many refused results or frames');
+  }
+
+  /** Writes the `results.refused` events now due (all of one operator's, when `operatorId` is given). */
+  private writeRefusals(turn: Turn, operatorId?: string): void {
+    for (const data of this.refusals.due(turn.now, operatorId)) turn.event('results.refused', data, { operatorId: data.operatorId });
+  }
+
+  drain(operatorId: string): void {
+    this.enqueue({ run: (turn) => operatorFlow.drain(this, turn, operatorId) });
+  }
+
+  release(operatorId: string, assignmentIds: string[], reason: string): void {
+    this.enqueue({ run: (turn) => operatorFlow.release(this, turn, operatorId, assignmentIds, reason) });
+  }
+
+  setRegion(region: string, down: boolean, reason: string): Promise<void> {
+    return this.command((turn) => this.regions.setByAdmin(turn, region, down, reason));
+  }
+
+  /** A heartbeat: refreshes liveness in memory; nothing to persist. */
+  touch(operatorId: string): void {
+    const op = this.operators.get(operatorId);
+    if (op) op.lastSeenAt = this.now();
+  }
+
+  /** A heartbeat stamped `sentAt` by the operator's clock: feeds its missed-heartbeat figure. */
+  heartbeat(operatorId: string, sentAt: number): void {
+    const op = this.operators.get(operatorId);
+    if (op) this.trust.heartbeat(op, sentAt, this.now());
+  }
+
+  /**
+   * Gives every event of the turn its owner (ownership.ts), so that readers
+   * are filtered on the event itself, in the store and on the live stream.
+   * A task's owner is in memory while it is open or just finished; an event
+   * about an older task (a late result refused) looks it up.
+   */
+  private async giveOwners(turn: Turn): Promise<void> {
+    const events = turn.changes.events;
+    const known = (id: string) => this.tasks.get(id)?.owner ?? turn.finishedOwners.get(id);
+    const unknown = new Set<string>();
+    for (const e of events) if (e.taskId && known(e.taskId) === undefined) unknown.add(e.taskId);
+    const looked = unknown.size > 0 ? await this.store.getTaskOwners([...unknown]) : new Map<string, string>();
+    // A task the store does not know either (an operator naming a made-up one) is the admin's to see.
+    const taskOwner = (id: string) => known(id) ?? looked.get(id) ?? NETWORK_OWNER;
+    for (const e of events) if (e.owner === undefined) e.owner = eventOwner(e, taskOwner);
+  }
+
+  // ---- the loop -------------------------------------------------------------
+
+  private enqueue(command: Command): void {
+    if (this.stopped) {
+      command.fail?.(new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'));
+      return;
+    }
+    this.inbox.push(command);
+    this.scheduleTurn();
+  }
+
+  /**
+   * Group commit: a turn starts at once when the engine has been quiet, but
+   * no sooner than `turnIntervalMs` after the previous turn ended when it is
+   * busy, so that the commands of a burst share one transaction. A commit
+   * costs about the same for one change as for fifty (the WAL writes whole
+   * pages), so this trades a millisecond or two of latency for several times
+   * the throughput.
+   */
+  private scheduleTurn(): void {
+    if (this.turnScheduled || this.turning) return;
+    this.turnScheduled = true;
+    const wait = this.lastTurnEnd + this.config.turnIntervalMs - performance.now();
+    if (wait <= 0) setImmediate(() => void this.runTurn());
+    else setTimeout(() => void this.runTurn(), wait);
+  }
+
+  private async runTurn(): Promise<void> {
+    this.turnScheduled = false;
+    this.turning = true;
+    let taken = 0;
+    let budget = 0;
+    while (taken < this.inbox.length && budget < TURN_BUDGET) budget += this.inbox[taken++]!.weight ?? 1;
+    const commands = taken === this.inbox.length ? this.inbox : this.inbox.slice(0, taken);
+    this.inbox = taken === this.inbox.length ? [] : this.inbox.slice(taken);
+    let moreToPlace = false;
+    const turn = new Turn(this.now());
+    this.current = turn;
+    try {
+      for (const command of commands) {
+        const mark = turn.changes.size;
+        try {
+          await command.run(turn);
+        } catch (thrown) {
+          const error = coerceError(thrown);
+          if (error.code === 'INTERNAL') this.log.error({ err: thrown }, 'command failed');
+          if (turn.changes.size !== mark) throw new Error(`a failed command left ${turn.changes.size - mark} writes behind`, { cause: thrown });
+          command.fail?.(error);
+        }
+      }
+      this.writeRefusals(turn);
+      this.trust.endTurn(turn);
+      moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      taskFlow.writeDirtyTasks(this, turn);
+      const missing = turn.tasksMissingInput();
+      const inputs = missing.length > 0 ? await this.store.getTaskInputs(missing.map((t) => t.id)) : new Map<string, string>();
+      await this.giveOwners(turn);
+      let events: CortenEvent[] = [];
+      if (turn.changes.size > 0) {
+        const started = performance.now();
+        events = await this.store.commit(turn.changes);
+        this.metrics.recordCommit(turn.changes.size, performance.now() - started);
+      }
+      this.current = null;
+      const sentAt = this.now();
+      turn.flush(inputs, (readySince) => this.metrics.recordSchedulingLatency(sentAt - readySince));
+      this.bus.publish(events);
+      this.metrics.turnSeconds.observe((this.now() - turn.now) / 1000);
+    } catch (thrown) {
+      // Memory may now be ahead of the store (a failed commit, or STALE_FENCE: a
+      // lease the store holds otherwise), so no further turn may write. The
+      // turn's own commands fail too: nothing they did was committed or sent.
+      this.current = null;
+      this.stopped = true;
+      const stopped = new CortenError('INTERNAL', 'the coordinator stopped after a storage failure', { cause: thrown });
+      for (const command of [...commands, ...this.inbox]) command.fail?.(stopped);
+      this.inbox = [];
+      this.emit('fatal', thrown);
+    } finally {
+      this.turning = false;
+      this.lastTurnEnd = performance.now();
+      if ((this.inbox.length > 0 || moreToPlace) && !this.stopped) this.scheduleTurn();
+      else {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { OperatorGateway } from './operator-gateway.js';

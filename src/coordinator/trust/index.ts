@@ -1,0 +1,3 @@
+export { operatorSummary, reputationView } from './trust-views.js';
+export { Trust } from './trust.js';
+export { type TrustContext } from './trust-context.js';
