@@ -27,8 +27,8 @@ describe('effects after the commit', () => {
     const op = await h.connect();
     h.advance(h.engine.offlineAfterMs + 1);
     h.failNextCommit = new Error('disk full');
-    // A failed turn's callers are never answered (the coordinator stops): wait for the engine, not them.
-    void h.reap();
+    // A failed turn's callers are refused with INTERNAL (the coordinator stops).
+    await expect(h.reap()).rejects.toMatchObject({ code: 'INTERNAL' });
     await h.idle();
     expect(h.fatal).toBeInstanceOf(Error);
     expect(op.conn.closed).toBeNull();
@@ -52,7 +52,7 @@ describe('effects after the commit', () => {
     const op = await h.connect();
     const first = op.conn;
     h.failNextCommit = new Error('disk full');
-    void op.reconnect();
+    await expect(op.reconnect()).rejects.toMatchObject({ code: 'INTERNAL' });
     await h.idle();
     expect(h.fatal).toBeInstanceOf(Error);
     expect(first.closed).toBeNull();
@@ -64,7 +64,7 @@ describe('effects after the commit', () => {
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1 }));
     const op = await h.connect();
     h.failNextCommit = new Error('disk full');
-    void h.submit(eu, [{ n: 1 }]);
+    await expect(h.submit(eu, [{ n: 1 }])).rejects.toMatchObject({ code: 'INTERNAL' });
     await h.idle();
     expect(h.fatal).toBeInstanceOf(Error);
     expect(op.conn.of('assign')).toEqual([]);
