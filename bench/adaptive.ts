@@ -54,8 +54,11 @@ const EU_NAME = 'adaptive-bench';
 function benchEu(): PublishEuRequest {
   return {
     manifest: {
-      name: EU_NAME, version: '1.0.0', description: 'cost-model workload for the adaptive replication benchmark',
-      verification: { policy: 'exact', quorum: 2, maxReplicas: 5 }, timeoutMs: 5000,
+      name: EU_NAME,
+      version: '1.0.0',
+      description: 'cost-model workload for the adaptive replication benchmark',
+      verification: { policy: 'exact', quorum: 2, maxReplicas: 5 },
+      timeoutMs: 5000,
       requirements: { cpu: 1, memoryMb: 16, capabilities: [] },
       inputSchema: { type: 'object', properties: { x: { type: 'integer' } }, required: ['x'] },
     },
@@ -67,15 +70,38 @@ export async function runAdaptiveScenario(s: AdaptiveScenario): Promise<Adaptive
   const dir = mkdtempSync(join(tmpdir(), 'corten-bench-adaptive-'));
   const network = new LocalNetwork({
     dir,
-    coordinatorArgs: ['--no-builtin-eus', ...(s.adaptive ? ['--adaptive-replication'] : []), ...(s.coordinatorArgs ?? [])],
+    coordinatorArgs: [
+      '--no-builtin-eus',
+      ...(s.adaptive ? ['--adaptive-replication'] : []),
+      ...(s.coordinatorArgs ?? []),
+    ],
   });
   try {
     await network.startCoordinator();
-    const cost = ['--executor', 'cost', '--cost-median-ms', '5', '--cost-sigma', '0.3', '--max-concurrent', '4', '--regions', 'eu-west,us-east,ap-south'];
+    const cost = [
+      '--executor',
+      'cost',
+      '--cost-median-ms',
+      '5',
+      '--cost-sigma',
+      '0.3',
+      '--max-concurrent',
+      '4',
+      '--regions',
+      'eu-west,us-east,ap-south',
+    ];
     const client = network.admin();
     await network.startAgentHost('honest', ['--count', String(s.honest), ...cost]);
     const before = new Set((await client.listOperators()).map((o) => o.id));
-    await network.startAgentHost('liars', ['--count', String(s.liars), '--fault', s.liarFault, '--first-index', String(s.honest), ...cost]);
+    await network.startAgentHost('liars', [
+      '--count',
+      String(s.liars),
+      '--fault',
+      s.liarFault,
+      '--first-index',
+      String(s.honest),
+      ...cost,
+    ]);
     const liarIds = (await client.listOperators()).map((o) => o.id).filter((id) => !before.has(id));
     await client.publishEu(benchEu());
 
@@ -129,30 +155,54 @@ function measure(s: AdaptiveScenario, events: CortenEvent[], taskIds: string[], 
     }
   }
   return {
-    label: s.label, tasks: s.tasks, verified, results, leases,
+    label: s.label,
+    tasks: s.tasks,
+    verified,
+    results,
+    leases,
     executionsPerResult: results / Math.max(1, verified),
     steadyExecutionsPerResult: steadyResults / Math.max(1, steadyVerified),
-    wrongAccepted: wrong, soloVerdicts: solo, suspendedLiars: suspended.size,
+    wrongAccepted: wrong,
+    soloVerdicts: solo,
+    suspendedLiars: suspended.size,
   };
 }
 
 export async function adaptiveBench(tasks = 4000): Promise<AdaptiveFigures[]> {
-  heading('adaptive replication: executions per accepted result and wrong outputs accepted, 20 operators, 10% lying, quorum 2');
+  heading(
+    'adaptive replication: executions per accepted result and wrong outputs accepted, 20 operators, 10% lying, quorum 2',
+  );
   const scenarios: AdaptiveScenario[] = [];
-  for (const [liarFault, kind] of [['lie', 'liars (always)'], ['lie,lieRate=0.2', 'liars (20% of tasks)'], ['lie,lieRate=0.05', 'liars (5% of tasks)']] as const) {
+  for (const [liarFault, kind] of [
+    ['lie', 'liars (always)'],
+    ['lie,lieRate=0.2', 'liars (20% of tasks)'],
+    ['lie,lieRate=0.05', 'liars (5% of tasks)'],
+  ] as const) {
     scenarios.push({ label: `full quorum 2, ${kind}`, adaptive: false, liarFault, honest: 18, liars: 2, tasks });
     scenarios.push({ label: `adaptive,      ${kind}`, adaptive: true, liarFault, honest: 18, liars: 2, tasks });
     // An intermittent liar looks honest until a checked task catches it: more spot checks catch it sooner, at a cost.
     if (liarFault !== 'lie') {
-      scenarios.push({ label: `adaptive, spot 0.25, ${kind}`, adaptive: true, liarFault, honest: 18, liars: 2, tasks, coordinatorArgs: ['--spot-check-rate', '0.25'] });
+      scenarios.push({
+        label: `adaptive, spot 0.25, ${kind}`,
+        adaptive: true,
+        liarFault,
+        honest: 18,
+        liars: 2,
+        tasks,
+        coordinatorArgs: ['--spot-check-rate', '0.25'],
+      });
     }
   }
   const out: AdaptiveFigures[] = [];
   for (const s of scenarios) {
     const f = await runAdaptiveScenario(s);
     out.push(f);
-    line(`  ${f.label.padEnd(44)} ${fmt(f.verified)}/${fmt(f.tasks)} verified; executions/result ${fmt(f.executionsPerResult, 3)} (steady ${fmt(f.steadyExecutionsPerResult, 3)}; leases ${fmt(f.leases)}); wrong accepted ${f.wrongAccepted}; solo ${fmt(f.soloVerdicts)}; liars suspended ${f.suspendedLiars}/2; ${fmt(f.seconds, 1)} s`);
+    line(
+      `  ${f.label.padEnd(44)} ${fmt(f.verified)}/${fmt(f.tasks)} verified; executions/result ${fmt(f.executionsPerResult, 3)} (steady ${fmt(f.steadyExecutionsPerResult, 3)}; leases ${fmt(f.leases)}); wrong accepted ${f.wrongAccepted}; solo ${fmt(f.soloVerdicts)}; liars suspended ${f.suspendedLiars}/2; ${fmt(f.seconds, 1)} s`,
+    );
   }
-  line('  (target: adaptive ≤ 1.3 executions per result, with no more wrong outputs accepted than full quorum-2 replication)');
+  line(
+    '  (target: adaptive ≤ 1.3 executions per result, with no more wrong outputs accepted than full quorum-2 replication)',
+  );
   return out;
 }

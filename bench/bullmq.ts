@@ -15,7 +15,11 @@ const WORKERS = 4;
 const CONCURRENCY = 50;
 
 function startWorker(queueName: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', 'bullmq-worker.js'), queueName, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot(), 'dist', 'bench', 'bullmq-worker.js'), queueName, String(CONCURRENCY)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => l.includes('ready') && resolve(child));
     child.once('exit', (code) => reject(new Error(`bullmq worker exited with ${code}`)));
@@ -23,7 +27,9 @@ function startWorker(queueName: string): Promise<ChildProcess> {
 }
 
 export async function bullmqBench(tasks: number): Promise<number | null> {
-  heading(`BullMQ on local Redis: the same ${fmt(tasks)} trivial jobs, ${WORKERS} worker processes × concurrency ${CONCURRENCY}`);
+  heading(
+    `BullMQ on local Redis: the same ${fmt(tasks)} trivial jobs, ${WORKERS} worker processes × concurrency ${CONCURRENCY}`,
+  );
   const connection = { host: '127.0.0.1', port: 6379 };
   const queueName = `corten-bench-${process.pid}`;
   const queue = new Queue(queueName, { connection });
@@ -34,7 +40,13 @@ export async function bullmqBench(tasks: number): Promise<number | null> {
     const t0 = performance.now();
     for (let start = 0; start < tasks; start += 5000) {
       const n = Math.min(5000, tasks - start);
-      await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'double', data: { x: start + i }, opts: { removeOnComplete: true } })));
+      await queue.addBulk(
+        Array.from({ length: n }, (_, i) => ({
+          name: 'double',
+          data: { x: start + i },
+          opts: { removeOnComplete: true },
+        })),
+      );
     }
     // Completed jobs are removed, so the run is over when nothing waits or runs. (QueueEvents
     // trims its stream at 10,000 events by default and can miss completions in a burst.)

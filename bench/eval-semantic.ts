@@ -19,7 +19,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFacts, groundingProblems } from '../src/coordinator/verification/fact-check.js';
-import { outputText, relate, type Item, type Relation, type SemanticSettings } from '../src/coordinator/verification/semantic-verifier.js';
+import {
+  outputText,
+  relate,
+  type Item,
+  type Relation,
+  type SemanticSettings,
+} from '../src/coordinator/verification/semantic-verifier.js';
 import { packageRoot } from '../src/eus/index.js';
 import { hashJson } from '../src/protocol/index.js';
 import { createEmbedder, loadEuFolder, type Embedder } from '../src/runtime/index.js';
@@ -38,26 +44,54 @@ export function partOf(a: Article): Part {
   return createHash('sha256').update(a.id).digest()[0]! < 128 ? 'tuning' : 'held-out';
 }
 
-export interface Tally { pairs: number; agree: number; unclear: number; disagree: number }
+export interface Tally {
+  pairs: number;
+  agree: number;
+  unclear: number;
+  disagree: number;
+}
 const tally = (): Tally => ({ pairs: 0, agree: 0, unclear: 0, disagree: 0 });
 function count(t: Tally, r: Relation): void {
   t.pairs += 1;
   t[r] += 1;
 }
 
-export interface SemanticEvaluation { articles: number; honest: Tally; lies: Record<string, Tally> }
+export interface SemanticEvaluation {
+  articles: number;
+  honest: Tally;
+  lies: Record<string, Tally>;
+}
 
 /** Reads a text as the verifier would (vector, facts, grounding problems). */
-async function item(embedder: Embedder, text: string, input: ReturnType<typeof readFacts>, s: SemanticSettings, id: string): Promise<Item> {
+async function item(
+  embedder: Embedder,
+  text: string,
+  input: ReturnType<typeof readFacts>,
+  s: SemanticSettings,
+  id: string,
+): Promise<Item> {
   const [vector] = await embedder.embed([text]);
   const facts = s.facts ? readFacts(text) : null;
   const problems = facts && s.facts?.grounded ? groundingProblems(facts, input, s.facts) : [];
-  return { view: { assignmentId: id, operatorId: id, outputHash: hashJson({ summary: text }) }, vector: vector ?? null, facts, problems };
+  return {
+    view: { assignmentId: id, operatorId: id, outputHash: hashJson({ summary: text }) },
+    vector: vector ?? null,
+    facts,
+    problems,
+  };
 }
 
-export async function evaluateSemantic(all: readonly Article[], part: Part | 'all', s: SemanticSettings): Promise<SemanticEvaluation> {
+export async function evaluateSemantic(
+  all: readonly Article[],
+  part: Part | 'all',
+  s: SemanticSettings,
+): Promise<SemanticEvaluation> {
   const embedder = await createEmbedder('tfidf');
-  const out: SemanticEvaluation = { articles: 0, honest: tally(), lies: Object.fromEntries(LIE_CLASSES.map((c) => [c, tally()])) };
+  const out: SemanticEvaluation = {
+    articles: 0,
+    honest: tally(),
+    lies: Object.fromEntries(LIE_CLASSES.map((c) => [c, tally()])),
+  };
   for (const [i, a] of all.entries()) {
     if (part !== 'all' && partOf(a) !== part) continue;
     out.articles += 1;
@@ -80,12 +114,19 @@ export async function evaluateSemantic(all: readonly Article[], part: Part | 'al
 const pct = (n: number, d: number): string => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
 
 export function formatTable(byPart: [string, SemanticEvaluation][]): string {
-  const rows = ['| part | pairs | class | n | agree (accepted) | unclear (escalated) | disagree (decisive) | target | met |', '|---|---|---|---|---|---|---|---|---|'];
+  const rows = [
+    '| part | pairs | class | n | agree (accepted) | unclear (escalated) | disagree (decisive) | target | met |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const [name, e] of byPart) {
     const h = e.honest;
-    rows.push(`| ${name} (${e.articles} articles) | honest | honest variants | ${h.pairs} | ${pct(h.agree, h.pairs)} | ${pct(h.unclear, h.pairs)} | ${pct(h.disagree, h.pairs)} | disagree ≤ 0.5% | ${h.disagree <= MAX_HONEST_DISSENT * h.pairs ? 'yes' : 'NO'} |`);
+    rows.push(
+      `| ${name} (${e.articles} articles) | honest | honest variants | ${h.pairs} | ${pct(h.agree, h.pairs)} | ${pct(h.unclear, h.pairs)} | ${pct(h.disagree, h.pairs)} | disagree ≤ 0.5% | ${h.disagree <= MAX_HONEST_DISSENT * h.pairs ? 'yes' : 'NO'} |`,
+    );
     for (const [kind, t] of Object.entries(e.lies)) {
-      rows.push(`| ${name} | lie | ${kind} | ${t.pairs} | ${pct(t.agree, t.pairs)} | ${pct(t.unclear, t.pairs)} | ${pct(t.disagree, t.pairs)} | accepted ≤ 1% | ${t.agree <= MAX_LIE_ACCEPTED * t.pairs ? 'yes' : 'NO'} |`);
+      rows.push(
+        `| ${name} | lie | ${kind} | ${t.pairs} | ${pct(t.agree, t.pairs)} | ${pct(t.unclear, t.pairs)} | ${pct(t.disagree, t.pairs)} | accepted ≤ 1% | ${t.agree <= MAX_LIE_ACCEPTED * t.pairs ? 'yes' : 'NO'} |`,
+      );
     }
   }
   return rows.join('\n');
@@ -99,7 +140,10 @@ export async function llmSummarizeSettings(): Promise<SemanticSettings> {
 }
 
 export function loadArticles(): Article[] {
-  return readFileSync(DATA, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Article);
+  return readFileSync(DATA, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Article);
 }
 
 async function main(): Promise<void> {
@@ -112,18 +156,24 @@ async function main(): Promise<void> {
           const s: SemanticSettings = { threshold, dissentBelow, facts: { ...settings.facts!, minCoverage } };
           const e = await evaluateSemantic(all, 'tuning', s);
           const worst = Math.max(...Object.values(e.lies).map((t) => t.agree / t.pairs));
-          console.log(`threshold ${threshold} dissentBelow ${dissentBelow} minCoverage ${minCoverage}: honest disagree ${pct(e.honest.disagree, e.honest.pairs)} unclear ${pct(e.honest.unclear, e.honest.pairs)}; worst lie accepted ${(100 * worst).toFixed(1)}%`);
+          console.log(
+            `threshold ${threshold} dissentBelow ${dissentBelow} minCoverage ${minCoverage}: honest disagree ${pct(e.honest.disagree, e.honest.pairs)} unclear ${pct(e.honest.unclear, e.honest.pairs)}; worst lie accepted ${(100 * worst).toFixed(1)}%`,
+          );
         }
       }
     }
     return;
   }
   const legacy: SemanticSettings = { threshold: 0.3, dissentBelow: 0.3, facts: null };
-  console.log(`semantic verification on ${all.length} BBC articles, llm-summarize's policy: threshold ${settings.threshold}, dissentBelow ${settings.dissentBelow}, facts ${JSON.stringify(settings.facts)}\n`);
-  console.log(formatTable([
-    ['tuning', await evaluateSemantic(all, 'tuning', settings)],
-    ['held-out', await evaluateSemantic(all, 'held-out', settings)],
-  ]));
+  console.log(
+    `semantic verification on ${all.length} BBC articles, llm-summarize's policy: threshold ${settings.threshold}, dissentBelow ${settings.dissentBelow}, facts ${JSON.stringify(settings.facts)}\n`,
+  );
+  console.log(
+    formatTable([
+      ['tuning', await evaluateSemantic(all, 'tuning', settings)],
+      ['held-out', await evaluateSemantic(all, 'held-out', settings)],
+    ]),
+  );
   console.log('\nfor comparison, wording alone (cosine ≥ 0.3, no facts, no grey zone), all articles:\n');
   console.log(formatTable([['all', await evaluateSemantic(all, 'all', legacy)]]));
 }

@@ -54,7 +54,10 @@ export function loadArticles(path = bbcDataPath()): Article[] {
 
 /** Non-empty trimmed lines: the sentences of a one-sentence-a-line text. */
 export function lines(text: string): string[] {
-  return text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 }
 
 function mean(system: string, summaries: string[][], references: string[][]): SystemScores {
@@ -80,9 +83,13 @@ export async function evaluateSummarize(articles = loadArticles()): Promise<Summ
       Promise.all(
         articles.map(async (article, i) => {
           const k = sentences(i);
-          const input = k === undefined ? { title: article.title, text: article.text } : { title: article.title, text: article.text, sentences: k };
+          const input =
+            k === undefined
+              ? { title: article.title, text: article.text }
+              : { title: article.title, text: article.text, sentences: k };
           const outcome = await runtime.execute({ eu, input, seed: article.id, clock: 0 });
-          if (!outcome.ok) throw new Error(`news-summarize failed on ${article.id}: ${outcome.error.code} ${outcome.error.message}`);
+          if (!outcome.ok)
+            throw new Error(`news-summarize failed on ${article.id}: ${outcome.error.code} ${outcome.error.message}`);
           return (outcome.output as { summary: string[] }).summary;
         }),
       );
@@ -107,16 +114,24 @@ function cell(n: number, width = 6): string {
 
 export function printEvaluation(result: SummarizeEvaluation): void {
   const out = (text: string) => process.stdout.write(`${text}\n`);
-  out(`ROUGE F1 (%) on ${result.articles} BBC articles against reference_summary (lowercased alphanumeric tokens, no stemming)`);
+  out(
+    `ROUGE F1 (%) on ${result.articles} BBC articles against reference_summary (lowercased alphanumeric tokens, no stemming)`,
+  );
   out('R-L: LCS of the joined token sequences (as in the README); R-Lsum: summary-level union-LCS');
   out('');
-  out(`${'length'.padEnd(22)}${'system'.padEnd(16)}${'mean k'.padStart(7)}${'R-1'.padStart(7)}${'R-2'.padStart(7)}${'R-L'.padStart(7)}${'R-Lsum'.padStart(8)}`);
+  out(
+    `${'length'.padEnd(22)}${'system'.padEnd(16)}${'mean k'.padStart(7)}${'R-1'.padStart(7)}${'R-2'.padStart(7)}${'R-L'.padStart(7)}${'R-Lsum'.padStart(8)}`,
+  );
   for (const row of result.rows) {
     for (const s of [row.lead, row.ours]) {
-      out(`${row.label.padEnd(22)}${s.system.padEnd(16)}${cell(s.meanSentences, 7)}${cell(s.rouge1, 7)}${cell(s.rouge2, 7)}${cell(s.rougeL, 7)}${cell(s.rougeLsum, 8)}`);
+      out(
+        `${row.label.padEnd(22)}${s.system.padEnd(16)}${cell(s.meanSentences, 7)}${cell(s.rouge1, 7)}${cell(s.rouge2, 7)}${cell(s.rougeL, 7)}${cell(s.rougeLsum, 8)}`,
+      );
     }
     const beats = row.ours.rouge1 > row.lead.rouge1 && row.ours.rouge2 > row.lead.rouge2;
-    out(`${''.padEnd(22)}${beats ? 'beats Lead on R-1 and R-2' : 'does NOT beat Lead on R-1 and R-2'} (R-1 ${(row.ours.rouge1 - row.lead.rouge1).toFixed(1)}, R-2 ${(row.ours.rouge2 - row.lead.rouge2).toFixed(1)} points)`);
+    out(
+      `${''.padEnd(22)}${beats ? 'beats Lead on R-1 and R-2' : 'does NOT beat Lead on R-1 and R-2'} (R-1 ${(row.ours.rouge1 - row.lead.rouge1).toFixed(1)}, R-2 ${(row.ours.rouge2 - row.lead.rouge2).toFixed(1)} points)`,
+    );
   }
 }
 

@@ -20,13 +20,20 @@ export async function memoryBench(tasks = 100_000): Promise<{ rss: number; peak:
     const before = memoryMb(pid);
     const t0 = performance.now();
     for (let start = 0; start < tasks; start += 10_000) {
-      await client.submitTasks('bench-q1', Array.from({ length: Math.min(10_000, tasks - start) }, (_, i) => ({ x: start + i })));
+      await client.submitTasks(
+        'bench-q1',
+        Array.from({ length: Math.min(10_000, tasks - start) }, (_, i) => ({ x: start + i })),
+      );
     }
     const submitPerSecond = tasks / ((performance.now() - t0) / 1000);
     const stats = await client.stats();
     const after = memoryMb(pid);
-    line(`  queued ${fmt(stats.tasks.queued)} tasks at ${fmt(submitPerSecond)} submissions/s (each durable, with its event)`);
-    line(`  coordinator RSS ${fmt(before.rss)} MB idle → ${fmt(after.rss)} MB with the backlog, peak ${fmt(after.peak)} MB (${versus(after.peak, 500, false)} MB)`);
+    line(
+      `  queued ${fmt(stats.tasks.queued)} tasks at ${fmt(submitPerSecond)} submissions/s (each durable, with its event)`,
+    );
+    line(
+      `  coordinator RSS ${fmt(before.rss)} MB idle → ${fmt(after.rss)} MB with the backlog, peak ${fmt(after.peak)} MB (${versus(after.peak, 500, false)} MB)`,
+    );
     return { rss: after.rss, peak: after.peak, submitPerSecond };
   } finally {
     await network.stop();

@@ -38,7 +38,10 @@ export interface RougeScores {
 
 /** Lowercased alphanumeric tokens of a text. */
 export function rougeTokens(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 0);
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 0);
 }
 
 function score(overlap: number, candidateCount: number, referenceCount: number): RougeScore {
@@ -73,9 +76,10 @@ export function lcsIndices(a: string[], b: string[]): number[] {
   const table = new Uint32Array(rows * cols);
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
-      table[i * cols + j] = a[i - 1] === b[j - 1]
-        ? table[(i - 1) * cols + j - 1]! + 1
-        : Math.max(table[(i - 1) * cols + j]!, table[i * cols + j - 1]!);
+      table[i * cols + j] =
+        a[i - 1] === b[j - 1]
+          ? table[(i - 1) * cols + j - 1]! + 1
+          : Math.max(table[(i - 1) * cols + j]!, table[i * cols + j - 1]!);
     }
   }
   const picked: number[] = [];

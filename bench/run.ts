@@ -31,8 +31,12 @@ async function main(): Promise<void> {
     const bull = await bullmqBench(Q1_TASKS);
     if (bull !== null && q1PerSecond !== null) {
       heading('corten vs BullMQ (same trivial jobs)');
-      line(`  corten quorum 1: ${fmt(q1PerSecond)} verified/s; BullMQ: ${fmt(bull)} jobs/s; ratio corten/BullMQ = ${fmt(q1PerSecond / bull, 2)}`);
-      line('  (corten: signed results from untrusted operators, sandboxed, every state change durable with its event; BullMQ: trusted workers, no sandbox, no verification)');
+      line(
+        `  corten quorum 1: ${fmt(q1PerSecond)} verified/s; BullMQ: ${fmt(bull)} jobs/s; ratio corten/BullMQ = ${fmt(q1PerSecond / bull, 2)}`,
+      );
+      line(
+        '  (corten: signed results from untrusted operators, sandboxed, every state change durable with its event; BullMQ: trusted workers, no sandbox, no verification)',
+      );
     }
   }
   if (on('failover')) await failoverBench(20);

@@ -31,7 +31,11 @@ function inputOf(article: Article): { title: string; text: string } {
   return { title: article.title, text: article.text };
 }
 
-async function sandboxThroughput(eu: EuPackage, inputs: unknown[], rounds: number): Promise<{ perSecond: number; workers: number; cpuMs: number }> {
+async function sandboxThroughput(
+  eu: EuPackage,
+  inputs: unknown[],
+  rounds: number,
+): Promise<{ perSecond: number; workers: number; cpuMs: number }> {
   const runtime = await createRuntime();
   try {
     for (const input of inputs) await runtime.execute({ eu, input, seed: '00', clock: 0 });
@@ -63,7 +67,8 @@ async function sandboxSequential(eu: EuPackage, inputs: unknown[]): Promise<{ ms
     let cpuMs = 0;
     const started = performance.now();
     for (let r = 0; r < 3; r++) {
-      for (const input of inputs) cpuMs += (await runtime.execute({ eu, input, seed: '00', clock: 0 })).metrics.cpuMs ?? 0;
+      for (const input of inputs)
+        cpuMs += (await runtime.execute({ eu, input, seed: '00', clock: 0 })).metrics.cpuMs ?? 0;
     }
     return { ms: (performance.now() - started) / (3 * inputs.length), cpuMs: cpuMs / (3 * inputs.length) };
   } finally {
@@ -98,15 +103,27 @@ export async function runtimeBench(): Promise<void> {
   const { run } = (await import(pathToFileURL(join(euDir, 'main.js')).href)) as { run: RunFn };
 
   const throughput = await sandboxThroughput(eu, inputs, ROUNDS);
-  print(`  one runtime, ${throughput.workers} workers: ${throughput.perSecond.toFixed(0)} articles/s (${articles.length * ROUNDS} summaries of ${articles.length} BBC articles)`);
+  print(
+    `  one runtime, ${throughput.workers} workers: ${throughput.perSecond.toFixed(0)} articles/s (${articles.length * ROUNDS} summaries of ${articles.length} BBC articles)`,
+  );
   const sandbox = await sandboxSequential(eu, inputs);
   const directMs = directMsPerArticle(run, inputs);
-  print(`  one article at a time, one worker: sandbox ${sandbox.ms.toFixed(2)} ms per article (${sandbox.cpuMs.toFixed(2)} ms of it running in QuickJS and host calls), direct in Node ${directMs.toFixed(2)} ms`);
-  print(`  sandbox overhead: ×${(sandbox.ms / directMs).toFixed(2)} end to end, ×${(sandbox.cpuMs / directMs).toFixed(2)} for the execution alone`);
+  print(
+    `  one article at a time, one worker: sandbox ${sandbox.ms.toFixed(2)} ms per article (${sandbox.cpuMs.toFixed(2)} ms of it running in QuickJS and host calls), direct in Node ${directMs.toFixed(2)} ms`,
+  );
+  print(
+    `  sandbox overhead: ×${(sandbox.ms / directMs).toFixed(2)} end to end, ×${(sandbox.cpuMs / directMs).toFixed(2)} for the execution alone`,
+  );
 
   const double = await loadEuFolder(join(packageRoot(), 'src', 'eus', 'double'));
-  const trivial = await sandboxThroughput(double, Array.from({ length: DOUBLE_EXECUTIONS / ROUNDS }, (_, i) => ({ x: i })), ROUNDS);
-  print(`  trivial EU (double): ${trivial.perSecond.toFixed(0)} executions/s on ${trivial.workers} workers, ${(trivial.cpuMs * 1000).toFixed(0)} µs each inside the worker`);
+  const trivial = await sandboxThroughput(
+    double,
+    Array.from({ length: DOUBLE_EXECUTIONS / ROUNDS }, (_, i) => ({ x: i })),
+    ROUNDS,
+  );
+  print(
+    `  trivial EU (double): ${trivial.perSecond.toFixed(0)} executions/s on ${trivial.workers} workers, ${(trivial.cpuMs * 1000).toFixed(0)} µs each inside the worker`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

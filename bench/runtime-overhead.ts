@@ -68,7 +68,8 @@ async function drive(runtime: SandboxRuntime, eu: EuPackage, count: number, inFl
         const seed = seeds[next++]!;
         const outcome = await runtime.execute({ eu, input: { x }, seed, clock: 1_700_000_000_000 });
         if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-        if ((outcome.output as { y: number }).y !== 2 * x) throw new Error(`execution ${x} returned ${JSON.stringify(outcome.output)}`);
+        if ((outcome.output as { y: number }).y !== 2 * x)
+          throw new Error(`execution ${x} returned ${JSON.stringify(outcome.output)}`);
       }
     }),
   );

@@ -46,7 +46,9 @@ function rows(): [number, number][] {
 export async function scaleBench(): Promise<ScaleRow[]> {
   heading('scale: coordinator CPU, memory and scheduling latency as the network grows (no faults, quorum 2)');
   line(`  offered load ${fmt(RATE)} tasks/s (${fmt(2 * RATE)} executions/s) in every row`);
-  line('  operators  tasks    verified/s  run s  coord cores mean/peak  coord µs/task  coord RSS peak  sched p50  sched p99  ≤50 ms   turn p99   load before');
+  line(
+    '  operators  tasks    verified/s  run s  coord cores mean/peak  coord µs/task  coord RSS peak  sched p50  sched p99  ≤50 ms   turn p99   load before',
+  );
   const out: ScaleRow[] = [];
   for (const [operators, tasks] of rows()) {
     const scenario = parseScenario({
@@ -65,11 +67,13 @@ export async function scaleBench(): Promise<ScaleRow[]> {
       out.push({ operators, tasks, rate: plan.load.rate, report, loadBefore });
       const c = report.coordinator;
       const s = c.scheduling;
-      line(`  ${pad(fmt(operators), 9)}  ${pad(fmt(tasks), 7)}  ${pad(fmt(report.throughput.verifiedPerSecond), 10)}  `
-        + `${pad(fmt(report.durationS, 1), 5)}  ${pad(`${fmt(c.meanCores, 2)} / ${fmt(c.peakCores, 2)}`, 22)}  `
-        + `${pad(fmt((c.cpuSeconds / Math.max(1, report.tasks.verified)) * 1e6), 13)}  ${pad(`${fmt(c.peakRssMb)} MB`, 14)}  `
-        + `${pad(ms(s?.p50Ms, s?.maxBucketMs), 9)}  ${pad(ms(s?.p99Ms, s?.maxBucketMs), 9)}  `
-        + `${pad(s?.within50Ms != null ? `${fmt(s.within50Ms * 100, 2)}%` : 'n/a', 7)}  ${pad(ms(c.turns?.p99Ms, c.turns?.maxBucketMs), 9)}  ${fmt(loadBefore, 1)}`);
+      line(
+        `  ${pad(fmt(operators), 9)}  ${pad(fmt(tasks), 7)}  ${pad(fmt(report.throughput.verifiedPerSecond), 10)}  ` +
+          `${pad(fmt(report.durationS, 1), 5)}  ${pad(`${fmt(c.meanCores, 2)} / ${fmt(c.peakCores, 2)}`, 22)}  ` +
+          `${pad(fmt((c.cpuSeconds / Math.max(1, report.tasks.verified)) * 1e6), 13)}  ${pad(`${fmt(c.peakRssMb)} MB`, 14)}  ` +
+          `${pad(ms(s?.p50Ms, s?.maxBucketMs), 9)}  ${pad(ms(s?.p99Ms, s?.maxBucketMs), 9)}  ` +
+          `${pad(s?.within50Ms != null ? `${fmt(s.within50Ms * 100, 2)}%` : 'n/a', 7)}  ${pad(ms(c.turns?.p99Ms, c.turns?.maxBucketMs), 9)}  ${fmt(loadBefore, 1)}`,
+      );
       if (report.tasks.lost > 0) line(`    warning: ${report.tasks.lost} tasks lost`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -79,11 +83,19 @@ export async function scaleBench(): Promise<ScaleRow[]> {
   const sched = goal?.report.coordinator.scheduling;
   if (goal && sched) {
     const p99 = sched.p99Ms ?? Infinity;
-    line(`  1,000 operators × 100k tasks: scheduling p99 ${ms(sched.p99Ms, sched.maxBucketMs)} (${versus(p99, 50, false)} ms)`);
+    line(
+      `  1,000 operators × 100k tasks: scheduling p99 ${ms(sched.p99Ms, sched.maxBucketMs)} (${versus(p99, 50, false)} ms)`,
+    );
   }
-  line('  scheduling latency: from a task being ready and a slot free to its assignment sent, as the coordinator measures it');
-  line('  (p50/p99 are histogram bucket bounds over the whole run); turn: one engine turn (apply, schedule, commit, send);');
-  line('  "load before" is the machine\'s 1-minute load average when the row began (other work on the machine skews a row)');
+  line(
+    '  scheduling latency: from a task being ready and a slot free to its assignment sent, as the coordinator measures it',
+  );
+  line(
+    '  (p50/p99 are histogram bucket bounds over the whole run); turn: one engine turn (apply, schedule, commit, send);',
+  );
+  line(
+    '  "load before" is the machine\'s 1-minute load average when the row began (other work on the machine skews a row)',
+  );
   return out;
 }
 

@@ -10,7 +10,14 @@ import { runAdaptiveScenario } from '../bench/adaptive.js';
 
 describe('adaptive replication', () => {
   it('lets operators with a clean record run alone, never a liar, and accepts no wrong output', async () => {
-    const f = await runAdaptiveScenario({ label: 'test', adaptive: true, liarFault: 'lie', honest: 18, liars: 2, tasks: 1500 });
+    const f = await runAdaptiveScenario({
+      label: 'test',
+      adaptive: true,
+      liarFault: 'lie',
+      honest: 18,
+      liars: 2,
+      tasks: 1500,
+    });
     expect(f.verified).toBe(1500);
     expect(f.wrongAccepted).toBe(0);
     expect(f.soloVerdicts).toBeGreaterThan(0);
@@ -24,11 +31,20 @@ describe('adaptive replication', () => {
     // A solo verdict is paid and counted like any other; the liars were caught by replicated tasks and suspended.
     expect(f.suspendedLiars).toBe(2);
     expect(f.executionsPerResult).toBeLessThan(1.6);
-    console.log(`adaptive replication, 1500 tasks: ${f.executionsPerResult.toFixed(3)} executions per result (steady ${f.steadyExecutionsPerResult.toFixed(3)}), ${f.soloVerdicts} solo verdicts`);
+    console.log(
+      `adaptive replication, 1500 tasks: ${f.executionsPerResult.toFixed(3)} executions per result (steady ${f.steadyExecutionsPerResult.toFixed(3)}), ${f.soloVerdicts} solo verdicts`,
+    );
   });
 
   it('replicates every task without the flag', async () => {
-    const f = await runAdaptiveScenario({ label: 'test', adaptive: false, liarFault: 'lie', honest: 18, liars: 2, tasks: 300 });
+    const f = await runAdaptiveScenario({
+      label: 'test',
+      adaptive: false,
+      liarFault: 'lie',
+      honest: 18,
+      liars: 2,
+      tasks: 300,
+    });
     expect(f.soloVerdicts).toBe(0);
     expect(f.wrongAccepted).toBe(0);
     expect(f.executionsPerResult).toBeGreaterThanOrEqual(2);

@@ -21,7 +21,13 @@ beforeEach(async () => {
   dir = tempDir('bad-input');
   // Anonymous use on: the raw requests below carry no key.
   coordinator = new Coordinator({
-    dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', bodyLimitBytes: 256 * 1024, adminToken: ADMIN, allowAnonymous: true,
+    dataDir: dir.path,
+    port: 0,
+    publishBuiltinEus: false,
+    logLevel: 'silent',
+    bodyLimitBytes: 256 * 1024,
+    adminToken: ADMIN,
+    allowAnonymous: true,
   });
   url = await coordinator.start();
   client = new CortenClient(url, { adminToken: ADMIN });
@@ -35,7 +41,10 @@ afterEach(async (context) => {
 
 async function post(path: string, body: string, contentType = 'application/json') {
   const response = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': contentType } });
-  return { status: response.status, body: (await response.json()) as { error: { code: string; message: string; details?: unknown } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error: { code: string; message: string; details?: unknown } },
+  };
 }
 
 /** Asserts `fn` leaves the task table and the event log as they were (but for `allowedEvents`). */
@@ -153,7 +162,9 @@ describe('bad input over the operator protocol', () => {
       // A malformed result is refused alone, in the ack, not as a broken frame.
       op.send({ t: 'results', results: [{ assignmentId: 5 }] });
       const ack = await op.next((f) => f.t === 'ack');
-      expect(ack.refused).toEqual([expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/results\.0/) })]);
+      expect(ack.refused).toEqual([
+        expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/results\.0/) }),
+      ]);
       op.send({ t: 'results', results: 'none' });
       expect((await op.next((f) => f.t === 'error')).code).toBe('VALIDATION_FAILED');
     }, ['results.refused']);
@@ -171,10 +182,17 @@ describe('bad input over the operator protocol', () => {
       frames.push(frame);
       if (frame.t === 'challenge') {
         const keys = generateKeyPair();
-        socket.send(JSON.stringify({
-          t: 'hello', protocol: 1, publicKey: keys.publicKey.toString('hex'), signature: 'ab'.repeat(64), region: 'x',
-          resources: { cpu: 1, memoryMb: 1 }, maxConcurrent: 1,
-        }));
+        socket.send(
+          JSON.stringify({
+            t: 'hello',
+            protocol: 1,
+            publicKey: keys.publicKey.toString('hex'),
+            signature: 'ab'.repeat(64),
+            region: 'x',
+            resources: { cpu: 1, memoryMb: 1 },
+            maxConcurrent: 1,
+          }),
+        );
       }
     });
     expect(await closed).toBe(4003);

@@ -22,8 +22,15 @@ let dir: ReturnType<typeof tempDir>;
 
 beforeEach(async () => {
   dir = tempDir('limits');
-  coordinator = new Coordinator({ dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', bodyLimitBytes: 256 * 1024,
-    adminToken: ADMIN, allowAnonymous: true });
+  coordinator = new Coordinator({
+    dataDir: dir.path,
+    port: 0,
+    publishBuiltinEus: false,
+    logLevel: 'silent',
+    bodyLimitBytes: 256 * 1024,
+    adminToken: ADMIN,
+    allowAnonymous: true,
+  });
   url = await coordinator.start();
   client = new CortenClient(url, { adminToken: ADMIN });
   await client.publishEu(spinEu({ quorum: 1, iterations: 10 }));
@@ -75,13 +82,19 @@ describe('one frame cannot stop the coordinator', () => {
     const op = await RawOperator.connect(url);
     const { taskIds } = await client.submitTasks('spin', [{ n: 2 }, { n: 3 }]);
     const first = (await op.next((f) => f.t === 'assign')) as unknown as { assignments: { taskId: string }[] };
-    const assigned = first.assignments.length === 2 ? first.assignments : [...first.assignments, await op.nextAssignment()];
+    const assigned =
+      first.assignments.length === 2 ? first.assignments : [...first.assignments, await op.nextAssignment()];
     const [a, b] = assigned as unknown as Parameters<RawOperator['result']>[0][];
     const tooDeep = op.result(a!, nested(MAX_VALUE_DEPTH + 1));
     expect(JSON.stringify(tooDeep).length).toBeLessThan(MAX_FRAME_DEPTH * 4);
     op.send({
       t: 'results',
-      results: [op.result({ ...a!, assignmentId: 'a_nobody' }, 1), tooDeep, { assignmentId: 'a_broken', attempt: 'x' }, op.result(b!, { n: 3, h: 3 })],
+      results: [
+        op.result({ ...a!, assignmentId: 'a_nobody' }, 1),
+        tooDeep,
+        { assignmentId: 'a_broken', attempt: 'x' },
+        op.result(b!, { n: 3, h: 3 }),
+      ],
     });
     const ack = await op.next((f) => f.t === 'ack');
     expect(ack.accepted).toEqual([b!.assignmentId]);
@@ -102,12 +115,16 @@ describe('deep JSON over HTTP', () => {
   it('a body nested 5,000 levels deep → 400 JSON_TOO_DEEP, nothing submitted', async () => {
     const before = await client.stats();
     const r = await request('/v1/tasks', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"eu":"spin","inputs":[${nestedText(5000)}]}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"eu":"spin","inputs":[${nestedText(5000)}]}`,
     });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('JSON_TOO_DEEP');
     const inside = await request('/v1/tasks', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ eu: 'spin', inputs: [nested(MAX_VALUE_DEPTH + 1)] }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ eu: 'spin', inputs: [nested(MAX_VALUE_DEPTH + 1)] }),
     });
     expect(inside.status).toBe(400);
     expect(inside.body.error.code).toBe('JSON_TOO_DEEP');
@@ -122,13 +139,35 @@ describe('every error in the envelope', () => {
     ['a bad % escape in an unknown route', '/%E0%A4%A', {}, 400, 'MALFORMED_URL'],
     ['an unknown route', '/v1/nowhere', {}, 404, 'NOT_FOUND'],
     ['an EU ref that is a bare %', '/v1/eus/%25', {}, 404, 'EU_NOT_FOUND'],
-    ['plain HTTP to the operators\' WebSocket', '/v1/operators/connect', {}, 426, 'UPGRADE_REQUIRED'],
-    ['a text body', '/v1/tasks', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['an odd content type', '/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, 415,
-      'UNSUPPORTED_MEDIA_TYPE'],
-    ['an empty JSON body', '/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }, 400, 'MALFORMED_JSON'],
-    ['a body over the limit', '/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `"${'x'.repeat(300 * 1024)}"` },
-      413, 'PAYLOAD_TOO_LARGE'],
+    ["plain HTTP to the operators' WebSocket", '/v1/operators/connect', {}, 426, 'UPGRADE_REQUIRED'],
+    [
+      'a text body',
+      '/v1/tasks',
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'an odd content type',
+      '/v1/tasks',
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'an empty JSON body',
+      '/v1/tasks',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' },
+      400,
+      'MALFORMED_JSON',
+    ],
+    [
+      'a body over the limit',
+      '/v1/tasks',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: `"${'x'.repeat(300 * 1024)}"` },
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
   ] as const)('%s', async (_label, path, init, status, code) => {
     const r = await request(path, init as RequestInit);
     expect(r.status).toBe(status);
@@ -146,14 +185,22 @@ describe('operators cannot flood the event log', () => {
     const frame = (from: number) => ({
       t: 'results',
       results: Array.from({ length: 100 }, (_, i) => ({
-        assignmentId: `a_ghost_${from + i}`, attempt: 1, output: 1, outputHash: '0'.repeat(64), signature: '0'.repeat(128), metrics: { durationMs: 1 },
+        assignmentId: `a_ghost_${from + i}`,
+        attempt: 1,
+        output: 1,
+        outputHash: '0'.repeat(64),
+        signature: '0'.repeat(128),
+        metrics: { durationMs: 1 },
       })),
     });
     // Past the flood limit: the coordinator closes the socket before the last frames are even read.
     const frames = Math.ceil((FLOOD_LIMIT + 1) / 100) + 1;
     for (let i = 0; i < frames; i++) op.send(frame(i * 100));
     expect(await op.closed).toBe(4008);
-    const offline = await log.waitFor((e) => e.type === 'operator.offline' && e.operatorId === op.operatorId, 'the flooder offline');
+    const offline = await log.waitFor(
+      (e) => e.type === 'operator.offline' && e.operatorId === op.operatorId,
+      'the flooder offline',
+    );
     log.close();
     expect((offline.data as { reason: string }).reason).toBe('refused_flood');
     const events = (await client.allEvents()).slice(eventsBefore);
@@ -162,10 +209,11 @@ describe('operators cannot flood the event log', () => {
     expect(refused.length).toBeLessThanOrEqual(3);
     const total = refused.reduce((sum, e) => sum + (e.data as { total: number }).total, 0);
     expect(total).toBeGreaterThan(FLOOD_LIMIT);
-    expect(refused.every((e) => Object.keys((e.data as { counts: object }).counts).join() === 'ASSIGNMENT_NOT_HELD')).toBe(true);
+    expect(
+      refused.every((e) => Object.keys((e.data as { counts: object }).counts).join() === 'ASSIGNMENT_NOT_HELD'),
+    ).toBe(true);
     expect(events.length).toBeLessThan(10);
     const standing = coordinator.getOperator(op.operatorId);
     expect(standing.reputation.leaseCompletion).toBeLessThan(0.5);
   });
 });
-

@@ -14,7 +14,10 @@ import { startNetwork } from './helpers/network.js';
 const run = promisify(execFile);
 
 /** Runs the CLI as the network's admin (publishing needs a key or the admin token). */
-async function corten(network: LocalNetwork, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function corten(
+  network: LocalNetwork,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const env = { ...process.env, CORTEN_URL: network.url, CORTEN_ADMIN_TOKEN: network.adminToken };
     const { stdout, stderr } = await run(process.execPath, [cliPath(), ...args], { env });
@@ -40,7 +43,11 @@ describe('EU publishing', () => {
     const listed = await corten(network, 'eu', 'list');
     expect(listed.stdout).toMatch(/double\s+1\.0\.0/);
     const shown = await corten(network, 'eu', 'show', 'double@1.0.0');
-    const view = JSON.parse(shown.stdout) as { name: string; manifest: { verification: { quorum: number } }; files: string[] };
+    const view = JSON.parse(shown.stdout) as {
+      name: string;
+      manifest: { verification: { quorum: number } };
+      files: string[];
+    };
     expect(view.name).toBe('double');
     expect(view.files).toContain('main.js');
 
@@ -56,7 +63,10 @@ describe('EU publishing', () => {
     const response = await fetch(`${network.url}/v1/eus`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${network.adminToken}` },
-      body: JSON.stringify({ manifest: { name: 'Bad Name', version: '1', verification: { quorum: 3, maxReplicas: 2 } }, files: { 'main.js': '' } }),
+      body: JSON.stringify({
+        manifest: { name: 'Bad Name', version: '1', verification: { quorum: 3, maxReplicas: 2 } },
+        files: { 'main.js': '' },
+      }),
     });
     expect(response.status).toBe(422);
     const body = (await response.json()) as { error: { code: string; message: string } };
@@ -87,7 +97,9 @@ describe('built-in EUs and capabilities', () => {
     const account = await network.admin().createAccount('newsroom');
     await network.admin().deposit(account.id, 1000);
     const developer = new CortenClient(network.url, { apiKey: account.apiKey });
-    const article = JSON.parse(readFileSync(join(packageRoot(), 'examples', 'articles.jsonl'), 'utf8').split('\n')[0]!) as { title: string; text: string };
+    const article = JSON.parse(
+      readFileSync(join(packageRoot(), 'examples', 'articles.jsonl'), 'utf8').split('\n')[0]!,
+    ) as { title: string; text: string };
     const { taskIds } = await developer.submitTasks('news-summarize', [article, { ...article, sentences: 2 }]);
     await log.waitForSettled(taskIds);
     const assigned = log.events.filter((e) => e.type === 'task.assigned' && taskIds.includes(e.taskId!));

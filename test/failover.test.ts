@@ -8,7 +8,10 @@ const ITERATIONS = 150_000;
 
 describe('failover', () => {
   it('verifies all 200 tasks at quorum 2 when two of 12 operators in 3 regions are killed with SIGKILL mid-run', async () => {
-    const { network, client, log } = await startNetwork('kill9', spread(['eu-west', 'us-east', 'ap-south'], 12, { maxConcurrent: 2, workers: 1 }));
+    const { network, client, log } = await startNetwork(
+      'kill9',
+      spread(['eu-west', 'us-east', 'ap-south'], 12, { maxConcurrent: 2, workers: 1 }),
+    );
     await client.publishEu(spinEu({ quorum: 2, iterations: ITERATIONS }));
     const { taskIds } = await client.submitTasks('spin', inputs(200));
 
@@ -31,11 +34,18 @@ describe('failover', () => {
     const expired = log.of('assignment.expired').filter((e) => victimIds.has(e.data.operatorId));
     expect(expired.length).toBeGreaterThan(0);
     const reassigned = log.of('task.reassigned').filter((e) => victimIds.has(e.data.replaces.operatorId));
-    expect(new Set(reassigned.map((e) => e.data.replaces.assignmentId))).toEqual(new Set(expired.map((e) => e.data.assignmentId)));
+    expect(new Set(reassigned.map((e) => e.data.replaces.assignmentId))).toEqual(
+      new Set(expired.map((e) => e.data.assignmentId)),
+    );
     // Nothing was assigned to a dead operator after its death was noticed.
     for (const id of victimIds) {
       const offlineSeq = log.of('operator.offline').find((e) => e.operatorId === id)!.seq;
-      expect(log.events.some((e) => e.seq > offlineSeq && (e.type === 'task.assigned' || e.type === 'task.reassigned') && e.operatorId === id)).toBe(false);
+      expect(
+        log.events.some(
+          (e) =>
+            e.seq > offlineSeq && (e.type === 'task.assigned' || e.type === 'task.reassigned') && e.operatorId === id,
+        ),
+      ).toBe(false);
     }
     // Verdicts are the right answers, and replicas of a task ran in distinct regions.
     for (const id of taskIds.slice(0, 10)) {
@@ -51,7 +61,10 @@ describe('failover', () => {
   });
 
   it('moves the work of a hung operator (SIGSTOP) once its heartbeats stop', async () => {
-    const { network, client, log } = await startNetwork('sigstop', spread(['eu-west', 'us-east'], 6, { maxConcurrent: 2, workers: 1 }));
+    const { network, client, log } = await startNetwork(
+      'sigstop',
+      spread(['eu-west', 'us-east'], 6, { maxConcurrent: 2, workers: 1 }),
+    );
     await client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
     const { taskIds } = await client.submitTasks('spin', inputs(80));
     await log.waitForCount((e) => e.type === 'task.verified', 10, 'verified tasks');
@@ -59,7 +72,10 @@ describe('failover', () => {
     expect(liveLeases(log).get(victim!.operatorId) ?? 0).toBeGreaterThan(0);
     victim!.signal('SIGSTOP');
 
-    const offline = await log.waitFor((e) => e.type === 'operator.offline' && e.operatorId === victim!.operatorId, 'hung operator offline');
+    const offline = await log.waitFor(
+      (e) => e.type === 'operator.offline' && e.operatorId === victim!.operatorId,
+      'hung operator offline',
+    );
     expect((offline.data as { reason: string }).reason).toBe('heartbeat_timeout');
     await log.waitForSettled(taskIds);
     victim!.signal('SIGCONT');

@@ -32,8 +32,24 @@ let failed = false;
 beforeAll(async () => {
   console.log(`fuzz seed ${seed} (replay with CORTEN_FUZZ_SEED=${seed})`);
   dir = tempDir('fuzz');
-  child = spawn(process.execPath, [cliPath(), 'coordinator', '--port', '0', '--data', dir.path, '--no-builtin-eus', '--log-level', 'error',
-    '--admin-token', 'fuzz-admin', '--allow-anonymous'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child = spawn(
+    process.execPath,
+    [
+      cliPath(),
+      'coordinator',
+      '--port',
+      '0',
+      '--data',
+      dir.path,
+      '--no-builtin-eus',
+      '--log-level',
+      'error',
+      '--admin-token',
+      'fuzz-admin',
+      '--allow-anonymous',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -63,67 +79,196 @@ const param = fc.oneof(
 );
 const query = fc.oneof(
   fc.constant(''),
-  fc.dictionary(fc.constantFrom('after', 'limit', 'status', 'eu', 'types', 'taskId', 'x'), fc.oneof(fc.string({ maxLength: 12 }), fc.constant('%zz')))
-    .map((q) => `?${Object.entries(q).map(([k, v]) => `${k}=${v}`).join('&')}`),
+  fc
+    .dictionary(
+      fc.constantFrom('after', 'limit', 'status', 'eu', 'types', 'taskId', 'x'),
+      fc.oneof(fc.string({ maxLength: 12 }), fc.constant('%zz')),
+    )
+    .map(
+      (q) =>
+        `?${Object.entries(q)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('&')}`,
+    ),
 );
-const path = fc.tuple(
-  fc.oneof(
-    fc.constantFrom('/v1/tasks', '/v1/eus', '/v1/events', '/v1/operators', '/v1/regions', '/v1/stats', '/v1/accounts', '/v1/ledger',
-      '/metrics', '/', '/v1', '/v1/operators/connect', '/v1/events/stream'),
-    param.map((p) => `/v1/tasks/${p}`), param.map((p) => `/v1/eus/${p}`), param.map((p) => `/v1/operators/${p}`),
-    param.map((p) => `/v1/regions/${p}`), param.map((p) => `/v1/tasks/${p}/receipt`), param.map((p) => `/v1/${p}`), param.map((p) => `/${p}`),
-  ),
-  query,
-).map(([p, q]) => p + q);
+const path = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom(
+        '/v1/tasks',
+        '/v1/eus',
+        '/v1/events',
+        '/v1/operators',
+        '/v1/regions',
+        '/v1/stats',
+        '/v1/accounts',
+        '/v1/ledger',
+        '/metrics',
+        '/',
+        '/v1',
+        '/v1/operators/connect',
+        '/v1/events/stream',
+      ),
+      param.map((p) => `/v1/tasks/${p}`),
+      param.map((p) => `/v1/eus/${p}`),
+      param.map((p) => `/v1/operators/${p}`),
+      param.map((p) => `/v1/regions/${p}`),
+      param.map((p) => `/v1/tasks/${p}/receipt`),
+      param.map((p) => `/v1/${p}`),
+      param.map((p) => `/${p}`),
+    ),
+    query,
+  )
+  .map(([p, q]) => p + q);
 
 /** Valid submissions: the only inputs that may change the store. */
-const validSubmission = fc.array(fc.record({ n: fc.integer({ min: 0, max: 1e6 }) }), { minLength: 1, maxLength: 3 })
+const validSubmission = fc
+  .array(fc.record({ n: fc.integer({ min: 0, max: 1e6 }) }), { minLength: 1, maxLength: 3 })
   .map((inputs) => JSON.stringify({ eu: 'spin', inputs }));
 const body = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
   { weight: 2, arbitrary: validSubmission },
-  { weight: 2, arbitrary: fc.record({ eu: fc.oneof(fc.constant('spin'), fc.jsonValue()), inputs: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] })
-    .map((v) => JSON.stringify(v)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record(
+        { eu: fc.oneof(fc.constant('spin'), fc.jsonValue()), inputs: fc.jsonValue({ maxDepth: 3 }) },
+        { requiredKeys: [] },
+      )
+      .map((v) => JSON.stringify(v)),
+  },
   { weight: 2, arbitrary: fc.integer({ min: 60, max: 8000 }).map((d) => `{"eu":"spin","inputs":[${nestedText(d)}]}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 60, max: 8000 }).map((d) => nestedText(d, '{"a":', '}').replace(/0}/, '0}')) },
-  { weight: 1, arbitrary: fc.constantFrom(1000, 300_000, 1_100_000).map((n) => JSON.stringify({ eu: 'spin', inputs: [{ n: 1, pad: 'x'.repeat(n) }] })) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 60, max: 8000 }).map((d) => nestedText(d, '{"a":', '}').replace(/0}/, '0}')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(1000, 300_000, 1_100_000)
+      .map((n) => JSON.stringify({ eu: 'spin', inputs: [{ n: 1, pad: 'x'.repeat(n) }] })),
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom('', '{', '[1,', '{"eu":', 'null', '"\\ud800"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '{',
+      '[1,',
+      '{"eu":',
+      'null',
+      '"\\ud800"',
+      '{"__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{}}}',
+    ),
+  },
 );
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/xml',
-  'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', undefined, 'application/json; charset=latin1');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded',
+  undefined,
+  'application/json; charset=latin1',
+);
 const httpInput = fc.oneof(
   fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), path, body, contentType }),
   // Half aim at the door that writes: submissions, mostly sent as JSON.
-  fc.record({ method: fc.constant('POST'), path: fc.constant('/v1/tasks'), body,
-    contentType: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: contentType }) }),
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/v1/tasks'),
+    body,
+    contentType: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('application/json') },
+      { weight: 1, arbitrary: contentType },
+    ),
+  }),
 );
 
 // ---- operator frames ----------------------------------------------------------------
 
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
-const resultItem = fc.record({
-  assignmentId: fc.oneof(fc.string({ maxLength: 20 }).map((s) => `a_${s}`), fc.integer(), fc.constant('x'.repeat(200))),
-  attempt: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.string({ maxLength: 3 })),
-  output: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.integer({ min: 60, max: 900 }).map((d) => JSON.parse(nestedText(d)) as unknown)),
-  outputHash: fc.oneof(hex(64), fc.string({ maxLength: 5 })),
-  signature: fc.oneof(hex(128), fc.string({ maxLength: 5 })),
-  proof: fc.array(fc.oneof(hex(64).map((h) => `L${h}`), fc.string({ maxLength: 4 })), { maxLength: 3 }),
-  metrics: fc.oneof(fc.record({ durationMs: fc.double({ noNaN: true }) }), fc.jsonValue({ maxDepth: 1 })),
-}, { requiredKeys: ['assignmentId'] });
+const resultItem = fc.record(
+  {
+    assignmentId: fc.oneof(
+      fc.string({ maxLength: 20 }).map((s) => `a_${s}`),
+      fc.integer(),
+      fc.constant('x'.repeat(200)),
+    ),
+    attempt: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.string({ maxLength: 3 })),
+    output: fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.integer({ min: 60, max: 900 }).map((d) => JSON.parse(nestedText(d)) as unknown),
+    ),
+    outputHash: fc.oneof(hex(64), fc.string({ maxLength: 5 })),
+    signature: fc.oneof(hex(128), fc.string({ maxLength: 5 })),
+    proof: fc.array(
+      fc.oneof(
+        hex(64).map((h) => `L${h}`),
+        fc.string({ maxLength: 4 }),
+      ),
+      { maxLength: 3 },
+    ),
+    metrics: fc.oneof(fc.record({ durationMs: fc.double({ noNaN: true }) }), fc.jsonValue({ maxDepth: 1 })),
+  },
+  { requiredKeys: ['assignmentId'] },
+);
 const frame = fc.oneof(
-  { weight: 4, arbitrary: fc.array(resultItem, { minLength: 0, maxLength: 4 }).map((results) => JSON.stringify({ t: 'results', results })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(resultItem, { minLength: 0, maxLength: 4 })
+      .map((results) => JSON.stringify({ t: 'results', results })),
+  },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
-  { weight: 1, arbitrary: fc.integer({ min: 60, max: 5000 }).map((d) => `{"t":"results","results":[{"assignmentId":"a_1","output":${nestedText(d)}}]}`) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('hb', 'release', 'drain', 'hello', 'results', 'assign', 'nope'), running: fc.jsonValue(),
-    assignmentIds: fc.jsonValue(), at: fc.jsonValue(), reason: fc.jsonValue() }, { requiredKeys: ['t'] }).map((v) => JSON.stringify(v)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 60, max: 5000 })
+      .map((d) => `{"t":"results","results":[{"assignmentId":"a_1","output":${nestedText(d)}}]}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record(
+        {
+          t: fc.constantFrom('hb', 'release', 'drain', 'hello', 'results', 'assign', 'nope'),
+          running: fc.jsonValue(),
+          assignmentIds: fc.jsonValue(),
+          at: fc.jsonValue(),
+          reason: fc.jsonValue(),
+        },
+        { requiredKeys: ['t'] },
+      )
+      .map((v) => JSON.stringify(v)),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
-  { weight: 1, arbitrary: fc.constantFrom('{"t":"results","results":[', '[', '{"t":"hb","running":0}', '{"t":"results","results":[]}', 'null') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"t":"results","results":[',
+      '[',
+      '{"t":"hb","running":0}',
+      '{"t":"results","results":[]}',
+      'null',
+    ),
+  },
 );
 
 /** Events inputs may cause: submissions by valid bodies; refusal counts and operators coming and going by frames. */
-const ALLOWED_EVENTS = new Set(['task.submitted', 'results.refused', 'operator.online', 'operator.offline', 'operator.draining',
-  'operator.degraded', 'operator.recovered', 'region.down', 'region.up']);
+const ALLOWED_EVENTS = new Set([
+  'task.submitted',
+  'results.refused',
+  'operator.online',
+  'operator.offline',
+  'operator.draining',
+  'operator.degraded',
+  'operator.recovered',
+  'region.down',
+  'region.up',
+]);
 
 describe('fuzz', () => {
   it(`${RUNS} HTTP requests: every one answered below 500, every error in the envelope`, async () => {
@@ -132,33 +277,38 @@ describe('fuzz', () => {
     const eventsBefore = (await client.allEvents()).length;
     let accepted = 0;
     try {
-      await fc.assert(fc.asyncProperty(httpInput, async ({ method, path: p, body: b, contentType: type }) => {
-        const withBody = method !== 'GET' && method !== 'DELETE';
-        const headers: Record<string, string> = type && withBody ? { 'content-type': type } : {};
-        const response = await fetch(`${url}${p}`, { method, headers, ...(withBody ? { body: b } : {}) });
-        if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
-          // A live event stream never ends: its status is the answer.
-          await response.body?.cancel();
+      await fc.assert(
+        fc.asyncProperty(httpInput, async ({ method, path: p, body: b, contentType: type }) => {
+          const withBody = method !== 'GET' && method !== 'DELETE';
+          const headers: Record<string, string> = type && withBody ? { 'content-type': type } : {};
+          const response = await fetch(`${url}${p}`, { method, headers, ...(withBody ? { body: b } : {}) });
+          if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+            // A live event stream never ends: its status is the answer.
+            await response.body?.cancel();
+            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            expect(response.status).toBe(200);
+            return;
+          }
+          const text = await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-          expect(response.status).toBe(200);
-          return;
-        }
-        const text = await response.text();
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        expect(response.status, `${method} ${p.slice(0, 80)} → ${text.slice(0, 200)}`).toBeLessThan(500);
-        if (response.status >= 400) {
-          const envelope = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-          expect(typeof envelope.error?.code, text.slice(0, 200)).toBe('string');
-          expect(typeof envelope.error?.message).toBe('string');
-        } else if (method === 'POST' && p.split('?')[0] === '/v1/tasks') {
-          accepted += (JSON.parse(text) as { taskIds: string[] }).taskIds.length;
-        }
-      }), { numRuns: RUNS, seed });
+          expect(response.status, `${method} ${p.slice(0, 80)} → ${text.slice(0, 200)}`).toBeLessThan(500);
+          if (response.status >= 400) {
+            const envelope = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+            expect(typeof envelope.error?.code, text.slice(0, 200)).toBe('string');
+            expect(typeof envelope.error?.message).toBe('string');
+          } else if (method === 'POST' && p.split('?')[0] === '/v1/tasks') {
+            accepted += (JSON.parse(text) as { taskIds: string[] }).taskIds.length;
+          }
+        }),
+        { numRuns: RUNS, seed },
+      );
     } catch (error) {
       failed = true;
       throw error;
     }
-    console.log(`HTTP fuzz: ${RUNS} inputs, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    console.log(
+      `HTTP fuzz: ${RUNS} inputs, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+    );
     expect(child.exitCode).toBeNull();
     const after = await client.stats();
     expect(after.tasks.submitted).toBe(before.tasks.submitted + accepted);
@@ -178,8 +328,22 @@ describe('fuzz', () => {
     /** Resolves when the coordinator has handled every frame sent before: it answers the sentinel last. */
     const settle = async (): Promise<void> => {
       const id = `a_sentinel_${sentinel++}`;
-      op.send({ t: 'results', results: [{ assignmentId: id, attempt: 1, output: 0, outputHash: '0'.repeat(64), signature: '0'.repeat(128), metrics: { durationMs: 0 } }] });
-      const answered = op.next((f) => f.t === 'ack' && (f.refused as { assignmentId: string }[]).some((r) => r.assignmentId === id));
+      op.send({
+        t: 'results',
+        results: [
+          {
+            assignmentId: id,
+            attempt: 1,
+            output: 0,
+            outputHash: '0'.repeat(64),
+            signature: '0'.repeat(128),
+            metrics: { durationMs: 0 },
+          },
+        ],
+      });
+      const answered = op.next(
+        (f) => f.t === 'ack' && (f.refused as { assignmentId: string }[]).some((r) => r.assignmentId === id),
+      );
       const code = await Promise.race([answered.then(() => null), op.closed]);
       if (code !== null) {
         // Cut off (a flood of refusals, as designed): note why and carry on with a fresh operator.
@@ -189,18 +353,23 @@ describe('fuzz', () => {
     };
     let sent = 0;
     try {
-      await fc.assert(fc.asyncProperty(frame, async (text) => {
-        op.send(text);
-        // Batched: the coordinator is asked to catch up every 50 frames.
-        if (++sent % 50 === 0) await settle();
-        expect(child.exitCode).toBeNull();
-      }), { numRuns: RUNS, seed });
+      await fc.assert(
+        fc.asyncProperty(frame, async (text) => {
+          op.send(text);
+          // Batched: the coordinator is asked to catch up every 50 frames.
+          if (++sent % 50 === 0) await settle();
+          expect(child.exitCode).toBeNull();
+        }),
+        { numRuns: RUNS, seed },
+      );
       await settle();
     } catch (error) {
       failed = true;
       throw error;
     }
-    console.log(`operator fuzz: ${RUNS} frames, disconnections by close code ${JSON.stringify(Object.fromEntries(closes))}`);
+    console.log(
+      `operator fuzz: ${RUNS} frames, disconnections by close code ${JSON.stringify(Object.fromEntries(closes))}`,
+    );
     op.close();
     expect([...closes.keys()].every((code) => code === 4008)).toBe(true);
     expect(child.exitCode).toBeNull();
@@ -208,7 +377,9 @@ describe('fuzz', () => {
     const after = await client.stats();
     expect(after.tasks).toEqual(before.tasks);
     const events = (await client.allEvents()).slice(eventsBefore);
-    expect(events.filter((e) => !ALLOWED_EVENTS.has(e.type) || e.type === 'task.submitted').map((e) => e.type)).toEqual([]);
+    expect(events.filter((e) => !ALLOWED_EVENTS.has(e.type) || e.type === 'task.submitted').map((e) => e.type)).toEqual(
+      [],
+    );
   });
 
   it('the ledger verifies afterwards', async () => {

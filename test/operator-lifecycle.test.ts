@@ -12,20 +12,37 @@ describe('operator lifecycle', () => {
     await client.publishEu(spinEu({ quorum: 1, iterations: 400_000 }));
     const { taskIds } = await client.submitTasks('spin', inputs(30));
     const [drainer] = network.operators;
-    await log.waitFor((e) => e.type === 'task.assigned' && e.operatorId === drainer!.operatorId, 'work on the operator to drain');
+    await log.waitFor(
+      (e) => e.type === 'task.assigned' && e.operatorId === drainer!.operatorId,
+      'work on the operator to drain',
+    );
     expect(liveLeases(log).get(drainer!.operatorId) ?? 0).toBeGreaterThan(0);
     drainer!.signal('SIGTERM');
 
-    const draining = await log.waitFor((e) => e.type === 'operator.draining' && e.operatorId === drainer!.operatorId, 'draining');
-    const offline = await log.waitFor((e) => e.type === 'operator.offline' && e.operatorId === drainer!.operatorId, 'drained operator offline');
+    const draining = await log.waitFor(
+      (e) => e.type === 'operator.draining' && e.operatorId === drainer!.operatorId,
+      'draining',
+    );
+    const offline = await log.waitFor(
+      (e) => e.type === 'operator.offline' && e.operatorId === drainer!.operatorId,
+      'drained operator offline',
+    );
     expect((offline.data as { reason: string; expired: number }).reason).toBe('drained');
     expect((offline.data as { expired: number }).expired).toBe(0);
     expect((await drainer!.exited).code).toBe(0);
     // Nothing was given to it once it asked to drain, and nothing it held was lost.
     const between = log.events.filter((e) => e.seq > draining.seq);
-    expect(between.some((e) => (e.type === 'task.assigned' || e.type === 'task.reassigned') && e.operatorId === drainer!.operatorId)).toBe(false);
+    expect(
+      between.some(
+        (e) => (e.type === 'task.assigned' || e.type === 'task.reassigned') && e.operatorId === drainer!.operatorId,
+      ),
+    ).toBe(false);
     expect(log.of('assignment.expired').filter((e) => e.data.operatorId === drainer!.operatorId)).toHaveLength(0);
-    expect(log.events.some((e) => e.type === 'result.received' && e.operatorId === drainer!.operatorId && e.seq > draining.seq)).toBe(true);
+    expect(
+      log.events.some(
+        (e) => e.type === 'result.received' && e.operatorId === drainer!.operatorId && e.seq > draining.seq,
+      ),
+    ).toBe(true);
 
     await log.waitForSettled(taskIds);
     expect(log.of('task.verified')).toHaveLength(30);
@@ -74,7 +91,10 @@ describe('scheduling across regions', () => {
     await client.publishEu(spinEu({ quorum: 1, iterations: 1000 }));
     const doomed = network.operators.filter((o) => o.region === 'doomed');
     for (const op of doomed.slice(0, 3)) await op.kill('SIGKILL');
-    const down = await log.waitFor((e) => e.type === 'region.down' && (e.data as { region: string }).region === 'doomed', 'doomed region down');
+    const down = await log.waitFor(
+      (e) => e.type === 'region.down' && (e.data as { region: string }).region === 'doomed',
+      'doomed region down',
+    );
     expect((down.data as { reason: string }).reason).toMatch(/failures/);
 
     const { taskIds } = await client.submitTasks('spin', inputs(20));

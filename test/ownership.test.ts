@@ -32,7 +32,11 @@ afterEach(async (context) => {
 async function start(options: { allowAnonymous?: boolean; builtins?: boolean; dir?: ReturnType<typeof tempDir> } = {}) {
   const dir = options.dir ?? tempDir('ownership');
   const coordinator = new Coordinator({
-    dataDir: dir.path, port: 0, publishBuiltinEus: options.builtins ?? false, logLevel: 'silent', adminToken: ADMIN,
+    dataDir: dir.path,
+    port: 0,
+    publishBuiltinEus: options.builtins ?? false,
+    logLevel: 'silent',
+    adminToken: ADMIN,
     allowAnonymous: options.allowAnonymous ?? false,
   });
   const url = await coordinator.start();
@@ -60,7 +64,9 @@ async function honestOperator(url: string, entry: { ops: RawOperator[] }): Promi
 
 /** Resolves with the first event on `client`'s live stream that matches. */
 function nextEvent(
-  client: CortenClient, match: (e: CortenEvent) => boolean, seen: CortenEvent[] = [],
+  client: CortenClient,
+  match: (e: CortenEvent) => boolean,
+  seen: CortenEvent[] = [],
 ): Promise<CortenEvent> {
   return new Promise((resolve, reject) => {
     const stream = client.stream({ after: 0 }, (e) => {
@@ -106,7 +112,9 @@ describe('reads are scoped to the owner', () => {
     await alice.client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
     await honestOperator(url, entry);
     const verified = nextEvent(admin, (e) => e.type === 'task.verified');
-    const { taskIds: [taskId] } = await alice.client.submitTasks('spin', [{ n: 7 }]);
+    const {
+      taskIds: [taskId],
+    } = await alice.client.submitTasks('spin', [{ n: 7 }]);
     expect((await verified).taskId).toBe(taskId);
 
     // The owner reads it all.
@@ -161,7 +169,9 @@ describe('reads are scoped to the owner', () => {
     await alice.client.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
     await honestOperator(url, entry);
     const verified = nextEvent(admin, (e) => e.type === 'task.verified');
-    const { taskIds: [taskId] } = await alice.client.submitTasks('spin', [{ n: 3 }]);
+    const {
+      taskIds: [taskId],
+    } = await alice.client.submitTasks('spin', [{ n: 3 }]);
     await verified;
     const as = (client: CortenClient) => ({ CORTEN_URL: url, CORTEN_API_KEY: keyOf(client), CORTEN_ADMIN_TOKEN: '' });
 
@@ -201,8 +211,12 @@ describe('anonymous use', () => {
     const { admin, account, anonymous } = await start({ allowAnonymous: true });
     const alice = await account('alice');
     await admin.publishEu(spinEu({ quorum: 1, iterations: ITERATIONS }));
-    const { taskIds: [anonTask] } = await anonymous.submitTasks('spin', [{ n: 1 }]);
-    const { taskIds: [aliceTask] } = await alice.client.submitTasks('spin', [{ n: 2 }]);
+    const {
+      taskIds: [anonTask],
+    } = await anonymous.submitTasks('spin', [{ n: 1 }]);
+    const {
+      taskIds: [aliceTask],
+    } = await alice.client.submitTasks('spin', [{ n: 2 }]);
 
     expect((await anonymous.listTasks()).map((t) => t.id)).toEqual([anonTask]);
     expect((await alice.client.listTasks()).map((t) => t.id)).toEqual([aliceTask]);
@@ -237,12 +251,16 @@ describe('network control', () => {
   it('PUT /v1/regions/:region needs the admin token, and a refusal changes nothing', async () => {
     const { url, admin, account } = await start();
     const alice = await account('alice');
-    const put = (token?: string) => fetch(`${url}/v1/regions/eu-west`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ down: true, reason: 'attack' }),
-    });
-    const refusals = [[undefined, 401, 'UNAUTHORIZED'], [keyOf(alice.client), 403, 'FORBIDDEN']] as const;
+    const put = (token?: string) =>
+      fetch(`${url}/v1/regions/eu-west`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ down: true, reason: 'attack' }),
+      });
+    const refusals = [
+      [undefined, 401, 'UNAUTHORIZED'],
+      [keyOf(alice.client), 403, 'FORBIDDEN'],
+    ] as const;
     for (const [token, status, code] of refusals) {
       const response = await put(token);
       expect(response.status).toBe(status);

@@ -4,7 +4,10 @@ import { spread, startNetwork } from './helpers/network.js';
 
 describe('coordinator restart', () => {
   it('loses nothing when the coordinator is killed mid-run and restarted on the same data; every task is verified exactly once', async () => {
-    const { network, client, log } = await startNetwork('restart', spread(['eu-west', 'us-east', 'ap-south'], 6, { maxConcurrent: 2, workers: 1 }));
+    const { network, client, log } = await startNetwork(
+      'restart',
+      spread(['eu-west', 'us-east', 'ap-south'], 6, { maxConcurrent: 2, workers: 1 }),
+    );
     await client.publishEu(spinEu({ quorum: 2, iterations: 150_000 }));
     const { taskIds } = await client.submitTasks('spin', inputs(200));
     await log.waitForCount((e) => e.type === 'task.verified', 40, 'verified tasks');
@@ -12,7 +15,10 @@ describe('coordinator restart', () => {
     await network.coordinator!.kill('SIGKILL');
     await network.startCoordinator();
     await log.follow();
-    const started = await log.waitFor((e) => e.type === 'coordinator.started' && (e.data as { recoveredTasks: number }).recoveredTasks > 0, 'restart');
+    const started = await log.waitFor(
+      (e) => e.type === 'coordinator.started' && (e.data as { recoveredTasks: number }).recoveredTasks > 0,
+      'restart',
+    );
     expect((started.data as { recoveredLeases: number }).recoveredLeases).toBeGreaterThan(0);
     await log.waitForSettled(taskIds);
 

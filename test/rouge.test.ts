@@ -70,8 +70,15 @@ describe('ROUGE-L', () => {
 
 describe.skipIf(!existsSync(BBC))('on the BBC file', () => {
   it('reproduces the published Lead-3 and Lead-k figures', () => {
-    const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-    const articles = readFileSync(BBC, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { text: string; reference_summary: string });
+    const lines = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0);
+    const articles = readFileSync(BBC, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { text: string; reference_summary: string });
     const mean = (k: (ref: string[]) => number) => {
       const sums = { r1: 0, r2: 0, rl: 0 };
       for (const a of articles) {

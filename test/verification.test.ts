@@ -51,7 +51,10 @@ describe('verification', () => {
     await client.publishEu(spinEu({ quorum: 1, iterations: 1000, timeoutMs: 300 }));
     const { taskIds } = await client.submitTasks('spin', inputs(6));
     await log.waitForSettled(taskIds);
-    const refused = await log.waitFor((e) => e.type === 'results.refused' && e.operatorId === late, 'a refused late result');
+    const refused = await log.waitFor(
+      (e) => e.type === 'results.refused' && e.operatorId === late,
+      'a refused late result',
+    );
 
     // Refusals are counted per operator; the first ones are kept as samples.
     expect((refused.data as { counts: Record<string, number> }).counts.LEASE_EXPIRED).toBeGreaterThan(0);

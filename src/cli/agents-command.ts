@@ -32,18 +32,28 @@ export function agentsCommand(program: Command): void {
     .option('--workers <n>', 'sandbox worker threads shared by the agents', intOption, 1)
     .option('--cost-median-ms <ms>', 'cost model: median execution time', intOption, 50)
     .option('--cost-sigma <s>', 'cost model: log-normal spread', Number, 0.5)
-    .option('--fault <spec>', 'fault fixture for every agent: lie | collude | flip | lieRate=0.3 | slowMs=500 | lateMs=5000')
+    .option(
+      '--fault <spec>',
+      'fault fixture for every agent: lie | collude | flip | lieRate=0.3 | slowMs=500 | lateMs=5000',
+    )
     .option('--first-index <n>', 'global number of the first agent (several hosts in one simulation)', intOption, 0)
     .option('--control', 'take fault commands as JSON lines on stdin (the simulator drives faults this way)')
     .option('--log-level <level>', 'pino log level', 'warn')
     .action(async (opts: AgentsOptions) => {
       const log = pino({ level: opts.logLevel, base: { part: 'agents' } }, pino.destination(2));
-      const executor: Executor = opts.executor === 'cost'
-        ? new CostModelExecutor({ medianMs: opts.costMedianMs, sigma: opts.costSigma })
-        : await createRuntime({ workers: opts.workers, capabilities: { nlp: false, embed: false } });
+      const executor: Executor =
+        opts.executor === 'cost'
+          ? new CostModelExecutor({ medianMs: opts.costMedianMs, sigma: opts.costSigma })
+          : await createRuntime({ workers: opts.workers, capabilities: { nlp: false, embed: false } });
       const host = new AgentHost({
-        coordinatorUrl: opts.coordinator, count: opts.count, regions: opts.regions, firstIndex: opts.firstIndex, maxConcurrent: opts.maxConcurrent,
-        executor, log, ...(opts.fault ? { faults: parseFaults(opts.fault) } : {}),
+        coordinatorUrl: opts.coordinator,
+        count: opts.count,
+        regions: opts.regions,
+        firstIndex: opts.firstIndex,
+        maxConcurrent: opts.maxConcurrent,
+        executor,
+        log,
+        ...(opts.fault ? { faults: parseFaults(opts.fault) } : {}),
       });
       // Parents (the simulator) read this line to map agent numbers to operator ids.
       process.stdout.write(`corten agents ids ${JSON.stringify(host.describe())}\n`);

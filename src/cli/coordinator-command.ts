@@ -18,23 +18,35 @@ export function coordinatorCommand(program: Command): void {
     .option('--allow-anonymous', 'let requests without an API key submit to free EUs (off by default)', false)
     .option('--log-level <level>', 'pino log level', 'info');
   trustOptions(command);
-  command
-    .action(async (opts: TrustOptions & {
-      port: number; host: string; data: string; heartbeatMs: number; missThreshold: number; leaseGraceMs: number; builtinEus: boolean;
-      allowAnonymous: boolean; logLevel: string;
-    }) => {
-      const coordinator = new Coordinator({
-        ...trustConfig(opts),
-        port: opts.port,
-        host: opts.host,
-        dataDir: opts.data,
-        heartbeatIntervalMs: opts.heartbeatMs,
-        heartbeatMissThreshold: opts.missThreshold,
-        leaseGraceMs: opts.leaseGraceMs,
-        publishBuiltinEus: opts.builtinEus,
-        allowAnonymous: opts.allowAnonymous,
-        logLevel: opts.logLevel,
-      }, pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)));
+  command.action(
+    async (
+      opts: TrustOptions & {
+        port: number;
+        host: string;
+        data: string;
+        heartbeatMs: number;
+        missThreshold: number;
+        leaseGraceMs: number;
+        builtinEus: boolean;
+        allowAnonymous: boolean;
+        logLevel: string;
+      },
+    ) => {
+      const coordinator = new Coordinator(
+        {
+          ...trustConfig(opts),
+          port: opts.port,
+          host: opts.host,
+          dataDir: opts.data,
+          heartbeatIntervalMs: opts.heartbeatMs,
+          heartbeatMissThreshold: opts.missThreshold,
+          leaseGraceMs: opts.leaseGraceMs,
+          publishBuiltinEus: opts.builtinEus,
+          allowAnonymous: opts.allowAnonymous,
+          logLevel: opts.logLevel,
+        },
+        pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)),
+      );
       const url = await coordinator.start();
       // Parents (tests, the demo) read this line to learn the port.
       process.stdout.write(`corten coordinator listening on ${url}\n`);
@@ -48,5 +60,6 @@ export function coordinatorCommand(program: Command): void {
       };
       process.on('SIGTERM', () => void stop());
       process.on('SIGINT', () => void stop());
-    });
+    },
+  );
 }

@@ -13,8 +13,13 @@ export function euCommands(program: Command): void {
     .description('publish the EU in a folder (eu.json + JS files)')
     .action(async (dir: string) => {
       const pkg = await loadEuFolder(dir);
-      const published = await client().publishEu({ manifest: pkg.manifest as unknown as Record<string, unknown>, files: pkg.files });
-      process.stdout.write(`${published.created ? 'published' : 'already published'} ${published.name}@${published.version} as ${published.id}\n`);
+      const published = await client().publishEu({
+        manifest: pkg.manifest as unknown as Record<string, unknown>,
+        files: pkg.files,
+      });
+      process.stdout.write(
+        `${published.created ? 'published' : 'already published'} ${published.name}@${published.version} as ${published.id}\n`,
+      );
     });
 
   eu.command('list')
@@ -23,7 +28,10 @@ export function euCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const eus = await client().listEus();
       if (opts.json) return printJson(eus);
-      printTable(['NAME', 'VERSION', 'ID', 'DESCRIPTION'], eus.map((e) => [e.name, e.version, `${e.id.slice(0, 19)}…`, e.description.slice(0, 60)]));
+      printTable(
+        ['NAME', 'VERSION', 'ID', 'DESCRIPTION'],
+        eus.map((e) => [e.name, e.version, `${e.id.slice(0, 19)}…`, e.description.slice(0, 60)]),
+      );
     });
 
   eu.command('show <ref>')

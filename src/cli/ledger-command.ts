@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { CortenClient } from '../client/index.js';
-import { CortenError, LedgerEntry, verifyLedger, type LedgerAudit } from '../protocol/index.js';
+import { CortenError, type LedgerEntry, verifyLedger, type LedgerAudit } from '../protocol/index.js';
 import { SqliteStore } from '../store/index.js';
 import { coordinatorUrl } from './options.js';
 import { printJson, printTable } from './output.js';
@@ -46,29 +46,46 @@ function report(audit: LedgerAudit): void {
 export function ledgerCommands(program: Command): void {
   const ledger = program.command('ledger').description('the hash-chained ledger: verify it, list balances');
 
-  ledger.command('verify')
-    .description('recompute the hash chain and every balance; check that entries balance, nothing goes negative and value is conserved')
+  ledger
+    .command('verify')
+    .description(
+      'recompute the hash chain and every balance; check that entries balance, nothing goes negative and value is conserved',
+    )
     .option('--data <dir>', 'a coordinator data folder (reads its database directly)')
     .option('--coordinator <url>', 'a coordinator (needs the admin token: $CORTEN_ADMIN_TOKEN)')
     .option('--json', 'print the audit as JSON')
     .action(async (opts: { data?: string; coordinator?: string; json?: boolean }) => {
-      const { entries, stored } = opts.data ? await fromDataDir(opts.data) : await fromCoordinator(coordinatorUrl(opts.coordinator));
+      const { entries, stored } = opts.data
+        ? await fromDataDir(opts.data)
+        : await fromCoordinator(coordinatorUrl(opts.coordinator));
       const audit = verifyLedger(entries, stored);
       if (opts.json) printJson({ ...audit, balances: Object.fromEntries(audit.balances) });
       else report(audit);
       if (!audit.ok) {
-        throw new CortenError('LEDGER_INVALID', `the ledger does not verify (${audit.problems.length} problems): ${audit.problems.join('; ')}`);
+        throw new CortenError(
+          'LEDGER_INVALID',
+          `the ledger does not verify (${audit.problems.length} problems): ${audit.problems.join('; ')}`,
+        );
       }
-      if (!opts.json) process.stdout.write('  ok: the chain links and hashes, every entry balances, no account below zero, value conserved, stored balances match\n');
+      if (!opts.json)
+        process.stdout.write(
+          '  ok: the chain links and hashes, every entry balances, no account below zero, value conserved, stored balances match\n',
+        );
     });
 
-  ledger.command('balances')
+  ledger
+    .command('balances')
     .description('every account balance, recomputed from the entries')
     .option('--data <dir>', 'a coordinator data folder')
     .option('--coordinator <url>', 'a coordinator (needs the admin token)')
     .action(async (opts: { data?: string; coordinator?: string }) => {
-      const { entries } = opts.data ? await fromDataDir(opts.data) : await fromCoordinator(coordinatorUrl(opts.coordinator));
+      const { entries } = opts.data
+        ? await fromDataDir(opts.data)
+        : await fromCoordinator(coordinatorUrl(opts.coordinator));
       const audit = verifyLedger(entries);
-      printTable(['ACCOUNT', 'BALANCE'], [...audit.balances].sort(([a], [b]) => a.localeCompare(b)).map(([a, b]) => [a, b]));
+      printTable(
+        ['ACCOUNT', 'BALANCE'],
+        [...audit.balances].sort(([a], [b]) => a.localeCompare(b)).map(([a, b]) => [a, b]),
+      );
     });
 }

@@ -17,7 +17,14 @@ export function networkCommands(program: Command): void {
       if (opts.json) return printJson(operators);
       printTable(
         ['ID', 'REGION', 'STATUS', 'ACTIVE', 'CPU', 'CAPABILITIES'],
-        operators.map((o) => [o.id, o.region, o.status, `${o.active}/${o.maxConcurrent}`, o.resources.cpu, o.resources.capabilities.join(',')]),
+        operators.map((o) => [
+          o.id,
+          o.region,
+          o.status,
+          `${o.active}/${o.maxConcurrent}`,
+          o.resources.cpu,
+          o.resources.capabilities.join(','),
+        ]),
       );
     });
 
@@ -25,22 +32,27 @@ export function networkCommands(program: Command): void {
   region.option('--coordinator <url>', 'coordinator base URL');
   region.command('list').action(async () => {
     const regions = await new CortenClient(url(region.opts())).listRegions();
-    printTable(['REGION', 'DOWN', 'ONLINE', 'OPERATORS', 'REASON'], regions.map((r) => [r.region, r.down ? 'yes' : 'no', r.online, r.operators, r.reason]));
+    printTable(
+      ['REGION', 'DOWN', 'ONLINE', 'OPERATORS', 'REASON'],
+      regions.map((r) => [r.region, r.down ? 'yes' : 'no', r.online, r.operators, r.reason]),
+    );
   });
-  region.command('down <name>')
+  region
+    .command('down <name>')
     .description('admin ($CORTEN_ADMIN_TOKEN): the scheduler avoids the region')
     .option('--reason <text>', 'why')
     .action(async (name: string, opts: { reason?: string }) => {
-    await new CortenClient(url(region.opts())).setRegion(name, true, opts.reason);
-    process.stdout.write(`region ${name} marked down\n`);
-  });
-  region.command('up <name>')
+      await new CortenClient(url(region.opts())).setRegion(name, true, opts.reason);
+      process.stdout.write(`region ${name} marked down\n`);
+    });
+  region
+    .command('up <name>')
     .description('admin ($CORTEN_ADMIN_TOKEN): the region takes work again')
     .option('--reason <text>', 'why')
     .action(async (name: string, opts: { reason?: string }) => {
-    await new CortenClient(url(region.opts())).setRegion(name, false, opts.reason);
-    process.stdout.write(`region ${name} marked up\n`);
-  });
+      await new CortenClient(url(region.opts())).setRegion(name, false, opts.reason);
+      process.stdout.write(`region ${name} marked up\n`);
+    });
 
   program
     .command('events')
@@ -50,17 +62,19 @@ export function networkCommands(program: Command): void {
     .option('--types <list>', 'only these event types', listOption)
     .option('--task <id>', 'only this task')
     .option('--follow', 'keep streaming new events')
-    .action(async (opts: { coordinator?: string; after: string; types?: string[]; task?: string; follow?: boolean }) => {
-      const client = new CortenClient(url(opts));
-      const query = { after: Number(opts.after), types: opts.types as EventType[] | undefined, taskId: opts.task };
-      if (!opts.follow) {
-        for (const e of await client.allEvents(query)) process.stdout.write(`${JSON.stringify(e)}\n`);
-        return;
-      }
-      const stop = new AbortController();
-      process.on('SIGINT', () => stop.abort());
-      for await (const e of client.follow(query, { signal: stop.signal, onDisconnect: reportDisconnect })) {
-        process.stdout.write(`${JSON.stringify(e)}\n`);
-      }
-    });
+    .action(
+      async (opts: { coordinator?: string; after: string; types?: string[]; task?: string; follow?: boolean }) => {
+        const client = new CortenClient(url(opts));
+        const query = { after: Number(opts.after), types: opts.types as EventType[] | undefined, taskId: opts.task };
+        if (!opts.follow) {
+          for (const e of await client.allEvents(query)) process.stdout.write(`${JSON.stringify(e)}\n`);
+          return;
+        }
+        const stop = new AbortController();
+        process.on('SIGINT', () => stop.abort());
+        for await (const e of client.follow(query, { signal: stop.signal, onDisconnect: reportDisconnect })) {
+          process.stdout.write(`${JSON.stringify(e)}\n`);
+        }
+      },
+    );
 }

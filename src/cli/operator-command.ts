@@ -46,7 +46,11 @@ export function operatorOptions(command: Command): Command {
     .option('--cpu <cores>', 'override detected cpu cores', intOption)
     .option('--memory-mb <mb>', 'override detected memory', intOption)
     .option('--gpu-memory-mb <mb>', 'override detected GPU memory', intOption)
-    .option('--capabilities <list>', 'host capabilities to offer (default: every one that passes its probe)', listOption)
+    .option(
+      '--capabilities <list>',
+      'host capabilities to offer (default: every one that passes its probe)',
+      listOption,
+    )
     .option('--eus <list>', 'serve only these EU names', listOption)
     .option('--llm-url <url>', 'OpenAI-compatible backend for llm.complete (llama.cpp server, Ollama, vLLM)')
     .option('--llm-model <name>', 'model name to request from the LLM backend')
@@ -56,7 +60,8 @@ export function operatorOptions(command: Command): Command {
 
 /** Runs an operator until SIGTERM or SIGINT, then drains. */
 export async function runOperator(
-  opts: OperatorOptions, makeAgent: MakeAgent = (options) => new Agent(options),
+  opts: OperatorOptions,
+  makeAgent: MakeAgent = (options) => new Agent(options),
 ): Promise<void> {
   const log = pino({ level: opts.logLevel, base: { part: 'operator', region: opts.region } }, pino.destination(2));
   const { keys, created } = loadOrCreateKeyFile(opts.key);
@@ -67,7 +72,9 @@ export async function runOperator(
     capabilities: {
       nlp: !opts.capabilities || opts.capabilities.includes('nlp'),
       embed: !opts.capabilities || opts.capabilities.includes('embed.text'),
-      ...(opts.llmUrl && opts.llmModel ? { llm: { baseUrl: opts.llmUrl, model: opts.llmModel, ...(opts.llmApiKey ? { apiKey: opts.llmApiKey } : {}) } } : {}),
+      ...(opts.llmUrl && opts.llmModel
+        ? { llm: { baseUrl: opts.llmUrl, model: opts.llmModel, ...(opts.llmApiKey ? { apiKey: opts.llmApiKey } : {}) } }
+        : {}),
     },
   };
   const runtime = await createRuntime(capabilityConfig);

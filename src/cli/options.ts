@@ -6,7 +6,10 @@ export function intOption(value: string): number {
 }
 
 export function listOption(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function coordinatorUrl(explicit: string | undefined): string {

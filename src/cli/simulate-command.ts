@@ -11,7 +11,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildReport, loadScenario, parseScenario, planScenario, renderChart, runSimulation, type RunOverrides } from '../sim/index.js';
+import {
+  buildReport,
+  loadScenario,
+  parseScenario,
+  planScenario,
+  renderChart,
+  runSimulation,
+  type RunOverrides,
+} from '../sim/index.js';
 import { intOption } from './options.js';
 import { reportText } from './simulate-report.js';
 
@@ -37,16 +45,18 @@ export function simulateCommand(program: Command): void {
     .option('--regions <n>', 'regions (overrides the scenario)', intOption)
     .option('--tasks <n>', 'tasks of the steady load (overrides the scenario)', intOption)
     .option('--hosts <n>', 'agent-host processes (default: one per 250 agents)', intOption)
-    .option('--rate <n>', 'tasks submitted per second (default: the scenario\'s, or auto)', Number)
+    .option('--rate <n>', "tasks submitted per second (default: the scenario's, or auto)", Number)
     .option('--seed <n>', 'seed for picking fault victims', intOption)
     .option('--out <dir>', 'folder for report.json and report.html', 'sim-report')
-    .option('--keep', 'keep the coordinator\'s data folder and the network log')
+    .option('--keep', "keep the coordinator's data folder and the network log")
     .option('--quiet', 'print only the final report')
     .action(async (opts: SimulateOptions) => runSimulate(opts));
 }
 
 async function runSimulate(opts: SimulateOptions): Promise<void> {
-  const scenario = opts.scenario ? loadScenario(opts.scenario) : parseScenario({ name: 'baseline', description: 'no faults' });
+  const scenario = opts.scenario
+    ? loadScenario(opts.scenario)
+    : parseScenario({ name: 'baseline', description: 'no faults' });
   const overrides: RunOverrides = {};
   for (const key of ['operators', 'regions', 'tasks', 'hosts', 'rate', 'seed'] as const) {
     if (opts[key] !== undefined) overrides[key] = opts[key];
@@ -54,7 +64,7 @@ async function runSimulate(opts: SimulateOptions): Promise<void> {
   const plan = planScenario(scenario, overrides);
   const dir = mkdtempSync(join(tmpdir(), 'corten-sim-'));
   const say = opts.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
-  let lost = 0;
+  let lost: number;
   try {
     const run = await runSimulation(plan, { dir, ...(say ? { say } : {}) });
     const report = buildReport(run);

@@ -49,7 +49,8 @@ export function taskCommands(program: Command): void {
   task.option('--coordinator <url>', 'coordinator base URL (default $CORTEN_URL or http://127.0.0.1:7070)');
   const client = () => new CortenClient(coordinatorUrl(task.opts<{ coordinator?: string }>().coordinator));
 
-  task.command('submit <eu>')
+  task
+    .command('submit <eu>')
     .description('submit one task per input to an EU (NAME, NAME@VERSION or id)')
     .option('--input <json>', 'one input, as JSON')
     .option('--file <jsonl>', 'a file of inputs, one JSON value a line')
@@ -64,14 +65,16 @@ export function taskCommands(program: Command): void {
       printJson(taskIds);
     });
 
-  task.command('wait <ids...>')
+  task
+    .command('wait <ids...>')
     .description('wait until every given task is verified or failed (across coordinator restarts); print each status')
     .action(async (ids: string[]) => {
       const settled = await waitAndReport(client(), ids, undefined);
       printJson(Object.fromEntries(ids.map((id) => [id, settled.get(id)])));
     });
 
-  task.command('get <id>')
+  task
+    .command('get <id>')
     .description('show a task with its assignments and verdict')
     .action(async (id: string) => printJson(await client().getTask(id)));
 }

@@ -18,7 +18,9 @@ function client(opts: Common): CortenClient {
 }
 
 function common(command: Command): Command {
-  return command.option('--coordinator <url>', 'coordinator base URL').option('--admin-token <token>', 'admin token (default $CORTEN_ADMIN_TOKEN)');
+  return command
+    .option('--coordinator <url>', 'coordinator base URL')
+    .option('--admin-token <token>', 'admin token (default $CORTEN_ADMIN_TOKEN)');
 }
 
 export function trustCommands(program: Command): void {
@@ -35,21 +37,29 @@ export function trustCommands(program: Command): void {
     });
   common(account.command('deposit <accountId> <credits>'))
     .description('admin: deposit credits into an account')
-    .action(async (accountId: string, credits: string, opts: Common) => printJson(await client(opts).deposit(accountId, intOption(credits))));
+    .action(async (accountId: string, credits: string, opts: Common) =>
+      printJson(await client(opts).deposit(accountId, intOption(credits))),
+    );
   common(account.command('show [accountId]'))
-    .description('an account\'s balance and escrow (yours, by $CORTEN_API_KEY, without an id)')
+    .description("an account's balance and escrow (yours, by $CORTEN_API_KEY, without an id)")
     .action(async (accountId: string | undefined, opts: Common) => printJson(await client(opts).getAccount(accountId)));
 
   const stake = program.command('stake').description('operator stake: show, deposit, withdraw');
-  common(stake.command('show <operatorId>')).action(async (id: string, opts: Common) => printJson(await client(opts).getStake(id)));
+  common(stake.command('show <operatorId>')).action(async (id: string, opts: Common) =>
+    printJson(await client(opts).getStake(id)),
+  );
   common(stake.command('deposit <operatorId> <credits>'))
-    .description('admin: bond credits as an operator\'s stake')
-    .action(async (id: string, credits: string, opts: Common) => printJson(await client(opts).stake(id, intOption(credits))));
+    .description("admin: bond credits as an operator's stake")
+    .action(async (id: string, credits: string, opts: Common) =>
+      printJson(await client(opts).stake(id, intOption(credits))),
+    );
   common(stake.command('withdraw <operatorId> <credits>'))
     .description('admin: start unbonding stake (paid out after the unbonding period, still slashable until then)')
-    .action(async (id: string, credits: string, opts: Common) => printJson(await client(opts).unstake(id, intOption(credits))));
+    .action(async (id: string, credits: string, opts: Common) =>
+      printJson(await client(opts).unstake(id, intOption(credits))),
+    );
 
   common(program.command('reputation <operatorId>'))
-    .description('an operator\'s time-decayed reputation figures')
+    .description("an operator's time-decayed reputation figures")
     .action(async (id: string, opts: Common) => printJson(await client(opts).getReputation(id)));
 }

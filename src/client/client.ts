@@ -9,10 +9,30 @@
 import { createParser } from 'eventsource-parser';
 import { followEvents, type FollowOptions } from './event-follower.js';
 import {
-  CortenError, coerceError, isErrorCode, type CortenEvent, type ErrorEnvelope, type EuSummary, type EuView, type EventsPage,
+  CortenError,
+  coerceError,
+  isErrorCode,
+  type CortenEvent,
+  type ErrorEnvelope,
+  type EuSummary,
+  type EuView,
+  type EventsPage,
   type EventType,
-  type OperatorView, type PublishEuRequest, type Stats, type PublishEuResponse, type RegionView, type SubmitTasksResponse, type TaskView,
-  type AccountView, type BalancesView, type CreatedAccount, type LedgerEntry, type LedgerPage, type Receipt, type ReputationView, type StakeView,
+  type OperatorView,
+  type PublishEuRequest,
+  type Stats,
+  type PublishEuResponse,
+  type RegionView,
+  type SubmitTasksResponse,
+  type TaskView,
+  type AccountView,
+  type BalancesView,
+  type CreatedAccount,
+  type LedgerEntry,
+  type LedgerPage,
+  type Receipt,
+  type ReputationView,
+  type StakeView,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -107,7 +127,9 @@ export class CortenClient {
   }
 
   /** One page of the tasks this client may read (its account's; all of them for the admin), oldest first. */
-  async listTasks(query: { status?: string; eu?: string; after?: string; limit?: number } = {}): Promise<TaskSummary[]> {
+  async listTasks(
+    query: { status?: string; eu?: string; after?: string; limit?: number } = {},
+  ): Promise<TaskSummary[]> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     return (await this.request<{ tasks: TaskSummary[] }>('GET', `/v1/tasks?${params.toString()}`)).tasks;
@@ -128,7 +150,12 @@ export class CortenClient {
   /** The account of this client's API key, or (admin) any account. */
   getAccount(accountId?: string): Promise<AccountView> {
     if (!accountId) return this.request('GET', '/v1/account', undefined, 'key');
-    return this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, this.adminToken ? 'admin' : 'key');
+    return this.request(
+      'GET',
+      `/v1/accounts/${encodeURIComponent(accountId)}`,
+      undefined,
+      this.adminToken ? 'admin' : 'key',
+    );
   }
 
   getStake(operatorId: string): Promise<StakeView & { pendingWithdrawals: { amount: number; availableAt: number }[] }> {
@@ -142,12 +169,22 @@ export class CortenClient {
 
   /** Admin: starts unbonding stake; it is paid out after the unbonding period. */
   unstake(operatorId: string, amount: number): Promise<StakeView & { availableAt: number }> {
-    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/stake/withdrawals`, { amount }, 'admin');
+    return this.request(
+      'POST',
+      `/v1/operators/${encodeURIComponent(operatorId)}/stake/withdrawals`,
+      { amount },
+      'admin',
+    );
   }
 
   /** Admin: pays out an operator's earnings. */
   payEarnings(operatorId: string, amount: number): Promise<StakeView & { entryId: string }> {
-    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/earnings/withdrawals`, { amount }, 'admin');
+    return this.request(
+      'POST',
+      `/v1/operators/${encodeURIComponent(operatorId)}/earnings/withdrawals`,
+      { amount },
+      'admin',
+    );
   }
 
   reinstate(operatorId: string): Promise<OperatorView> {
@@ -233,7 +270,8 @@ export class CortenClient {
         const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
         const url = `${this.baseUrl}/v1/events/stream?${eventParams(query)}`;
         const response = await fetch(url, { signal: controller.signal, headers });
-        if (!response.ok || !response.body) throw errorFrom(response.status, await response.json().catch(() => undefined));
+        if (!response.ok || !response.body)
+          throw errorFrom(response.status, await response.json().catch(() => undefined));
         const parser = createParser({ onEvent: (message) => onEvent(JSON.parse(message.data) as CortenEvent) });
         const decoder = new TextDecoder();
         let first = true;
@@ -369,7 +407,9 @@ function errorFrom(status: number, body: unknown): CortenError {
   const envelope = body as Partial<ErrorEnvelope> | undefined;
   const code = envelope?.error?.code;
   const message = envelope?.error?.message ?? `HTTP ${status}`;
-  const error = new CortenError(code && isErrorCode(code) ? code : 'INTERNAL', message, { details: envelope?.error?.details });
+  const error = new CortenError(code && isErrorCode(code) ? code : 'INTERNAL', message, {
+    details: envelope?.error?.details,
+  });
   Object.defineProperty(error, 'httpStatus', { value: status, enumerable: true });
   return error;
 }

@@ -1,3 +1,10 @@
-export { CortenClient, type ClientOptions, type EventQuery, type WaitOptions, type EventStream, type TaskSummary } from './client.js';
+export {
+  CortenClient,
+  type ClientOptions,
+  type EventQuery,
+  type WaitOptions,
+  type EventStream,
+  type TaskSummary,
+} from './client.js';
 export type { FollowOptions } from './event-follower.js';
 export type { Stats } from '../protocol/index.js';

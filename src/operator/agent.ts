@@ -20,18 +20,39 @@ import { EventEmitter } from 'node:events';
 import { loadavg, cpus } from 'node:os';
 import type { Logger } from 'pino';
 import {
-  authStatement, buildBatch, identityId, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, outputHashOf, PROTOCOL_VERSION,
-  resultStatement, sign, signBatch, valueTooDeep, type CoordinatorMessage, type EuPackage, type KeyPair,
-  type OperatorResources, type ResultItem, type ResultStatement, type WireAssignment,
+  authStatement,
+  buildBatch,
+  identityId,
+  leafHash,
+  MAX_OUTPUT_BYTES,
+  MAX_VALUE_DEPTH,
+  outputHashOf,
+  PROTOCOL_VERSION,
+  resultStatement,
+  sign,
+  signBatch,
+  valueTooDeep,
+  type CoordinatorMessage,
+  type EuPackage,
+  type KeyPair,
+  type OperatorResources,
+  type ResultItem,
+  type ResultStatement,
+  type WireAssignment,
 } from '../protocol/index.js';
 import type { Executor } from './executor.js';
 import { webSocketTransport, type Connection, type Transport } from './transport.js';
 
 /** Why the coordinator would refuse this output (too deep, too large), as an execution error; null when it is fine. */
 function outputProblem(output: unknown): { code: string; message: string } | null {
-  if (valueTooDeep(output, MAX_VALUE_DEPTH)) return { code: 'EU_OUTPUT_TOO_DEEP', message: `the output nests deeper than ${MAX_VALUE_DEPTH} levels` };
+  if (valueTooDeep(output, MAX_VALUE_DEPTH))
+    return { code: 'EU_OUTPUT_TOO_DEEP', message: `the output nests deeper than ${MAX_VALUE_DEPTH} levels` };
   const bytes = Buffer.byteLength(JSON.stringify(output), 'utf8');
-  if (bytes > MAX_OUTPUT_BYTES) return { code: 'EU_OUTPUT_TOO_LARGE', message: `the output is ${bytes} bytes of JSON; the limit is ${MAX_OUTPUT_BYTES}` };
+  if (bytes > MAX_OUTPUT_BYTES)
+    return {
+      code: 'EU_OUTPUT_TOO_LARGE',
+      message: `the output is ${bytes} bytes of JSON; the limit is ${MAX_OUTPUT_BYTES}`,
+    };
   return null;
 }
 
@@ -230,7 +251,13 @@ export class Agent extends EventEmitter {
 
   private sendHeartbeat(): void {
     const machine = machineLoad();
-    this.sendFrame({ t: 'hb', at: Date.now(), running: this.running.size, cpuLoad: machine.cpuLoad, memoryUsedMb: machine.memoryUsedMb });
+    this.sendFrame({
+      t: 'hb',
+      at: Date.now(),
+      running: this.running.size,
+      cpuLoad: machine.cpuLoad,
+      memoryUsedMb: machine.memoryUsedMb,
+    });
   }
 
   private run(assignment: WireAssignment): void {
@@ -248,11 +275,18 @@ export class Agent extends EventEmitter {
 
   private async execute(eu: EuPackage, entry: Running): Promise<void> {
     const { assignment } = entry;
-    const job = { eu, input: assignment.input, seed: assignment.seed, clock: assignment.clock, taskId: assignment.taskId };
+    const job = {
+      eu,
+      input: assignment.input,
+      seed: assignment.seed,
+      clock: assignment.clock,
+      taskId: assignment.taskId,
+    };
     let outcome = await this.opts.executor.execute(job);
     this.completed += 1;
     const output: unknown = outcome.ok ? outcome.output : undefined;
-    // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure instead.
+    // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure
+    // instead.
     if (outcome.ok) {
       const problem = outputProblem(output ?? null);
       if (problem) outcome = { ok: false, error: problem, metrics: outcome.metrics };
@@ -260,7 +294,12 @@ export class Agent extends EventEmitter {
     const outputHash = outputHashOf(outcome.ok ? { output } : { error: outcome.error });
     // Signed when it is sent, together with the rest of its frame (see flush).
     const item: ResultItem = {
-      assignmentId: assignment.assignmentId, attempt: assignment.attempt, outputHash, signature: '', proof: [], metrics: outcome.metrics,
+      assignmentId: assignment.assignmentId,
+      attempt: assignment.attempt,
+      outputHash,
+      signature: '',
+      proof: [],
+      metrics: outcome.metrics,
     };
     this.statements.set(item, resultStatement(assignment, outputHash));
     if (outcome.ok) item.output = output ?? null;

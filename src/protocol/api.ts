@@ -139,7 +139,13 @@ export interface RegionView {
 export interface EventsPage {
   /** Each with `owner`: who may read it (an account id, `anonymous`, `network`) or null for the public face. */
   events: {
-    seq: number; type: EventType; ts: number; taskId: string | null; operatorId: string | null; owner: string | null; data: unknown;
+    seq: number;
+    type: EventType;
+    ts: number;
+    taskId: string | null;
+    operatorId: string | null;
+    owner: string | null;
+    data: unknown;
   }[];
   /** Pass as `after` for the next page. */
   next: number;

@@ -17,7 +17,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** One-shot hashing (Node >= 20.12) is ~2.5x faster than a Hash object for short inputs; hashes run per result. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex' | 'buffer') => string | Buffer }).hash;
+const oneShot = (
+  crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex' | 'buffer') => string | Buffer }
+).hash;
 
 export function sha256Hex(data: string | Uint8Array): string {
   return oneShot ? (oneShot('sha256', data, 'hex') as string) : crypto.createHash('sha256').update(data).digest('hex');

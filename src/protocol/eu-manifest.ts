@@ -6,20 +6,25 @@
 import { z } from 'zod';
 import { hashJson } from './canonical.js';
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /** A capability name: `nlp`, `embed.text`, `llm.complete`, `llm:<model>`, `gpu` … */
 export const CapabilityName = z
   .string()
-  .regex(/^[a-z][a-z0-9._:/-]{0,127}$/, 'a capability is lowercase letters, digits and . _ : / -, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9._:/-]{0,127}$/,
+    'a capability is lowercase letters, digits and . _ : / -, starting with a letter',
+  );
 
-export const RegionName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a region is lowercase letters, digits and -');
+export const RegionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a region is lowercase letters, digits and -');
 
 export const EuName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,63}$/, 'a name is lowercase letters, digits and -, starting with a letter, at most 64 characters');
+  .regex(
+    /^[a-z][a-z0-9-]{0,63}$/,
+    'a name is lowercase letters, digits and -, starting with a letter, at most 64 characters',
+  );
 
 export const SemverString = z.string().regex(SEMVER, 'a version is semver, e.g. 1.0.0');
 
@@ -81,19 +86,39 @@ export const Verification = z
   })
   .superRefine((v, ctx) => {
     if (v.maxReplicas < v.quorum) {
-      ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: `maxReplicas (${v.maxReplicas}) must be at least quorum (${v.quorum})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxReplicas'],
+        message: `maxReplicas (${v.maxReplicas}) must be at least quorum (${v.quorum})`,
+      });
     }
     if (v.policy === 'semantic' && v.threshold === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'the semantic policy needs a threshold between 0 and 1' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: 'the semantic policy needs a threshold between 0 and 1',
+      });
     }
     if (v.dissentBelow !== undefined && v.threshold !== undefined && v.dissentBelow > v.threshold) {
-      ctx.addIssue({ code: 'custom', path: ['dissentBelow'], message: `dissentBelow (${v.dissentBelow}) must not exceed threshold (${v.threshold})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dissentBelow'],
+        message: `dissentBelow (${v.dissentBelow}) must not exceed threshold (${v.threshold})`,
+      });
     }
     if (v.policy !== 'semantic' && (v.dissentBelow !== undefined || v.facts !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['facts'], message: 'dissentBelow and facts belong to the semantic policy' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['facts'],
+        message: 'dissentBelow and facts belong to the semantic policy',
+      });
     }
     if (v.policy === 'none' && v.quorum !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['quorum'], message: 'the none policy accepts one result: quorum must be 1' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quorum'],
+        message: 'the none policy accepts one result: quorum must be 1',
+      });
     }
   });
 export type Verification = z.infer<typeof Verification>;
@@ -103,7 +128,10 @@ export const EuManifest = z.strictObject({
   version: SemverString,
   description: z.string().max(4000).default(''),
   /** The module, among the package's files, that exports `run(input, host)`. */
-  entry: z.string().regex(/^[A-Za-z0-9._/-]+\.m?js$/, 'entry is a relative .js path').default('main.js'),
+  entry: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]+\.m?js$/, 'entry is a relative .js path')
+    .default('main.js'),
   requirements: Requirements.default({ cpu: 1, memoryMb: 64, gpuMemoryMb: 0, capabilities: [] }),
   verification: Verification.default({ policy: 'exact', quorum: 2, maxReplicas: 5 }),
   /** Price of one execution, in credits (integer, the ledger's smallest unit). */

@@ -24,7 +24,14 @@ export interface EventMap {
   'assignment.cancelled': { taskId: string; assignmentId: string; operatorId: string; reason: string };
   /** The operator gave the assignment back without a result (draining, or unable to run it). */
   'assignment.released': { taskId: string; assignmentId: string; operatorId: string; reason: string };
-  'result.received': { taskId: string; assignmentId: string; operatorId: string; outputHash: string; durationMs: number; error?: string };
+  'result.received': {
+    taskId: string;
+    assignmentId: string;
+    operatorId: string;
+    outputHash: string;
+    durationMs: number;
+    error?: string;
+  };
   /**
    * Results (and frames) of one operator that were refused, counted by code
    * since `since`: written at most once a second per operator, so no
@@ -38,10 +45,25 @@ export interface EventMap {
     sample: { assignmentId: string; code: string; message: string; taskId?: string }[];
     since: number;
   };
-  'verification.progress': { taskId: string; results: number; replicas: number; quorum: number; leading: number; distinct: number };
+  'verification.progress': {
+    taskId: string;
+    results: number;
+    replicas: number;
+    quorum: number;
+    leading: number;
+    distinct: number;
+  };
   'task.escalated': { taskId: string; replicas: number; reason: string };
-  /** `undecided`: operators whose results were rejected without a decisive verdict (semantic grey zone), never slashed. */
-  'task.verified': { taskId: string; outputHash: string; agreeing: string[]; dissenting: string[]; solo: boolean; undecided?: string[] };
+  /** `undecided`: operators whose results were rejected without a decisive verdict (semantic grey zone), never slashed.
+   * */
+  'task.verified': {
+    taskId: string;
+    outputHash: string;
+    agreeing: string[];
+    dissenting: string[];
+    solo: boolean;
+    undecided?: string[];
+  };
   /**
    * The task ended without an accepted output. For `eu_error` a quorum of
    * operators agreed that the EU itself fails on this input: `agreeing` did
@@ -95,14 +117,39 @@ export interface CortenEvent<T extends EventType = EventType> {
 }
 
 /** An event not yet written: the store gives it its seq, the engine its owner just before the commit. */
-export type NewEvent<T extends EventType = EventType> =
-  Omit<CortenEvent<T>, 'seq' | 'owner'> & { owner?: string | null };
+export type NewEvent<T extends EventType = EventType> = Omit<CortenEvent<T>, 'seq' | 'owner'> & {
+  owner?: string | null;
+};
 
 export const EVENT_TYPES = [
-  'eu.published', 'task.submitted', 'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.cancelled', 'assignment.released',
-  'result.received', 'results.refused', 'verification.progress', 'task.escalated', 'task.verified', 'task.failed',
-  'operator.online', 'operator.offline', 'operator.draining', 'operator.degraded', 'operator.recovered',
-  'operator.suspended', 'operator.reinstated', 'region.down', 'region.up', 'coordinator.started',
-  'ledger.deposited', 'ledger.escrowed', 'ledger.rewarded', 'ledger.refunded', 'ledger.slashed',
-  'ledger.withdrawal_requested', 'ledger.withdrawn',
+  'eu.published',
+  'task.submitted',
+  'task.assigned',
+  'task.reassigned',
+  'assignment.expired',
+  'assignment.cancelled',
+  'assignment.released',
+  'result.received',
+  'results.refused',
+  'verification.progress',
+  'task.escalated',
+  'task.verified',
+  'task.failed',
+  'operator.online',
+  'operator.offline',
+  'operator.draining',
+  'operator.degraded',
+  'operator.recovered',
+  'operator.suspended',
+  'operator.reinstated',
+  'region.down',
+  'region.up',
+  'coordinator.started',
+  'ledger.deposited',
+  'ledger.escrowed',
+  'ledger.rewarded',
+  'ledger.refunded',
+  'ledger.slashed',
+  'ledger.withdrawal_requested',
+  'ledger.withdrawn',
 ] as const satisfies readonly EventType[];

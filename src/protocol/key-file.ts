@@ -30,7 +30,11 @@ export function loadOrCreateKeyFile(path: string): { keys: KeyPair; created: boo
     throw new CortenError('VALIDATION_FAILED', `key file ${path} is not valid JSON`, { cause });
   }
   const doc = KeyFileSchema.safeParse(parsed);
-  if (!doc.success) throw new CortenError('VALIDATION_FAILED', `key file ${path} is not an ed25519 key file: ${doc.error.issues[0]?.message}`);
+  if (!doc.success)
+    throw new CortenError(
+      'VALIDATION_FAILED',
+      `key file ${path} is not an ed25519 key file: ${doc.error.issues[0]?.message}`,
+    );
   const keys = keyPairFromSeed(Buffer.from(doc.data.seed, 'hex'));
   if (keys.publicKey.toString('hex') !== doc.data.publicKey) {
     throw new CortenError('VALIDATION_FAILED', `key file ${path}: the public key does not match the seed`);

@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from './canonical.js';
 
-/** The world outside the network: deposits come from it, withdrawals go to it. The only account that may be negative. */
+/** The world outside the network: deposits come from it, withdrawals go to it. The only account that may be negative.
+ * */
 export const EXTERNAL_ACCOUNT = 'external';
 /** The network's own account: slashed stake goes here. */
 export const TREASURY_ACCOUNT = 'treasury';
@@ -63,7 +64,16 @@ export const entryIdOf = (seq: number): string => `le_${seq}`;
 
 /** The hash an entry must carry: sha256 of the canonical JSON of everything else in it, the previous hash included. */
 export function ledgerEntryHash(entry: Omit<LedgerEntry, 'hash'>): string {
-  return sha256Hex(canonicalJson({ seq: entry.seq, id: entry.id, ts: entry.ts, kind: entry.kind, postings: entry.postings, prevHash: entry.prevHash }));
+  return sha256Hex(
+    canonicalJson({
+      seq: entry.seq,
+      id: entry.id,
+      ts: entry.ts,
+      kind: entry.kind,
+      postings: entry.postings,
+      prevHash: entry.prevHash,
+    }),
+  );
 }
 
 export interface LedgerAudit {
@@ -102,15 +112,24 @@ export function verifyLedger(entries: readonly unknown[], stored?: ReadonlyMap<s
   entries.forEach((raw, index) => {
     const parsed = LedgerEntry.safeParse(raw);
     if (!parsed.success) {
-      problem(`entry #${index + 1} is malformed: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      problem(
+        `entry #${index + 1} is malformed: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      );
       return;
     }
     const e = parsed.data;
-    if (e.seq !== index + 1) problem(`entry ${e.id} has seq ${e.seq} at position ${index + 1}: an entry is missing or out of order`);
+    if (e.seq !== index + 1)
+      problem(`entry ${e.id} has seq ${e.seq} at position ${index + 1}: an entry is missing or out of order`);
     if (e.id !== entryIdOf(e.seq)) problem(`entry seq ${e.seq} is named ${e.id}, expected ${entryIdOf(e.seq)}`);
-    if (e.prevHash !== prevHash) problem(`entry ${e.id} does not link to the entry before it (prevHash ${e.prevHash.slice(0, 12)}…, expected ${prevHash.slice(0, 12)}…)`);
+    if (e.prevHash !== prevHash)
+      problem(
+        `entry ${e.id} does not link to the entry before it (prevHash ${e.prevHash.slice(0, 12)}…, expected ${prevHash.slice(0, 12)}…)`,
+      );
     const hash = ledgerEntryHash(e);
-    if (hash !== e.hash) problem(`entry ${e.id} was altered: its content hashes to ${hash.slice(0, 12)}…, it says ${e.hash.slice(0, 12)}…`);
+    if (hash !== e.hash)
+      problem(
+        `entry ${e.id} was altered: its content hashes to ${hash.slice(0, 12)}…, it says ${e.hash.slice(0, 12)}…`,
+      );
     prevHash = e.hash;
     let sum = 0;
     for (const p of e.postings) {
@@ -125,12 +144,14 @@ export function verifyLedger(entries: readonly unknown[], stored?: ReadonlyMap<s
     if (sum !== 0) problem(`entry ${e.id} does not balance: its postings sum to ${sum}`);
     for (const p of e.postings) {
       const balance = balances.get(p.account)!;
-      if (p.account !== EXTERNAL_ACCOUNT && balance < 0) problem(`entry ${e.id} takes ${p.account} below zero (${balance})`);
+      if (p.account !== EXTERNAL_ACCOUNT && balance < 0)
+        problem(`entry ${e.id} takes ${p.account} below zero (${balance})`);
     }
   });
   let inside = 0;
   for (const [account, balance] of balances) if (account !== EXTERNAL_ACCOUNT) inside += balance;
-  if (inside !== deposited - withdrawn) problem(`value is not conserved: accounts hold ${inside}, deposits less withdrawals are ${deposited - withdrawn}`);
+  if (inside !== deposited - withdrawn)
+    problem(`value is not conserved: accounts hold ${inside}, deposits less withdrawals are ${deposited - withdrawn}`);
   if (stored) {
     for (const account of new Set([...balances.keys(), ...stored.keys()])) {
       const want = balances.get(account) ?? 0;
@@ -138,5 +159,13 @@ export function verifyLedger(entries: readonly unknown[], stored?: ReadonlyMap<s
       if (want !== have) problem(`stored balance of ${account} is ${have}; the entries give ${want}`);
     }
   }
-  return { ok: problems.length === 0, problems, entries: entries.length, balances, deposited, withdrawn, head: prevHash };
+  return {
+    ok: problems.length === 0,
+    problems,
+    entries: entries.length,
+    balances,
+    deposited,
+    withdrawn,
+    head: prevHash,
+  };
 }

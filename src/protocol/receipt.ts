@@ -97,30 +97,42 @@ export function verifyReceipt(raw: unknown, options: { coordinatorKey?: string }
   const r = parsed.data;
   const problems: string[] = [];
   if (r.id !== receiptIdOf(r.taskId)) problems.push(`receipt id ${r.id} does not name task ${r.taskId}`);
-  if (identityId('co', r.coordinator.publicKey) !== r.coordinator.id) problems.push(`coordinator id ${r.coordinator.id} does not belong to its public key`);
+  if (identityId('co', r.coordinator.publicKey) !== r.coordinator.id)
+    problems.push(`coordinator id ${r.coordinator.id} does not belong to its public key`);
   if (options.coordinatorKey && options.coordinatorKey !== r.coordinator.publicKey) {
-    problems.push(`signed by coordinator key ${r.coordinator.publicKey.slice(0, 16)}…, not the pinned ${options.coordinatorKey.slice(0, 16)}…`);
+    problems.push(
+      `signed by coordinator key ${r.coordinator.publicKey.slice(0, 16)}…, not the pinned ${options.coordinatorKey.slice(0, 16)}…`,
+    );
   }
   const { signature, ...body } = r;
   if (!verify(r.coordinator.publicKey, 'receipt', body, signature)) {
-    problems.push('the coordinator signature does not match the receipt: it was altered after signing, or not signed by this coordinator');
+    problems.push(
+      'the coordinator signature does not match the receipt: it was altered after signing, or not signed by this coordinator',
+    );
   }
   const operators = new Set<string>();
   for (const s of r.agreeing) {
-    if (identityId('op', s.publicKey) !== s.operatorId) problems.push(`operator id ${s.operatorId} does not belong to its public key`);
+    if (identityId('op', s.publicKey) !== s.operatorId)
+      problems.push(`operator id ${s.operatorId} does not belong to its public key`);
     if (operators.has(s.operatorId)) problems.push(`operator ${s.operatorId} is counted twice`);
     operators.add(s.operatorId);
     const statement = resultStatement(
-      { assignmentId: s.assignmentId, taskId: r.taskId, euId: r.euId, attempt: s.attempt, inputHash: r.inputHash }, s.outputHash,
+      { assignmentId: s.assignmentId, taskId: r.taskId, euId: r.euId, attempt: s.attempt, inputHash: r.inputHash },
+      s.outputHash,
     );
     if (!verifyResult(s.publicKey, statement, s.proof, s.signature)) {
-      problems.push(`operator ${s.operatorId}'s signature does not cover this task, input and output (assignment ${s.assignmentId})`);
+      problems.push(
+        `operator ${s.operatorId}'s signature does not cover this task, input and output (assignment ${s.assignmentId})`,
+      );
     }
     if (r.verification.policy !== 'semantic' && s.outputHash !== r.outputHash) {
-      problems.push(`operator ${s.operatorId} returned ${s.outputHash.slice(0, 12)}…, not the accepted ${r.outputHash.slice(0, 12)}…, under the ${r.verification.policy} policy`);
+      problems.push(
+        `operator ${s.operatorId} returned ${s.outputHash.slice(0, 12)}…, not the accepted ${r.outputHash.slice(0, 12)}…, under the ${r.verification.policy} policy`,
+      );
     }
   }
-  if (!r.agreeing.some((s) => s.outputHash === r.outputHash)) problems.push('no agreeing operator returned the accepted output');
+  if (!r.agreeing.some((s) => s.outputHash === r.outputHash))
+    problems.push('no agreeing operator returned the accepted output');
   const needed = r.verification.solo ? 1 : r.verification.quorum;
   if (r.agreeing.length < needed) problems.push(`${r.agreeing.length} agreeing operators; the verdict needs ${needed}`);
   return { ok: problems.length === 0, problems };

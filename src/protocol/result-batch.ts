@@ -72,6 +72,11 @@ export function signBatch(keys: KeyPair, root: Buffer): string {
 }
 
 /** True when `signature` is the operator's signature of the batch holding this statement at this path. */
-export function verifyResult(publicKeyHex: string, statement: ResultStatement, proof: readonly string[], signature: string): boolean {
+export function verifyResult(
+  publicKeyHex: string,
+  statement: ResultStatement,
+  proof: readonly string[],
+  signature: string,
+): boolean {
   return verify(publicKeyHex, 'result', batchStatement(rootFromProof(leafHash(statement), proof)), signature);
 }

@@ -34,7 +34,8 @@ export function generateKeyPair(): KeyPair {
 
 /** Rebuilds a key pair from its 32-byte seed. */
 export function keyPairFromSeed(seed: Buffer): KeyPair {
-  if (seed.length !== sodium.crypto_sign_SEEDBYTES) throw new Error(`an Ed25519 seed is ${sodium.crypto_sign_SEEDBYTES} bytes, got ${seed.length}`);
+  if (seed.length !== sodium.crypto_sign_SEEDBYTES)
+    throw new Error(`an Ed25519 seed is ${sodium.crypto_sign_SEEDBYTES} bytes, got ${seed.length}`);
   const publicKey = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
   const secretKey = Buffer.alloc(sodium.crypto_sign_SECRETKEYBYTES);
   sodium.crypto_sign_seed_keypair(publicKey, secretKey, seed);

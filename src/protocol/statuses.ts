@@ -13,7 +13,13 @@ export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['verified', 'faile
 
 /** An assignment: `leased → submitted → accepted | rejected`, or it ended early (expired, released, cancelled). */
 export const ASSIGNMENT_STATUSES = [
-  'leased', 'submitted', 'accepted', 'rejected', 'expired', 'released', 'cancelled',
+  'leased',
+  'submitted',
+  'accepted',
+  'rejected',
+  'expired',
+  'released',
+  'cancelled',
 ] as const;
 export type AssignmentStatus = (typeof ASSIGNMENT_STATUSES)[number];
 

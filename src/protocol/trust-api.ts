@@ -15,8 +15,12 @@ export const CreateAccountRequest = z.strictObject({
 
 export const AmountRequest = z.strictObject({ amount: Credits });
 
-export const OperatorIdParam = z.strictObject({ id: z.string().regex(/^op_[0-9a-f]{20}$/, 'an operator id is op_ and 20 hex digits') });
-export const AccountIdParam = z.strictObject({ id: z.string().regex(/^acct_[0-9a-f]{16}$/, 'an account id is acct_ and 16 hex digits') });
+export const OperatorIdParam = z.strictObject({
+  id: z.string().regex(/^op_[0-9a-f]{20}$/, 'an operator id is op_ and 20 hex digits'),
+});
+export const AccountIdParam = z.strictObject({
+  id: z.string().regex(/^acct_[0-9a-f]{16}$/, 'an account id is acct_ and 16 hex digits'),
+});
 
 export const ListLedgerQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),

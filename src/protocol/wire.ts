@@ -8,7 +8,7 @@
  * busy connection sends one frame per event-loop turn, not one per task.
  */
 import { z } from 'zod';
-import { CapabilityName, EuManifest, RegionName } from './eu-manifest.js';
+import { CapabilityName, type EuManifest, RegionName } from './eu-manifest.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -18,8 +18,15 @@ const Id = z.string().min(1).max(128);
 
 export const OperatorResources = z.strictObject({
   cpu: z.int().min(1).max(4096),
-  memoryMb: z.int().min(1).max(1 << 30),
-  gpuMemoryMb: z.int().min(0).max(1 << 30).default(0),
+  memoryMb: z
+    .int()
+    .min(1)
+    .max(1 << 30),
+  gpuMemoryMb: z
+    .int()
+    .min(0)
+    .max(1 << 30)
+    .default(0),
   /** Host capabilities that passed their start-up probe, e.g. `nlp`, `embed.text`, `llm.complete`. */
   capabilities: z.array(CapabilityName).max(256).default([]),
   /** EU names this operator serves; empty means every EU it qualifies for. */
@@ -78,7 +85,10 @@ export const ResultItem = z.strictObject({
   /** The operator's signature over the Merkle root of its frame's results (see result-batch.ts). */
   signature: Hex128,
   /** This result's path from its statement to that root; empty when it was the only result signed. */
-  proof: z.array(z.string().regex(/^[LR][0-9a-f]{64}$/)).max(32).default([]),
+  proof: z
+    .array(z.string().regex(/^[LR][0-9a-f]{64}$/))
+    .max(32)
+    .default([]),
   metrics: ExecutionMetrics,
 });
 export type ResultItem = z.infer<typeof ResultItem>;
@@ -110,7 +120,13 @@ export const ReleaseMessage = z.strictObject({
   reason: z.string().max(200).default('released'),
 });
 
-export const OperatorMessage = z.discriminatedUnion('t', [HelloMessage, HeartbeatMessage, ResultsMessage, DrainMessage, ReleaseMessage]);
+export const OperatorMessage = z.discriminatedUnion('t', [
+  HelloMessage,
+  HeartbeatMessage,
+  ResultsMessage,
+  DrainMessage,
+  ReleaseMessage,
+]);
 export type OperatorMessage = z.infer<typeof OperatorMessage>;
 
 // ---- coordinator → operator ------------------------------------------------
@@ -178,7 +194,8 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type CoordinatorMessage = ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage;
+export type CoordinatorMessage =
+  ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage;
 
 /**
  * A frame from the coordinator: one message, or an array of messages to be

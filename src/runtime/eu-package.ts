@@ -8,14 +8,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
-import {
-  CortenError,
-  EuFiles,
-  EuManifest,
-  MAX_EU_PACKAGE_BYTES,
-  euIdOf,
-  type EuPackage,
-} from '../protocol/index.js';
+import { CortenError, EuFiles, EuManifest, MAX_EU_PACKAGE_BYTES, euIdOf, type EuPackage } from '../protocol/index.js';
 import { schemaProblems, type SchemaProblem } from './eu-schemas.js';
 
 /** One invalid field of a manifest or package, by its dotted path (`verification.quorum`). */
@@ -39,7 +32,8 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
   for (const issue of error.issues) {
     const base = issuePath(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: base === '' ? key : `${base}.${key}`, message: 'is not a manifest field' });
+      for (const key of issue.keys)
+        problems.push({ path: base === '' ? key : `${base}.${key}`, message: 'is not a manifest field' });
     } else {
       problems.push({ path: base === '' ? '(manifest)' : base, message: issue.message });
     }
@@ -76,19 +70,41 @@ export function parseManifest(raw: unknown): EuManifest {
 export function checkPackage(pkg: { manifest: EuManifest; files: Record<string, string> }): void {
   const files = EuFiles.safeParse(pkg.files);
   if (!files.success) {
-    throw invalid(files.error.issues.map((i) => ({ path: `files${i.path.map((k) => `[${JSON.stringify(k)}]`).join('')}`, message: i.message })), 'invalid package');
+    throw invalid(
+      files.error.issues.map((i) => ({
+        path: `files${i.path.map((k) => `[${JSON.stringify(k)}]`).join('')}`,
+        message: i.message,
+      })),
+      'invalid package',
+    );
   }
   let bytes = 0;
   for (const text of Object.values(pkg.files)) bytes += Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_EU_PACKAGE_BYTES) {
-    throw new CortenError('PAYLOAD_TOO_LARGE', `the package's files hold ${bytes} bytes; the limit is ${MAX_EU_PACKAGE_BYTES}`);
+    throw new CortenError(
+      'PAYLOAD_TOO_LARGE',
+      `the package's files hold ${bytes} bytes; the limit is ${MAX_EU_PACKAGE_BYTES}`,
+    );
   }
   if (!Object.hasOwn(pkg.files, pkg.manifest.entry)) {
-    throw invalid([{ path: 'entry', message: `the entry module "${pkg.manifest.entry}" is not among the package's files (${Object.keys(pkg.files).sort().join(', ') || 'none'})` }], 'invalid package');
+    throw invalid(
+      [
+        {
+          path: 'entry',
+          message: `the entry module "${pkg.manifest.entry}" is not among the package's files (${Object.keys(pkg.files).sort().join(', ') || 'none'})`,
+        },
+      ],
+      'invalid package',
+    );
   }
 }
 
-async function collectFiles(root: string, dir: string, files: Record<string, string>, budget: { bytes: number }): Promise<void> {
+async function collectFiles(
+  root: string,
+  dir: string,
+  files: Record<string, string>,
+  budget: { bytes: number },
+): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -105,7 +121,10 @@ async function collectFiles(root: string, dir: string, files: Record<string, str
     if (path === MANIFEST_FILE) continue;
     budget.bytes += info.size;
     if (budget.bytes > MAX_EU_PACKAGE_BYTES) {
-      throw new CortenError('PAYLOAD_TOO_LARGE', `the EU folder ${root} holds more than ${MAX_EU_PACKAGE_BYTES} bytes of .js/.mjs/.json files`);
+      throw new CortenError(
+        'PAYLOAD_TOO_LARGE',
+        `the EU folder ${root} holds more than ${MAX_EU_PACKAGE_BYTES} bytes of .js/.mjs/.json files`,
+      );
     }
     files[path] = await readFile(full, 'utf8');
   }
@@ -123,13 +142,19 @@ export async function loadEuFolder(dir: string): Promise<EuPackage> {
   try {
     text = await readFile(manifestPath, 'utf8');
   } catch (cause) {
-    throw new CortenError('INVALID_MANIFEST', `${manifestPath} cannot be read: an EU folder needs an eu.json manifest`, { cause });
+    throw new CortenError(
+      'INVALID_MANIFEST',
+      `${manifestPath} cannot be read: an EU folder needs an eu.json manifest`,
+      { cause },
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (cause) {
-    throw new CortenError('INVALID_MANIFEST', `${manifestPath} is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new CortenError('INVALID_MANIFEST', `${manifestPath} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const manifest = parseManifest(raw);
   const files: Record<string, string> = {};

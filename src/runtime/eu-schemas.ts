@@ -40,7 +40,8 @@ const CACHE_LIMIT = 256;
 const MAX_MESSAGES = 20;
 
 type FormatsPlugin = (ajv: Ajv | Ajv2020) => unknown;
-const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as unknown as FormatsPlugin;
+const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ??
+  formatsModule) as unknown as FormatsPlugin;
 
 function newAjv<T extends Ajv | Ajv2020>(make: () => T): T {
   const ajv = make();

@@ -28,7 +28,10 @@ const MAX_SEED_LENGTH = 256;
 
 /** Asks the backend for a tiny completion; returns why it failed, or undefined when it answered. */
 export async function probeLlm(config: LlmBackendConfig): Promise<string | undefined> {
-  const client = new LlmClient({ ...config, timeoutMs: Math.min(config.timeoutMs ?? LLM_PROBE_TIMEOUT_MS, LLM_PROBE_TIMEOUT_MS) });
+  const client = new LlmClient({
+    ...config,
+    timeoutMs: Math.min(config.timeoutMs ?? LLM_PROBE_TIMEOUT_MS, LLM_PROBE_TIMEOUT_MS),
+  });
   try {
     await client.complete({ prompt: 'Reply with the single word: ok', maxTokens: 8, temperature: 0 });
     return undefined;
@@ -60,14 +63,28 @@ export class SandboxRuntime implements Runtime {
 
   execute(req: ExecutionRequest): Promise<ExecutionOutcome> {
     const eu = req?.eu;
-    if (eu === undefined || typeof eu.id !== 'string' || typeof eu.manifest !== 'object' || typeof eu.files !== 'object') {
-      return Promise.reject(new CortenError('VALIDATION_FAILED', 'an execution request needs eu {id, manifest, files}'));
+    if (
+      eu === undefined ||
+      typeof eu.id !== 'string' ||
+      typeof eu.manifest !== 'object' ||
+      typeof eu.files !== 'object'
+    ) {
+      return Promise.reject(
+        new CortenError('VALIDATION_FAILED', 'an execution request needs eu {id, manifest, files}'),
+      );
     }
     if (!Array.isArray(eu.manifest.requirements?.capabilities) || typeof eu.manifest.timeoutMs !== 'number') {
-      return Promise.reject(new CortenError('VALIDATION_FAILED', 'eu.manifest must be a parsed manifest (parseManifest fills in its defaults)'));
+      return Promise.reject(
+        new CortenError(
+          'VALIDATION_FAILED',
+          'eu.manifest must be a parsed manifest (parseManifest fills in its defaults)',
+        ),
+      );
     }
     if (typeof req.seed !== 'string' || req.seed.length === 0 || req.seed.length > MAX_SEED_LENGTH) {
-      return Promise.reject(new CortenError('VALIDATION_FAILED', `seed must be a string of 1 to ${MAX_SEED_LENGTH} characters`));
+      return Promise.reject(
+        new CortenError('VALIDATION_FAILED', `seed must be a string of 1 to ${MAX_SEED_LENGTH} characters`),
+      );
     }
     if (typeof req.clock !== 'number' || !Number.isFinite(req.clock)) {
       return Promise.reject(new CortenError('VALIDATION_FAILED', 'clock must be a finite number (ms since epoch)'));
@@ -76,7 +93,10 @@ export class SandboxRuntime implements Runtime {
     if (missing.length > 0) {
       return Promise.resolve({
         ok: false,
-        error: { code: 'EU_REQUIREMENTS_UNMET', message: `this runtime does not offer ${missing.join(', ')} (it offers ${this.capabilities.join(', ') || 'no capabilities'})` },
+        error: {
+          code: 'EU_REQUIREMENTS_UNMET',
+          message: `this runtime does not offer ${missing.join(', ')} (it offers ${this.capabilities.join(', ') || 'no capabilities'})`,
+        },
         metrics: { durationMs: 0 },
       });
     }
@@ -120,7 +140,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Sandb
     .map((r) => new Set(r.capabilities))
     .reduce((common, next) => new Set([...common].filter((c) => next.has(c))));
   const advertised = [...everywhere].sort();
-  if (everywhere.has('llm.complete') && capabilities.llm !== undefined) advertised.push(llmModelCapability(capabilities.llm.model));
+  if (everywhere.has('llm.complete') && capabilities.llm !== undefined)
+    advertised.push(llmModelCapability(capabilities.llm.model));
   const seen = new Set<string>();
   for (const problem of ready.flatMap((r) => r.problems)) {
     if (seen.has(problem.capability)) continue;

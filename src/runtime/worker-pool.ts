@@ -32,7 +32,15 @@ import { Worker } from 'node:worker_threads';
 import { CortenError } from '../protocol/index.js';
 import type { CapabilityProblem } from './capabilities/capability-config.js';
 import type { ExecutionOutcome, ExecutionRequest } from './execution-types.js';
-import { addRun, forEachResult, type FromWorker, type RunBatch, type RunRequest, type ToWorker, type WorkerConfig } from './worker/messages.js';
+import {
+  addRun,
+  forEachResult,
+  type FromWorker,
+  type RunBatch,
+  type RunRequest,
+  type ToWorker,
+  type WorkerConfig,
+} from './worker/messages.js';
 
 /** Silence beyond an execution's budget after which its worker is presumed stuck. */
 const WATCHDOG_GRACE_MS = 5_000;
@@ -41,11 +49,13 @@ const WATCHDOG_SWEEP_MS = 1_000;
 const MAX_START_FAILURES = 3;
 /** An EU whose executions lately took less than this (ms in the worker, on average) is quick. */
 const QUICK_MS = 2;
-/** Weight of the newest execution in an EU's moving average of durations: one slowed by a busy machine does not change it much. */
+/** Weight of the newest execution in an EU's moving average of durations: one slowed by a busy machine does not change
+ * it much. */
 const DURATION_WEIGHT = 0.25;
 /** How many times `maxInFlight` executions of quick EUs a worker may hold. */
 const QUICK_DEPTH = 4;
-/** EUs whose durations are remembered; beyond this the memory starts afresh (a forgotten EU is merely not quick until it runs again). */
+/** EUs whose durations are remembered; beyond this the memory starts afresh (a forgotten EU is merely not quick until
+ * it runs again). */
 const DURATIONS_KEPT = 4096;
 
 interface Pending {
@@ -104,7 +114,8 @@ export class WorkerPool {
   private closed = false;
   private sweep: NodeJS.Timeout | undefined;
   private readonly script = workerScriptUrl();
-  private starting: { resolve: (ready: WorkerReady[]) => void; reject: (error: Error) => void; ready: WorkerReady[] } | undefined;
+  private starting:
+    { resolve: (ready: WorkerReady[]) => void; reject: (error: Error) => void; ready: WorkerReady[] } | undefined;
   private flushQueued = false;
   /** Moving average of each EU's execution durations, in ms, by EU id. */
   private readonly durations = new Map<string, number>();
@@ -251,7 +262,9 @@ export class WorkerPool {
     if (this.starting !== undefined && !slot.ready) {
       const starting = this.starting;
       this.starting = undefined;
-      void this.close().finally(() => starting.reject(new CortenError('INTERNAL', `a sandbox worker could not start: ${reason}`)));
+      void this.close().finally(() =>
+        starting.reject(new CortenError('INTERNAL', `a sandbox worker could not start: ${reason}`)),
+      );
       return;
     }
     const failures = slot.ready ? 0 : slot.startFailures + 1;
@@ -278,7 +291,10 @@ export class WorkerPool {
   private pump(): void {
     while (this.queueHead < this.queue.length) {
       const pending = this.queue[this.queueHead]!;
-      const limit = (this.durations.get(pending.req.eu.id) ?? QUICK_MS) < QUICK_MS ? this.maxInFlight * QUICK_DEPTH : this.maxInFlight;
+      const limit =
+        (this.durations.get(pending.req.eu.id) ?? QUICK_MS) < QUICK_MS
+          ? this.maxInFlight * QUICK_DEPTH
+          : this.maxInFlight;
       let best: Slot | undefined;
       for (const slot of this.slots) {
         if (!slot.ready || slot.retired || slot.exited || slot.inFlight.size >= limit) continue;
@@ -345,7 +361,10 @@ export class WorkerPool {
       if (request.eu !== undefined) slot.sent.delete(request.euId);
       pending.resolve({
         ok: false,
-        error: { code: 'EU_INPUT_INVALID', message: `the input cannot be sent to the sandbox: ${(error as Error).message}` },
+        error: {
+          code: 'EU_INPUT_INVALID',
+          message: `the input cannot be sent to the sandbox: ${(error as Error).message}`,
+        },
         metrics: { durationMs: 0 },
       });
     }

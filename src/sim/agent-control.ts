@@ -23,12 +23,24 @@ export const ControlCommand = z.discriminatedUnion('op', [
   z.strictObject({ id: z.int(), op: z.literal('restart'), agents: Agents }),
   z.strictObject({ id: z.int(), op: z.literal('hang'), agents: Agents }),
   z.strictObject({ id: z.int(), op: z.literal('unhang'), agents: Agents }),
-  z.strictObject({ id: z.int(), op: z.literal('partition'), agents: Agents, mode: z.enum(['silent', 'reset']).default('silent') }),
+  z.strictObject({
+    id: z.int(),
+    op: z.literal('partition'),
+    agents: Agents,
+    mode: z.enum(['silent', 'reset']).default('silent'),
+  }),
   z.strictObject({ id: z.int(), op: z.literal('heal'), agents: Agents }),
   z.strictObject({ id: z.int(), op: z.literal('slow'), agents: Agents, factor: z.number().min(1) }),
   z.strictObject({
-    id: z.int(), op: z.literal('faults'), agents: Agents,
-    faults: z.strictObject({ lie: z.boolean().optional(), collude: z.boolean().optional(), flip: z.boolean().optional(), lieRate: z.number().min(0).max(1).optional() }),
+    id: z.int(),
+    op: z.literal('faults'),
+    agents: Agents,
+    faults: z.strictObject({
+      lie: z.boolean().optional(),
+      collude: z.boolean().optional(),
+      flip: z.boolean().optional(),
+      lieRate: z.number().min(0).max(1).optional(),
+    }),
   }),
   z.strictObject({ id: z.int(), op: z.literal('flap'), agents: Agents, upMs: z.int().min(1), downMs: z.int().min(1) }),
   z.strictObject({ id: z.int(), op: z.literal('unflap'), agents: Agents }),
@@ -77,7 +89,11 @@ export class AgentControl {
     const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { id, ok: false, error: `VALIDATION_FAILED: ${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}` };
+      return {
+        id,
+        ok: false,
+        error: `VALIDATION_FAILED: ${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`,
+      };
     }
     try {
       this.apply(parsed.data);

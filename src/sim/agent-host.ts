@@ -43,7 +43,11 @@ export class AgentHost {
         keys: generateKeyPair(),
         region,
         resources: {
-          cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: opts.executor.capabilities, eus: [],
+          cpu: 4,
+          memoryMb: 8192,
+          gpuMemoryMb: 0,
+          capabilities: opts.executor.capabilities,
+          eus: [],
           ...opts.resources,
         },
         maxConcurrent: opts.maxConcurrent,
@@ -66,7 +70,11 @@ export class AgentHost {
 
   /** Global index and region of each agent, with its operator id. */
   describe(): { index: number; operatorId: string; region: string }[] {
-    return this.agents.map((a, i) => ({ index: this.firstIndex + i, operatorId: a.id, region: this.options[i]!.region }));
+    return this.agents.map((a, i) => ({
+      index: this.firstIndex + i,
+      operatorId: a.id,
+      region: this.options[i]!.region,
+    }));
   }
 
   /** Connects every agent, a batch at a time (the coordinator verifies each hello). */

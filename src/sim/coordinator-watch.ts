@@ -49,7 +49,11 @@ export class CoordinatorWatch {
   private lastAt: number;
   private cpuStart: number;
 
-  constructor(private readonly pid: number, private readonly client: CortenClient, private readonly t0: number) {
+  constructor(
+    private readonly pid: number,
+    private readonly client: CortenClient,
+    private readonly t0: number,
+  ) {
     this.lastCpu = this.cpuStart = cpuSeconds(pid);
     this.lastAt = performance.now();
   }
@@ -80,8 +84,14 @@ export class CoordinatorWatch {
     this.lastCpu = cpu;
     this.lastAt = now;
     const sample: CoordinatorSample = {
-      t: Date.now() - this.t0, cpuCores: cores, rssMb: memoryMb(this.pid).rss, queued: 0, open: 0, online: 0,
-      schedulingP50Ms: null, schedulingP99Ms: null,
+      t: Date.now() - this.t0,
+      cpuCores: cores,
+      rssMb: memoryMb(this.pid).rss,
+      queued: 0,
+      open: 0,
+      online: 0,
+      schedulingP50Ms: null,
+      schedulingP99Ms: null,
     };
     try {
       const stats = await this.client.stats();
@@ -119,10 +129,19 @@ export class CoordinatorWatch {
 
   private async statsScheduling(): Promise<SchedulingFigures | null> {
     try {
-      const stats = (await this.client.stats()) as { scheduling?: { count: number; p50Ms: number; p99Ms: number; maxMs?: number } };
+      const stats = (await this.client.stats()) as {
+        scheduling?: { count: number; p50Ms: number; p99Ms: number; maxMs?: number };
+      };
       if (!stats.scheduling || stats.scheduling.count === 0) return null;
       const s = stats.scheduling;
-      return { count: s.count, p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs ?? null, source: 'GET /v1/stats (recent window)', within50Ms: null };
+      return {
+        count: s.count,
+        p50Ms: s.p50Ms,
+        p99Ms: s.p99Ms,
+        maxMs: s.maxMs ?? null,
+        source: 'GET /v1/stats (recent window)',
+        within50Ms: null,
+      };
     } catch {
       return null;
     }
@@ -154,7 +173,12 @@ export function fromHistogram(text: string, name = 'corten_scheduling_latency_se
   };
   const within = buckets.find((b) => b.le === 0.05)?.count;
   return {
-    count: total, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: null, source: 'GET /metrics histogram (bucket upper bounds, whole run)',
-    within50Ms: within !== undefined ? within / total : null, maxBucketMs,
+    count: total,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: null,
+    source: 'GET /metrics histogram (bucket upper bounds, whole run)',
+    within50Ms: within !== undefined ? within / total : null,
+    maxBucketMs,
   };
 }

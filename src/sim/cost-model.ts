@@ -37,7 +37,10 @@ export function costModelOutput(euName: string, input: unknown): { digest: strin
 export class CostModelExecutor implements Executor {
   readonly capabilities: string[];
 
-  constructor(private readonly cost: CostDistribution, capabilities: string[] = ['nlp', 'embed.text']) {
+  constructor(
+    private readonly cost: CostDistribution,
+    capabilities: string[] = ['nlp', 'embed.text'],
+  ) {
     this.capabilities = capabilities;
   }
 

@@ -9,11 +9,24 @@
 import { hashJson, type CortenEvent, type EventMap, type EventType } from '../protocol/index.js';
 import { costModelOutput } from './cost-model.js';
 
-/** The event types the simulator follows (the rest, such as verification.progress, it asks the coordinator not to send). */
+/** The event types the simulator follows (the rest, such as verification.progress, it asks the coordinator not to
+ * send). */
 export const COLLECTED_EVENTS: EventType[] = [
-  'task.assigned', 'task.reassigned', 'assignment.expired', 'assignment.released', 'result.received', 'results.refused',
-  'task.escalated', 'task.verified', 'task.failed', 'operator.online', 'operator.offline', 'region.down', 'region.up',
-  'ledger.rewarded', 'ledger.slashed',
+  'task.assigned',
+  'task.reassigned',
+  'assignment.expired',
+  'assignment.released',
+  'result.received',
+  'results.refused',
+  'task.escalated',
+  'task.verified',
+  'task.failed',
+  'operator.online',
+  'operator.offline',
+  'region.down',
+  'region.up',
+  'ledger.rewarded',
+  'ledger.slashed',
 ];
 
 export interface Bucket {
@@ -83,7 +96,11 @@ export class EventCollector {
    * @param t0 the run's start (ms, same clock as the coordinator's: one machine)
    * @param regions the run's regions, in plan order
    */
-  constructor(private readonly t0: number, regions: string[], operatorRegions: Iterable<[string, string]>) {
+  constructor(
+    private readonly t0: number,
+    regions: string[],
+    operatorRegions: Iterable<[string, string]>,
+  ) {
     regions.forEach((r, i) => this.regionIndex.set(r, i));
     for (const [op, region] of operatorRegions) this.regionOfOperator.set(op, this.regionIndex.get(region) ?? 0);
   }
@@ -140,7 +157,15 @@ export class EventCollector {
       case 'assignment.expired':
       case 'assignment.released': {
         const d = e.data as EventMap['assignment.expired'];
-        const lease: LostLease = { assignmentId: d.assignmentId, taskId: d.taskId, operatorId: d.operatorId, reason: d.reason, ts: e.ts, resolvedAt: null, resolvedBy: null };
+        const lease: LostLease = {
+          assignmentId: d.assignmentId,
+          taskId: d.taskId,
+          operatorId: d.operatorId,
+          reason: d.reason,
+          ts: e.ts,
+          resolvedAt: null,
+          resolvedBy: null,
+        };
         this.lost.push(lease);
         const list = this.lostByTask.get(d.taskId);
         if (list) list.push(lease);
@@ -183,8 +208,14 @@ export class EventCollector {
       case 'operator.online':
       case 'operator.offline': {
         const d = e.data as EventMap['operator.offline'];
-        if (!this.regionOfOperator.has(d.operatorId)) this.regionOfOperator.set(d.operatorId, this.regionIndex.get(d.region) ?? 0);
-        this.presence.push({ ts: e.ts, operatorId: d.operatorId, online: e.type === 'operator.online', reason: d.reason ?? '' });
+        if (!this.regionOfOperator.has(d.operatorId))
+          this.regionOfOperator.set(d.operatorId, this.regionIndex.get(d.region) ?? 0);
+        this.presence.push({
+          ts: e.ts,
+          operatorId: d.operatorId,
+          online: e.type === 'operator.online',
+          reason: d.reason ?? '',
+        });
         return;
       }
       case 'region.down':
@@ -243,7 +274,16 @@ export class EventCollector {
   private tally(operatorId: string): OperatorTally {
     let t = this.operators.get(operatorId);
     if (!t) {
-      t = { assigned: 0, lastAssignedAt: 0, executions: 0, agreeing: 0, dissenting: 0, rewards: 0, slashes: 0, slashCount: 0 };
+      t = {
+        assigned: 0,
+        lastAssignedAt: 0,
+        executions: 0,
+        agreeing: 0,
+        dissenting: 0,
+        rewards: 0,
+        slashes: 0,
+        slashCount: 0,
+      };
       this.operators.set(operatorId, t);
     }
     return t;
@@ -252,7 +292,14 @@ export class EventCollector {
   private bucket(ts: number): Bucket {
     const i = Math.max(0, Math.floor((ts - this.t0) / 1000));
     while (this.buckets.length <= i) {
-      this.buckets.push({ verified: 0, failed: 0, reassigned: 0, expired: 0, refused: 0, executions: new Array<number>(this.regionIndex.size).fill(0) });
+      this.buckets.push({
+        verified: 0,
+        failed: 0,
+        reassigned: 0,
+        expired: 0,
+        refused: 0,
+        executions: new Array<number>(this.regionIndex.size).fill(0),
+      });
     }
     return this.buckets[i]!;
   }

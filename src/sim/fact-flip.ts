@@ -21,7 +21,22 @@ export function changeNumber(text: string): string | null {
   return text.slice(0, m.index) + changed + text.slice(m.index + digits.length);
 }
 
-const AUXILIARIES = ['was', 'is', 'were', 'are', 'has', 'have', 'had', 'will', 'would', 'could', 'can', 'did', 'does', 'should'];
+const AUXILIARIES = [
+  'was',
+  'is',
+  'were',
+  'are',
+  'has',
+  'have',
+  'had',
+  'will',
+  'would',
+  'could',
+  'can',
+  'did',
+  'does',
+  'should',
+];
 const NEGATED = /\b(was|is|were|are|has|have|had|will|would|could|can|did|does|should) not\b/i;
 
 /** Adds a negation after the first auxiliary ("was" → "was not"), or removes the first one there is. */
@@ -35,11 +50,32 @@ export function toggleNegation(text: string): string | null {
 
 /** Word pairs whose swap reverses a news fact (the generator's own list, applied both ways). */
 export const ANTONYMS: readonly [string, string][] = [
-  ['rose', 'fell'], ['rise', 'fall'], ['rises', 'falls'], ['rising', 'falling'], ['risen', 'fallen'],
-  ['increased', 'decreased'], ['increase', 'decrease'], ['won', 'lost'], ['win', 'lose'], ['wins', 'loses'],
-  ['higher', 'lower'], ['more', 'less'], ['up', 'down'], ['gained', 'lost'], ['above', 'below'], ['before', 'after'],
-  ['stronger', 'weaker'], ['better', 'worse'], ['best', 'worst'], ['biggest', 'smallest'], ['largest', 'smallest'],
-  ['accepted', 'rejected'], ['approved', 'rejected'], ['supported', 'opposed'], ['success', 'failure'], ['positive', 'negative'],
+  ['rose', 'fell'],
+  ['rise', 'fall'],
+  ['rises', 'falls'],
+  ['rising', 'falling'],
+  ['risen', 'fallen'],
+  ['increased', 'decreased'],
+  ['increase', 'decrease'],
+  ['won', 'lost'],
+  ['win', 'lose'],
+  ['wins', 'loses'],
+  ['higher', 'lower'],
+  ['more', 'less'],
+  ['up', 'down'],
+  ['gained', 'lost'],
+  ['above', 'below'],
+  ['before', 'after'],
+  ['stronger', 'weaker'],
+  ['better', 'worse'],
+  ['best', 'worst'],
+  ['biggest', 'smallest'],
+  ['largest', 'smallest'],
+  ['accepted', 'rejected'],
+  ['approved', 'rejected'],
+  ['supported', 'opposed'],
+  ['success', 'failure'],
+  ['positive', 'negative'],
 ];
 
 /** Swaps the first word that has an antonym ("rose" → "fell"). Null when there is none. */

@@ -32,7 +32,10 @@ export const NO_FAULTS: Faults = { lie: false, collude: false, flip: false, lieR
 export function parseFaults(spec: string | undefined): Faults {
   if (!spec) return NO_FAULTS;
   const raw: Record<string, unknown> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, value] = part.split('=');
     raw[key!] = value === undefined ? true : Number(value);
   }

@@ -21,7 +21,11 @@ export class FaultyExecutor implements Executor {
   private dead = false;
 
   /** `operatorId` is the agent's: a lone liar's lie carries it, and its lie rate mixes it in. */
-  constructor(private readonly inner: Executor, private readonly operatorId: string, faults: Faults = NO_FAULTS) {
+  constructor(
+    private readonly inner: Executor,
+    private readonly operatorId: string,
+    faults: Faults = NO_FAULTS,
+  ) {
     this.faults = faults;
   }
 

@@ -1,8 +1,31 @@
-export { LocalNetwork, ManagedProcess, cliPath, packageRoot, type OperatorProcess, type OperatorSpec, type LocalNetworkOptions } from './local-network.js';
+export {
+  LocalNetwork,
+  ManagedProcess,
+  cliPath,
+  packageRoot,
+  type OperatorProcess,
+  type OperatorSpec,
+  type LocalNetworkOptions,
+} from './local-network.js';
 export { AgentHost, type AgentHostOptions } from './agent-host.js';
 export { CostModelExecutor, costModelOutput, drawMs, type CostDistribution } from './cost-model.js';
-export { AgentControl, ControlCommand, CONTROL_REPLY_PREFIX, type ControlReply, type ControlRequest } from './agent-control.js';
-export { FaultEntry, Scenario, loadScenario, parseScenario, timeMs, type FaultKind, type ScenarioInput, type SimEuSpec } from './scenario.js';
+export {
+  AgentControl,
+  ControlCommand,
+  CONTROL_REPLY_PREFIX,
+  type ControlReply,
+  type ControlRequest,
+} from './agent-control.js';
+export {
+  FaultEntry,
+  Scenario,
+  loadScenario,
+  parseScenario,
+  timeMs,
+  type FaultKind,
+  type ScenarioInput,
+  type SimEuSpec,
+} from './scenario.js';
 export { planScenario, regionOf, type PlannedFault, type RunOverrides, type SimPlan } from './scenario-plan.js';
 export { runSimulation, simEuPackage, type SimulationOptions, type SimulationRun } from './simulation.js';
 export { buildReport, type ClassFigures, type FaultFigures, type SimReport } from './sim-report.js';

@@ -43,9 +43,16 @@ export class ManagedProcess {
   private readonly waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   private readonly listeners: ((line: string) => void)[] = [];
 
-  constructor(readonly name: string, args: string[], logFile: WriteStream, options: ManagedProcessOptions = {}) {
+  constructor(
+    readonly name: string,
+    args: string[],
+    logFile: WriteStream,
+    options: ManagedProcessOptions = {},
+  ) {
     // CORTEN_PROFILE_DIR=/some/dir writes a CPU profile of every process started here.
-    const profile = process.env.CORTEN_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CORTEN_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const profile = process.env.CORTEN_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CORTEN_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
     this.child = spawn(process.execPath, [...profile, cliPath(), ...args], {
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
@@ -65,7 +72,9 @@ export class ManagedProcess {
         }
       }
     });
-    this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit({ code, signal })));
+    this.exited = new Promise((resolveExit) =>
+      this.child.once('exit', (code, signal) => resolveExit({ code, signal })),
+    );
   }
 
   get pid(): number {
@@ -84,7 +93,9 @@ export class ManagedProcess {
     }
     return new Promise((resolveLine, reject) => {
       this.waiters.push({ pattern, resolve: resolveLine });
-      void this.exited.then(({ code, signal }) => reject(new Error(`${this.name} exited (code ${code}, signal ${signal}) before printing ${pattern}`)));
+      void this.exited.then(({ code, signal }) =>
+        reject(new Error(`${this.name} exited (code ${code}, signal ${signal}) before printing ${pattern}`)),
+      );
     });
   }
 
@@ -167,9 +178,20 @@ export class LocalNetwork {
 
   /** Starts (or restarts, on the same port and data) the coordinator. */
   async startCoordinator(): Promise<string> {
-    const args = ['coordinator', '--port', String(this.port), '--data', join(this.dir, 'coordinator'), '--log-level', 'warn',
-      '--admin-token', this.adminToken, ...(this.opts.minStake ? ['--min-stake', String(this.opts.minStake)] : []),
-      ...(this.opts.allowAnonymous ? ['--allow-anonymous'] : []), ...(this.opts.coordinatorArgs ?? [])];
+    const args = [
+      'coordinator',
+      '--port',
+      String(this.port),
+      '--data',
+      join(this.dir, 'coordinator'),
+      '--log-level',
+      'warn',
+      '--admin-token',
+      this.adminToken,
+      ...(this.opts.minStake ? ['--min-stake', String(this.opts.minStake)] : []),
+      ...(this.opts.allowAnonymous ? ['--allow-anonymous'] : []),
+      ...(this.opts.coordinatorArgs ?? []),
+    ];
     this.coordinator = new ManagedProcess('coordinator', args, this.log);
     const [, url] = await this.coordinator.waitForLine(/listening on (http:\/\/\S+)/);
     this.url = url!;
@@ -181,7 +203,15 @@ export class LocalNetwork {
     const name = spec.name ?? `op-${this.nextOperator++}`;
     // A faulty operator is the real agent in the simulator's fault wrappers (cli/faulty-operator-command.ts).
     const args = [
-      spec.fault ? 'faulty-operator' : 'operator', '--coordinator', this.url, '--region', spec.region, '--key', join(this.dir, 'keys', `${name}.json`), '--log-level', 'warn',
+      spec.fault ? 'faulty-operator' : 'operator',
+      '--coordinator',
+      this.url,
+      '--region',
+      spec.region,
+      '--key',
+      join(this.dir, 'keys', `${name}.json`),
+      '--log-level',
+      'warn',
       ...(spec.maxConcurrent ? ['--max-concurrent', String(spec.maxConcurrent)] : []),
       ...(spec.workers ? ['--workers', String(spec.workers)] : []),
       ...(spec.fault ? ['--fault', spec.fault] : []),
@@ -207,7 +237,9 @@ export class LocalNetwork {
    */
   async startAgentHost(name: string, args: string[], options: { control?: boolean } = {}): Promise<ManagedProcess> {
     const control = options.control ? ['--control'] : [];
-    const proc = new ManagedProcess(name, ['agents', '--coordinator', this.url, ...control, ...args], this.log, { stdin: options.control ?? false });
+    const proc = new ManagedProcess(name, ['agents', '--coordinator', this.url, ...control, ...args], this.log, {
+      stdin: options.control ?? false,
+    });
     await proc.waitForLine(/corten agents online/);
     this.hosts.push(proc);
     await this.stakeUnstaked();

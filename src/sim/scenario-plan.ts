@@ -12,8 +12,18 @@ import { timeMs, type FaultEntry, type FaultKind, type Scenario, type SimEuSpec 
 
 /** Region names, in the order `--regions N` takes them. */
 const REGION_NAMES = [
-  'eu-west', 'us-east', 'ap-south', 'us-west', 'eu-north', 'sa-east', 'ap-northeast', 'af-south',
-  'me-central', 'ap-southeast', 'ca-central', 'eu-south',
+  'eu-west',
+  'us-east',
+  'ap-south',
+  'us-west',
+  'eu-north',
+  'sa-east',
+  'ap-northeast',
+  'af-south',
+  'me-central',
+  'ap-southeast',
+  'ca-central',
+  'eu-south',
 ];
 
 /** Agents one host process carries by default: enough to keep process count (and context switches) low on 2 cores. */
@@ -89,11 +99,21 @@ export function regionOf(plan: Pick<SimPlan, 'regions'>, index: number): string 
 export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): SimPlan {
   const problems: { path: string; message: string }[] = [];
   const operators = overrides.operators ?? scenario.network.operators;
-  const regions = overrides.regions !== undefined ? regionNames(overrides.regions) : Array.isArray(scenario.network.regions)
-    ? scenario.network.regions
-    : regionNames(scenario.network.regions);
-  if (regions.length > operators) problems.push({ path: 'network.regions', message: `${regions.length} regions need at least as many operators (have ${operators})` });
-  const hostCount = Math.min(operators, overrides.hosts ?? scenario.network.hosts ?? Math.max(1, Math.ceil(operators / AGENTS_PER_HOST)));
+  const regions =
+    overrides.regions !== undefined
+      ? regionNames(overrides.regions)
+      : Array.isArray(scenario.network.regions)
+        ? scenario.network.regions
+        : regionNames(scenario.network.regions);
+  if (regions.length > operators)
+    problems.push({
+      path: 'network.regions',
+      message: `${regions.length} regions need at least as many operators (have ${operators})`,
+    });
+  const hostCount = Math.min(
+    operators,
+    overrides.hosts ?? scenario.network.hosts ?? Math.max(1, Math.ceil(operators / AGENTS_PER_HOST)),
+  );
   const hosts: SimPlan['hosts'] = [];
   for (let h = 0, first = 0; h < hostCount; h++) {
     const count = Math.floor(operators / hostCount) + (h < operators % hostCount ? 1 : 0);
@@ -103,7 +123,9 @@ export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): 
 
   const euNames = new Set(scenario.eus.map((e) => e.name));
   scenario.eus.forEach((eu, i) => {
-    for (const r of eu.regions ?? []) if (!regions.includes(r)) problems.push({ path: `eus[${i}].regions`, message: `region ${r} is not in this run (${regions.join(', ')})` });
+    for (const r of eu.regions ?? [])
+      if (!regions.includes(r))
+        problems.push({ path: `eus[${i}].regions`, message: `region ${r} is not in this run (${regions.join(', ')})` });
   });
   const loadEu = scenario.load.eu ?? scenario.eus[0]!.name;
   if (!euNames.has(loadEu)) problems.push({ path: 'load.eu', message: `no EU named ${loadEu} in eus` });
@@ -113,9 +135,11 @@ export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): 
   const heartbeatMs = scenario.coordinator.heartbeatMs ?? 500;
   const missThreshold = scenario.coordinator.missThreshold ?? 3;
   const tasks = overrides.tasks ?? scenario.load.tasks;
-  const rate = overrides.rate ?? (scenario.load.rate === 'auto'
-    ? autoRate(operators, scenario.network.maxConcurrent, medianMs, sigma, euSpec.quorum, scenario.load.utilization)
-    : scenario.load.rate);
+  const rate =
+    overrides.rate ??
+    (scenario.load.rate === 'auto'
+      ? autoRate(operators, scenario.network.maxConcurrent, medianMs, sigma, euSpec.quorum, scenario.load.utilization)
+      : scenario.load.rate);
   const windowMs = (tasks / rate) * 1000;
 
   const rng = mulberry32(overrides.seed ?? scenario.seed);
@@ -132,7 +156,14 @@ export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): 
       const eu = entry.eu ?? loadEu;
       if (!euNames.has(eu)) problems.push({ path: `${path}.eu`, message: `no EU named ${eu} in eus` });
       spikes.push({ faultId: id, atMs: startMs, tasks: entry.tasks, eu, overMs: timeMs(entry.over, windowMs) });
-      faults.push({ id, kind: 'spike', label: entry.label ?? `spike ${entry.tasks} tasks → ${eu}`, startMs, endMs: startMs + timeMs(entry.over, windowMs), agents: [] });
+      faults.push({
+        id,
+        kind: 'spike',
+        label: entry.label ?? `spike ${entry.tasks} tasks → ${eu}`,
+        startMs,
+        endMs: startMs + timeMs(entry.over, windowMs),
+        agents: [],
+      });
       return;
     }
     const endMs = entry.for !== undefined ? startMs + timeMs(entry.for, windowMs) : null;
@@ -141,7 +172,10 @@ export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): 
     if (entry.fault === 'region-outage' || entry.fault === 'region-cut') {
       region = entry.region;
       if (!regions.includes(region)) {
-        problems.push({ path: `${path}.region`, message: `region ${region} is not in this run (${regions.join(', ')})` });
+        problems.push({
+          path: `${path}.region`,
+          message: `region ${region} is not in this run (${regions.join(', ')})`,
+        });
         return;
       }
       agents = range(operators).filter((i) => regions[i % regions.length] === region);
@@ -155,27 +189,65 @@ export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): 
       touched.add(i);
       if (classOf[i] === 'honest') classOf[i] = entry.fault;
     }
-    const fault: PlannedFault = { id, kind: entry.fault, label: entry.label ?? defaultLabel(entry, agents.length), startMs, endMs, agents };
+    const fault: PlannedFault = {
+      id,
+      kind: entry.fault,
+      label: entry.label ?? defaultLabel(entry, agents.length),
+      startMs,
+      endMs,
+      agents,
+    };
     if (region) fault.region = region;
     faults.push(fault);
     const [start, end] = commands(entry, windowMs);
-    steps.push({ atMs: startMs, faultId: id, phase: 'start', command: { ...start, agents } as Omit<ControlRequest, 'id'> });
-    if (endMs !== null) steps.push({ atMs: endMs, faultId: id, phase: 'end', command: { ...end, agents } as Omit<ControlRequest, 'id'> });
+    steps.push({
+      atMs: startMs,
+      faultId: id,
+      phase: 'start',
+      command: { ...start, agents } as Omit<ControlRequest, 'id'>,
+    });
+    if (endMs !== null)
+      steps.push({ atMs: endMs, faultId: id, phase: 'end', command: { ...end, agents } as Omit<ControlRequest, 'id'> });
   });
 
   if (problems.length > 0) {
-    throw new CortenError('VALIDATION_FAILED', `the scenario does not fit this run: ${problems[0]!.path}: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
-      details: { issues: problems },
-    });
+    throw new CortenError(
+      'VALIDATION_FAILED',
+      `the scenario does not fit this run: ${problems[0]!.path}: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+      {
+        details: { issues: problems },
+      },
+    );
   }
   steps.sort((a, b) => a.atMs - b.atMs);
-  const coordinatorArgs = ['--no-builtin-eus', '--heartbeat-ms', String(heartbeatMs), '--miss-threshold', String(missThreshold)];
-  if (scenario.coordinator.leaseGraceMs !== undefined) coordinatorArgs.push('--lease-grace-ms', String(scenario.coordinator.leaseGraceMs));
+  const coordinatorArgs = [
+    '--no-builtin-eus',
+    '--heartbeat-ms',
+    String(heartbeatMs),
+    '--miss-threshold',
+    String(missThreshold),
+  ];
+  if (scenario.coordinator.leaseGraceMs !== undefined)
+    coordinatorArgs.push('--lease-grace-ms', String(scenario.coordinator.leaseGraceMs));
   coordinatorArgs.push(...scenario.coordinator.args);
   return {
-    name: scenario.name, description: scenario.description, seed: overrides.seed ?? scenario.seed, regions, operators,
-    maxConcurrent: scenario.network.maxConcurrent, hosts, coordinatorArgs, economics: scenario.economics ?? null, cost: { medianMs, sigma }, eus: scenario.eus,
-    load: { tasks, rate, eu: loadEu, windowMs }, spikes, faults, steps, classOf, offlineAfterMs: heartbeatMs * missThreshold,
+    name: scenario.name,
+    description: scenario.description,
+    seed: overrides.seed ?? scenario.seed,
+    regions,
+    operators,
+    maxConcurrent: scenario.network.maxConcurrent,
+    hosts,
+    coordinatorArgs,
+    economics: scenario.economics ?? null,
+    cost: { medianMs, sigma },
+    eus: scenario.eus,
+    load: { tasks, rate, eu: loadEu, windowMs },
+    spikes,
+    faults,
+    steps,
+    classOf,
+    offlineAfterMs: heartbeatMs * missThreshold,
     settleTimeoutMs: timeMs(scenario.settleTimeout, windowMs),
   };
 }
@@ -185,7 +257,14 @@ export function planScenario(scenario: Scenario, overrides: RunOverrides = {}): 
  * slot finishes per second (the log-normal's mean is median·e^(σ²/2)),
  * divided by the replicas each task needs.
  */
-export function autoRate(operators: number, slots: number, medianMs: number, sigma: number, quorum: number, utilization: number): number {
+export function autoRate(
+  operators: number,
+  slots: number,
+  medianMs: number,
+  sigma: number,
+  quorum: number,
+  utilization: number,
+): number {
   const meanMs = Math.max(1, medianMs * Math.exp((sigma * sigma) / 2));
   return (utilization * operators * slots * 1000) / meanMs / quorum;
 }
@@ -209,18 +288,26 @@ function pick(
 ): number[] | null {
   const sel = entry.operators;
   if (sel.region !== undefined && !regions.includes(sel.region)) {
-    problems.push({ path: `${path}.region`, message: `region ${sel.region} is not in this run (${regions.join(', ')})` });
+    problems.push({
+      path: `${path}.region`,
+      message: `region ${sel.region} is not in this run (${regions.join(', ')})`,
+    });
     return null;
   }
   if (sel.agents) {
     const bad = sel.agents.find((i) => i >= operators);
     if (bad !== undefined) {
-      problems.push({ path: `${path}.agents`, message: `agent ${bad} does not exist (agents are numbered 0 to ${operators - 1})` });
+      problems.push({
+        path: `${path}.agents`,
+        message: `agent ${bad} does not exist (agents are numbered 0 to ${operators - 1})`,
+      });
       return null;
     }
     return [...new Set(sel.agents)];
   }
-  const inRegion = range(operators).filter((i) => sel.region === undefined || regions[i % regions.length] === sel.region);
+  const inRegion = range(operators).filter(
+    (i) => sel.region === undefined || regions[i % regions.length] === sel.region,
+  );
   if (sel.count === undefined && sel.share === undefined) return inRegion;
   const pool = inRegion.filter((i) => !touched.has(i));
   const want = sel.count ?? Math.max(1, Math.round(sel.share! * inRegion.length));
@@ -249,15 +336,34 @@ function commands(entry: Exclude<FaultEntry, { fault: 'spike' }>, windowMs: numb
     case 'hang':
       return [{ op: 'hang' }, { op: 'unhang' }];
     case 'slow':
-      return [{ op: 'slow', factor: entry.factor }, { op: 'slow', factor: 1 }];
+      return [
+        { op: 'slow', factor: entry.factor },
+        { op: 'slow', factor: 1 },
+      ];
     case 'flap':
-      return [{ op: 'flap', upMs: Math.max(1, Math.round(timeMs(entry.up, windowMs))), downMs: Math.max(1, Math.round(timeMs(entry.down, windowMs))) }, { op: 'unflap' }];
+      return [
+        {
+          op: 'flap',
+          upMs: Math.max(1, Math.round(timeMs(entry.up, windowMs))),
+          downMs: Math.max(1, Math.round(timeMs(entry.down, windowMs))),
+        },
+        { op: 'unflap' },
+      ];
     case 'lie':
-      return [{ op: 'faults', faults: { lie: true, lieRate: entry.rate } }, { op: 'faults', faults: { lie: false } }];
+      return [
+        { op: 'faults', faults: { lie: true, lieRate: entry.rate } },
+        { op: 'faults', faults: { lie: false } },
+      ];
     case 'collude':
-      return [{ op: 'faults', faults: { collude: true, lieRate: entry.rate } }, { op: 'faults', faults: { collude: false } }];
+      return [
+        { op: 'faults', faults: { collude: true, lieRate: entry.rate } },
+        { op: 'faults', faults: { collude: false } },
+      ];
     case 'flip':
-      return [{ op: 'faults', faults: { flip: true, lieRate: entry.rate } }, { op: 'faults', faults: { flip: false } }];
+      return [
+        { op: 'faults', faults: { flip: true, lieRate: entry.rate } },
+        { op: 'faults', faults: { flip: false } },
+      ];
     case 'region-cut':
       return [{ op: 'partition', mode: entry.mode }, { op: 'heal' }];
   }

@@ -77,21 +77,35 @@ export const FaultEntry = z.discriminatedUnion('fault', [
    * dropped, sockets open: only heartbeats tell) or `reset` (connections
    * drop). Its operators keep working; with `for`, they reconnect.
    */
-  z.strictObject({ fault: z.literal('region-cut'), ...base, region: RegionName, mode: z.enum(['silent', 'reset']).default('silent') }),
+  z.strictObject({
+    fault: z.literal('region-cut'),
+    ...base,
+    region: RegionName,
+    mode: z.enum(['silent', 'reset']).default('silent'),
+  }),
   /** A burst of `tasks` extra tasks for `eu` (default: the load's EU), spread over `over`. */
-  z.strictObject({ fault: z.literal('spike'), at: TimeSpec, label: base.label, tasks: z.int().min(1).max(1_000_000), eu: EuName.optional(), over: TimeSpec.default('1s') }),
+  z.strictObject({
+    fault: z.literal('spike'),
+    at: TimeSpec,
+    label: base.label,
+    tasks: z.int().min(1).max(1_000_000),
+    eu: EuName.optional(),
+    over: TimeSpec.default('1s'),
+  }),
 ]);
 export type FaultEntry = z.infer<typeof FaultEntry>;
 export type FaultKind = FaultEntry['fault'];
 
-export const SimEuSpec = z.strictObject({
-  name: EuName,
-  quorum: z.int().min(1).max(15).default(2),
-  maxReplicas: z.int().min(1).max(31).default(5),
-  timeoutMs: z.int().min(10).max(3_600_000).default(10_000),
-  /** Only operators in these regions may run it (`requirements.regions`). */
-  regions: z.array(RegionName).min(1).optional(),
-}).refine((e) => e.maxReplicas >= e.quorum, { message: 'maxReplicas must be at least quorum', path: ['maxReplicas'] });
+export const SimEuSpec = z
+  .strictObject({
+    name: EuName,
+    quorum: z.int().min(1).max(15).default(2),
+    maxReplicas: z.int().min(1).max(31).default(5),
+    timeoutMs: z.int().min(10).max(3_600_000).default(10_000),
+    /** Only operators in these regions may run it (`requirements.regions`). */
+    regions: z.array(RegionName).min(1).optional(),
+  })
+  .refine((e) => e.maxReplicas >= e.quorum, { message: 'maxReplicas must be at least quorum', path: ['maxReplicas'] });
 export type SimEuSpec = z.infer<typeof SimEuSpec>;
 
 export const Scenario = z.strictObject({
@@ -99,48 +113,61 @@ export const Scenario = z.strictObject({
   description: z.string().max(2000).default(''),
   /** Seeds operator selection and the load: the same seed picks the same victims. */
   seed: z.int().default(1),
-  network: z.strictObject({
-    operators: z.int().min(1).max(100_000).default(60),
-    /** How many regions (named from a built-in list), or their names. */
-    regions: z.union([z.int().min(1).max(64), z.array(RegionName).min(1).max(64)]).default(3),
-    /** Agent-host processes; default one per ~250 agents, at least 2. */
-    hosts: z.int().min(1).max(64).optional(),
-    /** Assignments each operator holds at once. */
-    maxConcurrent: z.int().min(1).max(1024).default(4),
-  }).default({ operators: 60, regions: 3, maxConcurrent: 4 }),
+  network: z
+    .strictObject({
+      operators: z.int().min(1).max(100_000).default(60),
+      /** How many regions (named from a built-in list), or their names. */
+      regions: z.union([z.int().min(1).max(64), z.array(RegionName).min(1).max(64)]).default(3),
+      /** Agent-host processes; default one per ~250 agents, at least 2. */
+      hosts: z.int().min(1).max(64).optional(),
+      /** Assignments each operator holds at once. */
+      maxConcurrent: z.int().min(1).max(1024).default(4),
+    })
+    .default({ operators: 60, regions: 3, maxConcurrent: 4 }),
   /** Coordinator settings (see `corten coordinator --help`). */
-  coordinator: z.strictObject({
-    heartbeatMs: z.int().min(50).max(60_000).optional(),
-    missThreshold: z.int().min(1).max(100).optional(),
-    leaseGraceMs: z.int().min(0).max(3_600_000).optional(),
-    /** More `corten coordinator` flags, as given on its command line (e.g. `--adaptive-replication`). */
-    args: z.array(z.string().max(200)).max(64).default([]),
-  }).default({ args: [] }),
+  coordinator: z
+    .strictObject({
+      heartbeatMs: z.int().min(50).max(60_000).optional(),
+      missThreshold: z.int().min(1).max(100).optional(),
+      leaseGraceMs: z.int().min(0).max(3_600_000).optional(),
+      /** More `corten coordinator` flags, as given on its command line (e.g. `--adaptive-replication`). */
+      args: z.array(z.string().max(200)).max(64).default([]),
+    })
+    .default({ args: [] }),
   /**
    * Money in play: every EU costs `price` per execution, paid from a
    * developer account the simulator funds; every operator bonds `stake`;
    * the coordinator wants `minStake`. Without it, work is free and unstaked,
    * and the report's rewards and slashes stay 0.
    */
-  economics: z.strictObject({
-    price: z.int().min(0).max(1_000_000).default(10),
-    stake: z.int().min(0).max(1_000_000_000).default(1000),
-    minStake: z.int().min(0).max(1_000_000_000).default(0),
-  }).optional(),
+  economics: z
+    .strictObject({
+      price: z.int().min(0).max(1_000_000).default(10),
+      stake: z.int().min(0).max(1_000_000_000).default(1000),
+      minStake: z.int().min(0).max(1_000_000_000).default(0),
+    })
+    .optional(),
   /** The cost model: execution time is log-normal around `medianMs`. */
-  cost: z.strictObject({
-    medianMs: z.number().min(0).max(3_600_000).default(200),
-    sigma: z.number().min(0).max(3).default(0.5),
-  }).default({ medianMs: 200, sigma: 0.5 }),
-  eus: z.array(SimEuSpec).min(1).default([{ name: 'sim-work', quorum: 2, maxReplicas: 5, timeoutMs: 10_000 }]),
-  load: z.strictObject({
-    tasks: z.int().min(1).max(10_000_000).default(2000),
-    /** Tasks submitted per second; `auto` aims at `utilization` of the operators' capacity. */
-    rate: z.union([z.number().gt(0), z.literal('auto')]).default('auto'),
-    utilization: z.number().gt(0).max(2).default(0.6),
-    /** The EU the steady load runs (default: the first of `eus`). */
-    eu: EuName.optional(),
-  }).default({ tasks: 2000, rate: 'auto', utilization: 0.6 }),
+  cost: z
+    .strictObject({
+      medianMs: z.number().min(0).max(3_600_000).default(200),
+      sigma: z.number().min(0).max(3).default(0.5),
+    })
+    .default({ medianMs: 200, sigma: 0.5 }),
+  eus: z
+    .array(SimEuSpec)
+    .min(1)
+    .default([{ name: 'sim-work', quorum: 2, maxReplicas: 5, timeoutMs: 10_000 }]),
+  load: z
+    .strictObject({
+      tasks: z.int().min(1).max(10_000_000).default(2000),
+      /** Tasks submitted per second; `auto` aims at `utilization` of the operators' capacity. */
+      rate: z.union([z.number().gt(0), z.literal('auto')]).default('auto'),
+      utilization: z.number().gt(0).max(2).default(0.6),
+      /** The EU the steady load runs (default: the first of `eus`). */
+      eu: EuName.optional(),
+    })
+    .default({ tasks: 2000, rate: 'auto', utilization: 0.6 }),
   /** After the load, how long the run may go without a task settling before what is still open counts as lost. */
   settleTimeout: TimeSpec.default('60s'),
   timeline: z.array(FaultEntry).default([]),
@@ -149,7 +176,10 @@ export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
 
 /** Turns zod issues into `path: message` lines that name the bad field. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): { path: string; message: string }[] {
+export function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+): { path: string; message: string }[] {
   return issues.map((issue) => {
     let path = formatPath(issue.path, input);
     let message = issue.message;
@@ -185,9 +215,13 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (parsed.success) return parsed.data;
   const issues = describeIssues(parsed.error.issues, raw);
   const first = issues[0]!;
-  throw new CortenError('VALIDATION_FAILED', `${source} is not a valid scenario: ${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
-    details: { issues },
-  });
+  throw new CortenError(
+    'VALIDATION_FAILED',
+    `${source} is not a valid scenario: ${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+    {
+      details: { issues },
+    },
+  );
 }
 
 /** Reads a scenario file (`.yaml`, `.yml` or `.json`; YAML is a superset of JSON, so either parses). */
@@ -202,7 +236,9 @@ export function loadScenario(file: string): Scenario {
   try {
     raw = parseYaml(text, { prettyErrors: true });
   } catch (thrown) {
-    throw new CortenError('MALFORMED_JSON', `${file} is not valid YAML or JSON: ${(thrown as Error).message}`, { cause: thrown });
+    throw new CortenError('MALFORMED_JSON', `${file} is not valid YAML or JSON: ${(thrown as Error).message}`, {
+      cause: thrown,
+    });
   }
   return parseScenario(raw, file);
 }
@@ -216,9 +252,13 @@ export function timeMs(spec: TimeSpec, windowMs: number): number {
   const [, value, unit] = spec.match(TIME_PATTERN)!;
   const n = Number(value);
   switch (unit) {
-    case 'ms': return n;
-    case 's': return n * 1000;
-    case 'm': return n * 60_000;
-    default: return (n / 100) * windowMs;
+    case 'ms':
+      return n;
+    case 's':
+      return n * 1000;
+    case 'm':
+      return n * 60_000;
+    default:
+      return (n / 100) * windowMs;
   }
 }

@@ -38,18 +38,31 @@ export class SimHosts {
     opts: { regions: string[]; maxConcurrent: number; cost: CostDistribution },
   ): Promise<SimHosts> {
     const sim = new SimHosts();
-    await Promise.all(layout.map(async ({ first, count }, h) => {
-      const args = [
-        '--count', String(count), '--first-index', String(first), '--regions', opts.regions.join(','),
-        '--max-concurrent', String(opts.maxConcurrent), '--executor', 'cost',
-        '--cost-median-ms', String(Math.round(opts.cost.medianMs)), '--cost-sigma', String(opts.cost.sigma),
-      ];
-      const proc = await network.startAgentHost(`agents-${h}`, args, { control: true });
-      const [, json] = await proc.waitForLine(/^corten agents ids (.*)$/);
-      for (const info of JSON.parse(json!) as SimAgentInfo[]) sim.agents[info.index] = info;
-      proc.onLine((line) => sim.onReply(line));
-      sim.hosts.push({ proc, first, count });
-    }));
+    await Promise.all(
+      layout.map(async ({ first, count }, h) => {
+        const args = [
+          '--count',
+          String(count),
+          '--first-index',
+          String(first),
+          '--regions',
+          opts.regions.join(','),
+          '--max-concurrent',
+          String(opts.maxConcurrent),
+          '--executor',
+          'cost',
+          '--cost-median-ms',
+          String(Math.round(opts.cost.medianMs)),
+          '--cost-sigma',
+          String(opts.cost.sigma),
+        ];
+        const proc = await network.startAgentHost(`agents-${h}`, args, { control: true });
+        const [, json] = await proc.waitForLine(/^corten agents ids (.*)$/);
+        for (const info of JSON.parse(json!) as SimAgentInfo[]) sim.agents[info.index] = info;
+        proc.onLine((line) => sim.onReply(line));
+        sim.hosts.push({ proc, first, count });
+      }),
+    );
     return sim;
   }
 
@@ -67,22 +80,32 @@ export class SimHosts {
       if (!list) byHost.set(host, (list = []));
       list.push(index);
     }
-    await Promise.all([...byHost].map(([host, agents]) => {
-      const id = this.nextId++;
-      const done = new Promise<void>((resolve, reject) => {
-        // A host that died or froze must not stall the timeline for ever.
-        const timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new Error(`${host.proc.name} did not answer control command ${command.op} within ${REPLY_TIMEOUT_MS} ms`));
-        }, REPLY_TIMEOUT_MS);
-        this.pending.set(id, {
-          resolve: () => { clearTimeout(timer); resolve(); },
-          reject: (e) => { clearTimeout(timer); reject(e); },
+    await Promise.all(
+      [...byHost].map(([host, agents]) => {
+        const id = this.nextId++;
+        const done = new Promise<void>((resolve, reject) => {
+          // A host that died or froze must not stall the timeline for ever.
+          const timer = setTimeout(() => {
+            this.pending.delete(id);
+            reject(
+              new Error(`${host.proc.name} did not answer control command ${command.op} within ${REPLY_TIMEOUT_MS} ms`),
+            );
+          }, REPLY_TIMEOUT_MS);
+          this.pending.set(id, {
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            reject: (e) => {
+              clearTimeout(timer);
+              reject(e);
+            },
+          });
         });
-      });
-      host.proc.writeLine(JSON.stringify({ ...command, agents, id }));
-      return done;
-    }));
+        host.proc.writeLine(JSON.stringify({ ...command, agents, id }));
+        return done;
+      }),
+    );
   }
 
   private onReply(line: string): void {

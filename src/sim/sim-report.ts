@@ -56,23 +56,52 @@ export interface ClassFigures {
 
 export interface SimReport {
   scenario: { name: string; description: string; seed: number };
-  network: { operators: number; regions: string[]; hosts: number; maxConcurrent: number; cost: { medianMs: number; sigma: number } };
+  network: {
+    operators: number;
+    regions: string[];
+    hosts: number;
+    maxConcurrent: number;
+    cost: { medianMs: number; sigma: number };
+  };
   load: { tasks: number; ratePerSecond: number; eu: string; spikes: number };
   durationS: number;
   loadS: number;
-  tasks: { submitted: number; verified: number; failed: number; failedByReason: Record<string, number>; lost: number; lostSample: { taskId: string; status: string }[]; settledTwice: number };
+  tasks: {
+    submitted: number;
+    verified: number;
+    failed: number;
+    failedByReason: Record<string, number>;
+    lost: number;
+    lostSample: { taskId: string; status: string }[];
+    settledTwice: number;
+  };
   correctness: { wrongAccepted: number; wrongSample: string[]; dissentingResults: number; escalated: number };
   work: {
-    executions: number; assignments: number; reassigned: number; leasesLost: number; refusedResults: number;
-    executionsPerVerified: number; assignmentsPerVerified: number;
+    executions: number;
+    assignments: number;
+    reassigned: number;
+    leasesLost: number;
+    refusedResults: number;
+    executionsPerVerified: number;
+    assignmentsPerVerified: number;
   };
   throughput: { verifiedPerSecond: number; peakVerifiedPerSecond: number };
-  series: { t: number[]; verified: number[]; failed: number[]; reassigned: number[]; leasesLost: number[]; perRegion: Record<string, number[]> };
+  series: {
+    t: number[];
+    verified: number[];
+    failed: number[];
+    reassigned: number[];
+    leasesLost: number[];
+    perRegion: Record<string, number[]>;
+  };
   faults: FaultFigures[];
   classes: ClassFigures[];
   regions: { region: string; operators: number; executions: number }[];
   coordinator: {
-    cpuSeconds: number; meanCores: number; peakCores: number; peakRssMb: number;
+    cpuSeconds: number;
+    meanCores: number;
+    peakCores: number;
+    peakRssMb: number;
     scheduling: SchedulingFigures | null;
     turns: SchedulingFigures | null;
     samples: CoordinatorSample[];
@@ -105,7 +134,20 @@ export function buildReport(run: SimulationRun): SimReport {
   for (const a of run.agents) {
     const name = opClass.get(a.operatorId)!;
     let k = classes.get(name);
-    if (!k) classes.set(name, (k = { class: name, operators: 0, executions: 0, agreeing: 0, dissenting: 0, rewards: 0, slashes: 0, slashEvents: 0 }));
+    if (!k)
+      classes.set(
+        name,
+        (k = {
+          class: name,
+          operators: 0,
+          executions: 0,
+          agreeing: 0,
+          dissenting: 0,
+          rewards: 0,
+          slashes: 0,
+          slashEvents: 0,
+        }),
+      );
     k.operators += 1;
     const t = c.operators.get(a.operatorId);
     if (!t) continue;
@@ -124,27 +166,58 @@ export function buildReport(run: SimulationRun): SimReport {
 
   return {
     scenario: { name: plan.name, description: plan.description, seed: plan.seed },
-    network: { operators: plan.operators, regions: plan.regions, hosts: plan.hosts.length, maxConcurrent: plan.maxConcurrent, cost: plan.cost },
-    load: { tasks: plan.load.tasks, ratePerSecond: round(plan.load.rate, 1), eu: plan.load.eu, spikes: plan.spikes.reduce((n, s) => n + s.tasks, 0) },
+    network: {
+      operators: plan.operators,
+      regions: plan.regions,
+      hosts: plan.hosts.length,
+      maxConcurrent: plan.maxConcurrent,
+      cost: plan.cost,
+    },
+    load: {
+      tasks: plan.load.tasks,
+      ratePerSecond: round(plan.load.rate, 1),
+      eu: plan.load.eu,
+      spikes: plan.spikes.reduce((n, s) => n + s.tasks, 0),
+    },
     durationS: round((run.endedAt - run.t0) / 1000, 1),
     loadS: round((run.loadEndedAt - run.t0) / 1000, 1),
     tasks: {
-      submitted: c.submitted, verified: c.verified, failed: c.failed, failedByReason: Object.fromEntries(c.failedReasons),
-      lost: run.lost.count, lostSample: run.lost.sample, settledTwice: c.settledTwice,
+      submitted: c.submitted,
+      verified: c.verified,
+      failed: c.failed,
+      failedByReason: Object.fromEntries(c.failedReasons),
+      lost: run.lost.count,
+      lostSample: run.lost.sample,
+      settledTwice: c.settledTwice,
     },
-    correctness: { wrongAccepted: c.wrongAccepted.length, wrongSample: c.wrongAccepted.slice(0, 10).map((w) => w.taskId), dissentingResults, escalated: count('task.escalated') },
+    correctness: {
+      wrongAccepted: c.wrongAccepted.length,
+      wrongSample: c.wrongAccepted.slice(0, 10).map((w) => w.taskId),
+      dissentingResults,
+      escalated: count('task.escalated'),
+    },
     work: {
-      executions: count('result.received'), assignments: count('task.assigned') + count('task.reassigned'), reassigned: count('task.reassigned'),
-      leasesLost: c.lost.length, refusedResults: c.refused,
+      executions: count('result.received'),
+      assignments: count('task.assigned') + count('task.reassigned'),
+      reassigned: count('task.reassigned'),
+      leasesLost: c.lost.length,
+      refusedResults: c.refused,
       executionsPerVerified: round(count('result.received') / Math.max(1, c.verified), 3),
       assignmentsPerVerified: round((count('task.assigned') + count('task.reassigned')) / Math.max(1, c.verified), 3),
     },
-    throughput: { verifiedPerSecond: round(verifiedPerSecond, 1), peakVerifiedPerSecond: Math.max(0, ...series.verified) },
+    throughput: {
+      verifiedPerSecond: round(verifiedPerSecond, 1),
+      peakVerifiedPerSecond: Math.max(0, ...series.verified),
+    },
     series,
     faults: plan.faults.map((f) => faultFigures(run, f.id, series)),
-    classes: [...classes.values()].sort((a, b) => (a.class === 'honest' ? -1 : b.class === 'honest' ? 1 : a.class.localeCompare(b.class))),
+    classes: [...classes.values()].sort((a, b) =>
+      a.class === 'honest' ? -1 : b.class === 'honest' ? 1 : a.class.localeCompare(b.class),
+    ),
     regions: plan.regions.map((region, i) => ({
-      region, operators: run.agents.filter((a) => a.region === region).length, executions: regionExecutions[i]!,
+      region,
+      operators: run.agents.filter((a) => a.region === region).length,
+      executions: regionExecutions[i]!,
     })),
     coordinator: {
       cpuSeconds: round(run.coordinator.cpuSeconds, 1),
@@ -155,7 +228,10 @@ export function buildReport(run: SimulationRun): SimReport {
       turns: run.turns,
       samples: run.samples,
     },
-    processes: { agentHostsCpuSeconds: round(run.hostsCpuSeconds, 1), simulatorCpuSeconds: round(run.simulatorCpuSeconds, 1) },
+    processes: {
+      agentHostsCpuSeconds: round(run.hostsCpuSeconds, 1),
+      simulatorCpuSeconds: round(run.simulatorCpuSeconds, 1),
+    },
     ledger: { rewardEvents: count('ledger.rewarded'), slashEvents: count('ledger.slashed') },
     submitRetries: run.submitRetries,
     networkLog: run.networkLog,
@@ -167,9 +243,25 @@ function faultFigures(run: SimulationRun, id: number, series: SimReport['series'
   const fault = plan.faults.find((f) => f.id === id)!;
   const applied = run.applied.find((a) => a.faultId === id);
   const figures: FaultFigures = {
-    id, kind: fault.kind, label: fault.label, startS: round(fault.startMs / 1000, 1), endS: fault.endMs === null ? null : round(fault.endMs / 1000, 1),
-    operators: fault.agents.length, region: fault.region ?? null, detectMs: null, leasesLost: 0, reassigned: 0, unresolved: 0, recoverMs: null,
-    maxReassignDelayMs: null, rejoined: null, rejoinMs: null, othersPerSecondBefore: null, othersPerSecondDuring: null, dissenting: 0, wrongAccepted: 0,
+    id,
+    kind: fault.kind,
+    label: fault.label,
+    startS: round(fault.startMs / 1000, 1),
+    endS: fault.endMs === null ? null : round(fault.endMs / 1000, 1),
+    operators: fault.agents.length,
+    region: fault.region ?? null,
+    detectMs: null,
+    leasesLost: 0,
+    reassigned: 0,
+    unresolved: 0,
+    recoverMs: null,
+    maxReassignDelayMs: null,
+    rejoined: null,
+    rejoinMs: null,
+    othersPerSecondBefore: null,
+    othersPerSecondDuring: null,
+    dissenting: 0,
+    wrongAccepted: 0,
   };
   if (!applied) return figures;
   figures.startS = round((applied.startedAt - run.t0) / 1000, 1);

@@ -79,7 +79,8 @@ export async function runSimulation(plan: SimPlan, opts: SimulationOptions): Pro
   const say = opts.say ?? (() => {});
   const economics = plan.economics;
   const network = new LocalNetwork({
-    dir: opts.dir, coordinatorArgs: plan.coordinatorArgs,
+    dir: opts.dir,
+    coordinatorArgs: plan.coordinatorArgs,
     ...(economics ? { minStake: economics.minStake, operatorStake: economics.stake } : {}),
   });
   const cpu0 = process.cpuUsage();
@@ -87,32 +88,52 @@ export async function runSimulation(plan: SimPlan, opts: SimulationOptions): Pro
   let watch: CoordinatorWatch | null = null;
   try {
     const url = await network.startCoordinator();
-    say(`coordinator at ${url}; starting ${plan.operators} agents in ${plan.hosts.length} host processes over ${plan.regions.length} regions`);
-    const hosts = await SimHosts.start(network, plan.hosts, { regions: plan.regions, maxConcurrent: plan.maxConcurrent, cost: plan.cost });
+    say(
+      `coordinator at ${url}; starting ${plan.operators} agents in ${plan.hosts.length} host processes over ${plan.regions.length} regions`,
+    );
+    const hosts = await SimHosts.start(network, plan.hosts, {
+      regions: plan.regions,
+      maxConcurrent: plan.maxConcurrent,
+      cost: plan.cost,
+    });
     const client = economics ? await fund(network, plan, hosts.agents) : network.admin();
     for (const eu of plan.eus) await client.publishEu(simEuPackage(eu, economics?.price ?? 0));
 
     const t0 = Date.now();
-    const collector = new EventCollector(t0, plan.regions, hosts.agents.map((a) => [a.operatorId, a.region] as [string, string]));
+    const collector = new EventCollector(
+      t0,
+      plan.regions,
+      hosts.agents.map((a) => [a.operatorId, a.region] as [string, string]),
+    );
     // The admin follows the whole log: the account's key would see only its own tasks' events.
     follow = new Follower(network.admin(), collector);
     await follow.start();
     const pid = network.coordinator!.pid;
     watch = new CoordinatorWatch(pid, network.admin(), t0);
     watch.start();
-    say(`load: ${plan.load.tasks} tasks of ${plan.load.eu} at ${plan.load.rate.toFixed(0)}/s (about ${(plan.load.windowMs / 1000).toFixed(0)} s)${plan.spikes.length ? `, plus ${plan.spikes.length} spike(s)` : ''}`);
+    say(
+      `load: ${plan.load.tasks} tasks of ${plan.load.eu} at ${plan.load.rate.toFixed(0)}/s (about ${(plan.load.windowMs / 1000).toFixed(0)} s)${plan.spikes.length ? `, plus ${plan.spikes.length} spike(s)` : ''}`,
+    );
 
     const applied = new Map<number, AppliedFault>();
     const numbers = new InputNumbers();
     const progress = setInterval(() => say(progressLine(t0, collector, watch!.samples.at(-1))), 5000);
     progress.unref();
     let retries = 0;
-    const load = submitAtRate(client, collector, numbers, { eu: plan.load.eu, tasks: plan.load.tasks, rate: plan.load.rate });
+    const load = submitAtRate(client, collector, numbers, {
+      eu: plan.load.eu,
+      tasks: plan.load.tasks,
+      rate: plan.load.rate,
+    });
     const spikes = plan.spikes.map(async (spike) => {
       await until(t0 + spike.atMs);
       applied.set(spike.faultId, { faultId: spike.faultId, startedAt: Date.now(), endedAt: null });
       say(`t=${secs(Date.now() - t0)} ▶ ${plan.faults.find((f) => f.id === spike.faultId)!.label}`);
-      const r = await submitAtRate(client, collector, numbers, { eu: spike.eu, tasks: spike.tasks, rate: spike.tasks / Math.max(0.001, spike.overMs / 1000) });
+      const r = await submitAtRate(client, collector, numbers, {
+        eu: spike.eu,
+        tasks: spike.tasks,
+        rate: spike.tasks / Math.max(0.001, spike.overMs / 1000),
+      });
       applied.get(spike.faultId)!.endedAt = Date.now();
       retries += r.retries;
     });
@@ -124,7 +145,9 @@ export async function runSimulation(plan: SimPlan, opts: SimulationOptions): Pro
         const fault = plan.faults.find((f) => f.id === step.faultId)!;
         if (step.phase === 'start') applied.set(step.faultId, { faultId: step.faultId, startedAt: at, endedAt: null });
         else applied.get(step.faultId)!.endedAt = at;
-        say(`t=${secs(at - t0)} ${step.phase === 'start' ? '▶' : '◀'} ${fault.label}${step.phase === 'end' ? ' lifted' : ''}`);
+        say(
+          `t=${secs(at - t0)} ${step.phase === 'start' ? '▶' : '◀'} ${fault.label}${step.phase === 'end' ? ' lifted' : ''}`,
+        );
       }
     })();
     // Awaited together so that a failure of either surfaces at once and none goes unhandled.
@@ -141,12 +164,25 @@ export async function runSimulation(plan: SimPlan, opts: SimulationOptions): Pro
     watch.stop();
     follow.stop();
     const open = collector.openTasks();
-    const sample = await Promise.all(open.slice(0, 10).map(async (taskId) => ({
-      taskId, status: await client.getTask(taskId).then((t) => t.status, () => 'unknown'),
-    })));
+    const sample = await Promise.all(
+      open.slice(0, 10).map(async (taskId) => ({
+        taskId,
+        status: await client.getTask(taskId).then(
+          (t) => t.status,
+          () => 'unknown',
+        ),
+      })),
+    );
     const cpu = process.cpuUsage(cpu0);
     return {
-      plan, t0, loadEndedAt, endedAt, agents: hosts.agents, collector, applied: [...applied.values()], samples: watch.samples,
+      plan,
+      t0,
+      loadEndedAt,
+      endedAt,
+      agents: hosts.agents,
+      collector,
+      applied: [...applied.values()],
+      samples: watch.samples,
       ...(await watch.finalFigures()),
       coordinator: { cpuSeconds: watch.cpuUsed(), peakRssMb: watch.peakRssMb() },
       hostsCpuSeconds: hosts.pids.reduce((sum, p) => sum + cpuSeconds(p), 0),
@@ -174,10 +210,12 @@ async function fund(network: LocalNetwork, plan: SimPlan, agents: SimAgentInfo[]
     const bonded = new Map((await admin.listOperators()).map((o) => [o.id, o.stake]));
     // A few at a time: each bond is a ledger entry the coordinator commits.
     for (let i = 0; i < agents.length; i += 50) {
-      await Promise.all(agents.slice(i, i + 50).map(async (a) => {
-        const missing = stake - (bonded.get(a.operatorId) ?? 0);
-        if (missing > 0) await admin.stake(a.operatorId, missing);
-      }));
+      await Promise.all(
+        agents.slice(i, i + 50).map(async (a) => {
+          const missing = stake - (bonded.get(a.operatorId) ?? 0);
+          if (missing > 0) await admin.stake(a.operatorId, missing);
+        }),
+      );
     }
   }
   const account = await admin.createAccount(`simulator-${plan.name}`.slice(0, 64));
@@ -196,7 +234,10 @@ class Follower {
   private stream: EventStream | null = null;
   private stopped = false;
 
-  constructor(private readonly client: CortenClient, private readonly collector: EventCollector) {}
+  constructor(
+    private readonly client: CortenClient,
+    private readonly collector: EventCollector,
+  ) {}
 
   async start(): Promise<void> {
     this.open();
@@ -204,7 +245,9 @@ class Follower {
   }
 
   private open(): void {
-    const stream = this.client.stream({ after: this.collector.lastSeq, types: COLLECTED_EVENTS }, (e) => this.collector.add(e));
+    const stream = this.client.stream({ after: this.collector.lastSeq, types: COLLECTED_EVENTS }, (e) =>
+      this.collector.add(e),
+    );
     this.stream = stream;
     void stream.done.then(
       () => this.reopen(),
@@ -250,6 +293,8 @@ function secs(ms: number): string {
 }
 
 function progressLine(t0: number, c: EventCollector, sample: CoordinatorSample | undefined): string {
-  const coordinator = sample ? ` | coordinator ${sample.cpuCores.toFixed(2)} cores, ${sample.rssMb.toFixed(0)} MB, ${sample.online} online, ${sample.queued} queued` : '';
+  const coordinator = sample
+    ? ` | coordinator ${sample.cpuCores.toFixed(2)} cores, ${sample.rssMb.toFixed(0)} MB, ${sample.online} online, ${sample.queued} queued`
+    : '';
   return `t=${secs(Date.now() - t0)} submitted ${c.submitted} verified ${c.verified} failed ${c.failed} open ${c.open}${coordinator}`;
 }

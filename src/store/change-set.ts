@@ -6,8 +6,20 @@
  */
 import type { EventType, EventMap, NewEvent } from '../protocol/index.js';
 import type {
-  AccountRow, AssignmentFence, AssignmentRow, AssignmentUpdate, EuRow, LedgerEntryRow, OperatorRow, OperatorUpdate, RegionRow, ReputationRow, TaskAccountRow, TaskRow,
-  TaskUpdate, WithdrawalRow,
+  AccountRow,
+  AssignmentFence,
+  AssignmentRow,
+  AssignmentUpdate,
+  EuRow,
+  LedgerEntryRow,
+  OperatorRow,
+  OperatorUpdate,
+  RegionRow,
+  ReputationRow,
+  TaskAccountRow,
+  TaskRow,
+  TaskUpdate,
+  WithdrawalRow,
 } from './rows.js';
 
 export type Change =
@@ -48,8 +60,19 @@ export class ChangeSet {
     this.changes.push(change);
   }
 
-  event<T extends EventType>(type: T, ts: number, data: EventMap[T], refs: { taskId?: string | null; operatorId?: string | null } = {}): void {
-    const event: NewEvent = { type, ts, data, taskId: refs.taskId ?? null, operatorId: refs.operatorId ?? null } as NewEvent;
+  event<T extends EventType>(
+    type: T,
+    ts: number,
+    data: EventMap[T],
+    refs: { taskId?: string | null; operatorId?: string | null } = {},
+  ): void {
+    const event: NewEvent = {
+      type,
+      ts,
+      data,
+      taskId: refs.taskId ?? null,
+      operatorId: refs.operatorId ?? null,
+    } as NewEvent;
     this.events.push(event);
     this.changes.push({ op: 'event', event });
   }

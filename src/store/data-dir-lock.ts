@@ -36,7 +36,11 @@ export class DataDirLock {
   private db: Database.Database | null;
   private holder: LockHolder;
 
-  private constructor(readonly dir: string, db: Database.Database, holder: LockHolder) {
+  private constructor(
+    readonly dir: string,
+    db: Database.Database,
+    holder: LockHolder,
+  ) {
     this.db = db;
     this.holder = holder;
   }

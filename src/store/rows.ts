@@ -6,7 +6,12 @@
 import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../protocol/index.js';
 
 // The statuses are protocol: clients filter by them, the engine moves through them (protocol/statuses.ts).
-export { TERMINAL_TASK_STATUSES, type AssignmentStatus, type OperatorStatus, type TaskStatus } from '../protocol/index.js';
+export {
+  TERMINAL_TASK_STATUSES,
+  type AssignmentStatus,
+  type OperatorStatus,
+  type TaskStatus,
+} from '../protocol/index.js';
 
 export interface EuRow {
   id: string;

@@ -15,10 +15,27 @@ import type { Change, ChangeSet } from './change-set.js';
 import { loadMigrations } from './migrations.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type {
-  AssignmentFence, AssignmentRow, AssignmentStatus, AssignmentUpdate, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow,
+  AssignmentFence,
+  AssignmentRow,
+  AssignmentStatus,
+  AssignmentUpdate,
+  EuRow,
+  EventFilter,
+  OperatorRow,
+  RegionRow,
+  TaskFilter,
+  TaskRow,
   TaskStatus,
 } from './rows.js';
-import { assignmentFromRaw, euFromRaw, eventFromRaw, operatorFromRaw, regionFromRaw, snake, taskFromRaw } from './sqlite-mapping.js';
+import {
+  assignmentFromRaw,
+  euFromRaw,
+  eventFromRaw,
+  operatorFromRaw,
+  regionFromRaw,
+  snake,
+  taskFromRaw,
+} from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
 import type { Store } from './store.js';
 
@@ -26,8 +43,8 @@ type Raw = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Raw>;
 
 const TASK_COLUMNS_NO_INPUT =
-  'id, eu_id, status, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash, result_assignment_id, '
-  + 'failure, failure_message, submitted_at, updated_at, finished_at, owner';
+  'id, eu_id, status, input_hash, seed, clock, quorum, max_replicas, replicas, attempts, output_hash, result_assignment_id, ' +
+  'failure, failure_message, submitted_at, updated_at, finished_at, owner';
 
 export interface SqliteStoreOptions {
   /** Data folder; the database is `corten.db` inside it. Use ':memory:' for a throwaway store. */
@@ -102,12 +119,16 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     for (const migration of loadMigrations()) {
       const apply = this.db.transaction(() => {
         const done = this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
         if (done) return;
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(migration.version, migration.name, Date.now());
         this.db.exec(migration.sql);
       });
       apply.immediate();
@@ -131,7 +152,9 @@ export class SqliteStore implements Store {
   private writes() {
     const db = this.db;
     return {
-      meta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      meta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
       eu: db.prepare(
         `INSERT INTO eus (id, name, version, manifest, files, published_at, owner)
          VALUES (@id, @name, @version, @manifest, @files, @publishedAt, @owner)`,
@@ -224,7 +247,10 @@ export class SqliteStore implements Store {
    * one statement per table, field combination and fence, prepared once. Returns the rows changed.
    */
   private update(
-    table: 'tasks' | 'assignments' | 'operators', id: string, set: object, fence?: AssignmentFence,
+    table: 'tasks' | 'assignments' | 'operators',
+    id: string,
+    set: object,
+    fence?: AssignmentFence,
   ): number {
     const fields = set as Raw;
     const keys = Object.keys(fields).filter((k) => fields[k] !== undefined);
@@ -295,7 +321,9 @@ export class SqliteStore implements Store {
     }
     const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY submitted_at, id LIMIT ?`;
-    return this.stmt(sql).all(...params, filter.limit).map(taskFromRaw);
+    return this.stmt(sql)
+      .all(...params, filter.limit)
+      .map(taskFromRaw);
   }
 
   async getTaskOwners(ids: readonly string[]): Promise<Map<string, string>> {
@@ -319,7 +347,14 @@ export class SqliteStore implements Store {
   }
 
   async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
-    const counts: Record<TaskStatus, number> = { pending: 0, running: 0, verifying: 0, escalated: 0, verified: 0, failed: 0 };
+    const counts: Record<TaskStatus, number> = {
+      pending: 0,
+      running: 0,
+      verifying: 0,
+      escalated: 0,
+      verified: 0,
+      failed: 0,
+    };
     for (const row of this.stmt('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all()) {
       counts[row.status as TaskStatus] = row.n as number;
     }
@@ -327,7 +362,9 @@ export class SqliteStore implements Store {
   }
 
   async loadOpenTasks(): Promise<TaskRow[]> {
-    return this.stmt(`SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks WHERE status NOT IN ('verified', 'failed') ORDER BY submitted_at, id`)
+    return this.stmt(
+      `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks WHERE status NOT IN ('verified', 'failed') ORDER BY submitted_at, id`,
+    )
       .all()
       .map(taskFromRaw);
   }
@@ -385,7 +422,9 @@ export class SqliteStore implements Store {
       params.push(...filter.types);
     }
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
-    return this.stmt(sql).all(...params, filter.limit).map(eventFromRaw);
+    return this.stmt(sql)
+      .all(...params, filter.limit)
+      .map(eventFromRaw);
   }
 
   async lastEventSeq(): Promise<number> {
@@ -398,8 +437,8 @@ function staleFence(id: string, expected: AssignmentFence, found: AssignmentFenc
   const now = found ? `attempt ${found.attempt}, ${found.status}` : 'no such row';
   return new CortenError(
     'STALE_FENCE',
-    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} `
-      + `(the store has ${now}): nothing was written`,
+    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} ` +
+      `(the store has ${now}): nothing was written`,
     { details: { assignmentId: id, expected, found } },
   );
 }

@@ -7,27 +7,52 @@
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../protocol/index.js';
 import type { TrustChange } from './change-set.js';
-import type { AccountRow, LedgerEntryRow, LedgerSnapshot, ReputationRow, TaskAccountRow, WithdrawalRow } from './rows.js';
+import type {
+  AccountRow,
+  LedgerEntryRow,
+  LedgerSnapshot,
+  ReputationRow,
+  TaskAccountRow,
+  WithdrawalRow,
+} from './rows.js';
 import type { TrustStore } from './trust-store.js';
 
 type Raw = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Raw>;
 
-const accountFromRaw = (r: Raw): AccountRow => ({ id: r.id as string, name: r.name as string, keyHash: r.key_hash as string, createdAt: r.created_at as number });
+const accountFromRaw = (r: Raw): AccountRow => ({
+  id: r.id as string,
+  name: r.name as string,
+  keyHash: r.key_hash as string,
+  createdAt: r.created_at as number,
+});
 
 const entryFromRaw = (r: Raw): LedgerEntryRow => ({
-  seq: r.seq as number, id: r.id as string, ts: r.ts as number, kind: r.kind as string, postings: r.postings as string,
-  prevHash: r.prev_hash as string, hash: r.hash as string,
+  seq: r.seq as number,
+  id: r.id as string,
+  ts: r.ts as number,
+  kind: r.kind as string,
+  postings: r.postings as string,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
 });
 
 const withdrawalFromRaw = (r: Raw): WithdrawalRow => ({
-  id: r.id as string, operatorId: r.operator_id as string, amount: r.amount as number, requestedAt: r.requested_at as number,
-  availableAt: r.available_at as number, requestEntry: r.request_entry as string, paidEntry: (r.paid_entry as string | null) ?? null,
+  id: r.id as string,
+  operatorId: r.operator_id as string,
+  amount: r.amount as number,
+  requestedAt: r.requested_at as number,
+  availableAt: r.available_at as number,
+  requestEntry: r.request_entry as string,
+  paidEntry: (r.paid_entry as string | null) ?? null,
   paidAmount: (r.paid_amount as number | null) ?? null,
 });
 
 const taskAccountFromRaw = (r: Raw): TaskAccountRow => ({
-  taskId: r.task_id as string, accountId: r.account_id as string, escrow: r.escrow as number, escrowEntry: r.escrow_entry as string,
+  taskId: r.task_id as string,
+  accountId: r.account_id as string,
+  escrow: r.escrow as number,
+  escrowEntry: r.escrow_entry as string,
 });
 
 /** The trust SQL; `apply` runs inside the store's commit transaction, reads answer synchronously. */
@@ -37,11 +62,14 @@ export class SqliteTrust implements TrustStore {
   apply(change: TrustChange): void {
     switch (change.op) {
       case 'account.insert':
-        this.stmt('INSERT INTO accounts (id, name, key_hash, created_at) VALUES (@id, @name, @keyHash, @createdAt)').run(change.row);
+        this.stmt(
+          'INSERT INTO accounts (id, name, key_hash, created_at) VALUES (@id, @name, @keyHash, @createdAt)',
+        ).run(change.row);
         return;
       case 'ledger.insert':
-        this.stmt('INSERT INTO ledger_entries (seq, id, ts, kind, postings, prev_hash, hash) VALUES (@seq, @id, @ts, @kind, @postings, @prevHash, @hash)')
-          .run(change.row);
+        this.stmt(
+          'INSERT INTO ledger_entries (seq, id, ts, kind, postings, prev_hash, hash) VALUES (@seq, @id, @ts, @kind, @postings, @prevHash, @hash)',
+        ).run(change.row);
         return;
       case 'ledger.balance':
         this.stmt(
@@ -49,10 +77,15 @@ export class SqliteTrust implements TrustStore {
         ).run(change.account, change.balance, change.updatedAt);
         return;
       case 'ledger.ref':
-        this.stmt('INSERT OR IGNORE INTO ledger_task_refs (task_id, entry_id) VALUES (?, ?)').run(change.taskId, change.entryId);
+        this.stmt('INSERT OR IGNORE INTO ledger_task_refs (task_id, entry_id) VALUES (?, ?)').run(
+          change.taskId,
+          change.entryId,
+        );
         return;
       case 'task.account':
-        this.stmt('INSERT INTO task_accounts (task_id, account_id, escrow, escrow_entry) VALUES (@taskId, @accountId, @escrow, @escrowEntry)').run(change.row);
+        this.stmt(
+          'INSERT INTO task_accounts (task_id, account_id, escrow, escrow_entry) VALUES (@taskId, @accountId, @escrow, @escrowEntry)',
+        ).run(change.row);
         return;
       case 'withdrawal.insert':
         this.stmt(
@@ -61,7 +94,9 @@ export class SqliteTrust implements TrustStore {
         ).run(change.row);
         return;
       case 'withdrawal.paid': {
-        const info = this.stmt('UPDATE withdrawals SET paid_entry = ?, paid_amount = ? WHERE id = ? AND paid_entry IS NULL').run(change.paidEntry, change.paidAmount, change.id);
+        const info = this.stmt(
+          'UPDATE withdrawals SET paid_entry = ?, paid_amount = ? WHERE id = ? AND paid_entry IS NULL',
+        ).run(change.paidEntry, change.paidAmount, change.id);
         if (info.changes !== 1) throw new Error(`withdrawal ${change.id} is not pending`);
         return;
       }
@@ -90,17 +125,25 @@ export class SqliteTrust implements TrustStore {
 
   async loadLedger(): Promise<LedgerSnapshot> {
     const balances = new Map<string, number>();
-    for (const row of this.stmt('SELECT account, balance FROM ledger_balances').all()) balances.set(row.account as string, row.balance as number);
+    for (const row of this.stmt('SELECT account, balance FROM ledger_balances').all())
+      balances.set(row.account as string, row.balance as number);
     const last = this.stmt('SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1').get();
-    return { balances, head: last ? { seq: last.seq as number, hash: last.hash as string } : { seq: 0, hash: GENESIS_HASH } };
+    return {
+      balances,
+      head: last ? { seq: last.seq as number, hash: last.hash as string } : { seq: 0, hash: GENESIS_HASH },
+    };
   }
 
   async listLedgerEntries(after: number, limit: number): Promise<LedgerEntryRow[]> {
-    return this.stmt('SELECT * FROM ledger_entries WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit).map(entryFromRaw);
+    return this.stmt('SELECT * FROM ledger_entries WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(after, limit)
+      .map(entryFromRaw);
   }
 
   async ledgerRefsOfTask(taskId: string): Promise<string[]> {
-    return this.stmt('SELECT entry_id FROM ledger_task_refs WHERE task_id = ?').all(taskId).map((r) => r.entry_id as string);
+    return this.stmt('SELECT entry_id FROM ledger_task_refs WHERE task_id = ?')
+      .all(taskId)
+      .map((r) => r.entry_id as string);
   }
 
   async getTaskAccount(taskId: string): Promise<TaskAccountRow | undefined> {
@@ -111,16 +154,25 @@ export class SqliteTrust implements TrustStore {
   async loadTaskAccountsOfOpenTasks(): Promise<TaskAccountRow[]> {
     return this.stmt(
       `SELECT ta.* FROM tasks t JOIN task_accounts ta ON ta.task_id = t.id WHERE t.status NOT IN ('verified', 'failed')`,
-    ).all().map(taskAccountFromRaw);
+    )
+      .all()
+      .map(taskAccountFromRaw);
   }
 
   async listPendingWithdrawals(): Promise<WithdrawalRow[]> {
-    return this.stmt('SELECT * FROM withdrawals WHERE paid_entry IS NULL ORDER BY available_at').all().map(withdrawalFromRaw);
+    return this.stmt('SELECT * FROM withdrawals WHERE paid_entry IS NULL ORDER BY available_at')
+      .all()
+      .map(withdrawalFromRaw);
   }
 
   async loadReputation(): Promise<ReputationRow[]> {
-    return this.stmt('SELECT * FROM operator_reputation').all().map((r) => ({
-      operatorId: r.operator_id as string, streak: r.streak as number, figures: r.figures as string, updatedAt: r.updated_at as number,
-    }));
+    return this.stmt('SELECT * FROM operator_reputation')
+      .all()
+      .map((r) => ({
+        operatorId: r.operator_id as string,
+        streak: r.streak as number,
+        figures: r.figures as string,
+        updatedAt: r.updated_at as number,
+      }));
   }
 }

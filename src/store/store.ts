@@ -8,7 +8,16 @@
  */
 import type { CortenEvent } from '../protocol/index.js';
 import type { ChangeSet } from './change-set.js';
-import type { AssignmentRow, EuRow, EventFilter, OperatorRow, RegionRow, TaskFilter, TaskRow, TaskStatus } from './rows.js';
+import type {
+  AssignmentRow,
+  EuRow,
+  EventFilter,
+  OperatorRow,
+  RegionRow,
+  TaskFilter,
+  TaskRow,
+  TaskStatus,
+} from './rows.js';
 import type { TrustStore } from './trust-store.js';
 
 export interface Store {

@@ -2,7 +2,14 @@
  * The reads of trust and economics, behind the Store (`store.trust`). Writes
  * travel in the ChangeSet like every other write (see TrustChange).
  */
-import type { AccountRow, LedgerEntryRow, LedgerSnapshot, ReputationRow, TaskAccountRow, WithdrawalRow } from './rows.js';
+import type {
+  AccountRow,
+  LedgerEntryRow,
+  LedgerSnapshot,
+  ReputationRow,
+  TaskAccountRow,
+  WithdrawalRow,
+} from './rows.js';
 
 export interface TrustStore {
   getAccount(id: string): Promise<AccountRow | undefined>;

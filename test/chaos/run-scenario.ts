@@ -6,7 +6,15 @@
  */
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { buildReport, loadScenario, planScenario, runSimulation, type SimPlan, type SimReport, type SimulationRun } from '../../src/sim/index.js';
+import {
+  buildReport,
+  loadScenario,
+  planScenario,
+  runSimulation,
+  type SimPlan,
+  type SimReport,
+  type SimulationRun,
+} from '../../src/sim/index.js';
 import { tempDir } from '../helpers/temp.js';
 
 const kept: { cleanup: (failed: boolean) => void }[] = [];

@@ -2,9 +2,15 @@
 import { spawn } from 'node:child_process';
 import { cliPath } from '../../src/sim/index.js';
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath(), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -24,7 +30,10 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [cliPath(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath(), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   let partial = '';
@@ -33,7 +42,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     const parts = (partial + c.toString()).split('\n');
     partial = parts.pop()!;
     lines.push(...parts);
-    for (const w of [...waiters]) if (w.check()) waiters.splice(waiters.indexOf(w), 1) && w.resolve();
+    for (const w of [...waiters]) {
+      if (!w.check()) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -47,7 +60,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
       return new Promise((resolve, reject) => {
         waiters.push({ check, resolve });
         void exited.then((code) => {
-          if (!check()) reject(new Error(`corten ${args.join(' ')} exited (${code}) before printing the lines awaited:\n${stderr}`));
+          if (!check())
+            reject(
+              new Error(`corten ${args.join(' ')} exited (${code}) before printing the lines awaited:\n${stderr}`),
+            );
         });
       });
     },

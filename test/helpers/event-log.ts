@@ -50,7 +50,13 @@ export class EventLog {
     const seen = this.events.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { predicate, resolve: (e) => { clearTimeout(timer); resolve(e); } };
+      const waiter: Waiter = {
+        predicate,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         reject(new Error(`timed out waiting for ${what} (saw ${this.events.length} events)`));
@@ -60,7 +66,12 @@ export class EventLog {
   }
 
   /** Resolves once `count` events match. */
-  async waitForCount(predicate: (e: CortenEvent) => boolean, count: number, what = 'events', timeoutMs = 120_000): Promise<void> {
+  async waitForCount(
+    predicate: (e: CortenEvent) => boolean,
+    count: number,
+    what = 'events',
+    timeoutMs = 120_000,
+  ): Promise<void> {
     let n = this.events.filter(predicate).length;
     if (n >= count) return;
     await this.waitFor((e) => predicate(e) && ++n >= count, `${count} ${what}`, timeoutMs);
@@ -69,12 +80,17 @@ export class EventLog {
   /** Resolves when every task in `ids` has a terminal event. */
   async waitForSettled(ids: readonly string[], timeoutMs = 120_000): Promise<void> {
     const wanted = new Set(ids);
-    const terminal = (e: CortenEvent) => (e.type === 'task.verified' || e.type === 'task.failed') && e.taskId !== null && wanted.has(e.taskId);
+    const terminal = (e: CortenEvent) =>
+      (e.type === 'task.verified' || e.type === 'task.failed') && e.taskId !== null && wanted.has(e.taskId);
     const done = new Set(this.events.filter(terminal).map((e) => e.taskId));
     if (done.size >= wanted.size) return;
-    await this.waitFor((e) => {
-      if (terminal(e)) done.add(e.taskId);
-      return done.size >= wanted.size;
-    }, `${wanted.size} settled tasks`, timeoutMs);
+    await this.waitFor(
+      (e) => {
+        if (terminal(e)) done.add(e.taskId);
+        return done.size >= wanted.size;
+      },
+      `${wanted.size} settled tasks`,
+      timeoutMs,
+    );
   }
 }

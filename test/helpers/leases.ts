@@ -10,7 +10,9 @@ export function liveLeases(log: EventLog): Map<string, number> {
     if (e.type === 'task.assigned' || e.type === 'task.reassigned') {
       if (!live.has(d.operatorId)) live.set(d.operatorId, new Set());
       live.get(d.operatorId)!.add(d.assignmentId);
-    } else if (['result.received', 'assignment.expired', 'assignment.cancelled', 'assignment.released'].includes(e.type)) {
+    } else if (
+      ['result.received', 'assignment.expired', 'assignment.cancelled', 'assignment.released'].includes(e.type)
+    ) {
       live.get(d.operatorId)?.delete(d.assignmentId);
     }
   }

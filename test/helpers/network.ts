@@ -3,7 +3,7 @@
  * with an event log following the coordinator.
  */
 import { afterEach } from 'vitest';
-import { CortenClient } from '../../src/client/index.js';
+import { type CortenClient } from '../../src/client/index.js';
 import { LocalNetwork, type OperatorSpec } from '../../src/sim/index.js';
 import { EventLog } from './event-log.js';
 import { tempDir } from './temp.js';
@@ -33,7 +33,11 @@ export async function startNetwork(
   label: string,
   operators: OperatorSpec[],
   options: {
-    coordinatorArgs?: string[]; operatorArgs?: string[]; builtinEus?: boolean; minStake?: number; operatorStake?: number;
+    coordinatorArgs?: string[];
+    operatorArgs?: string[];
+    builtinEus?: boolean;
+    minStake?: number;
+    operatorStake?: number;
     /** Turn on the coordinator's anonymous mode (submissions without a key to free EUs). */
     allowAnonymous?: boolean;
   } = {},
@@ -41,13 +45,20 @@ export async function startNetwork(
   const dir = tempDir(label);
   const coordinatorArgs = [...(options.builtinEus ? [] : ['--no-builtin-eus']), ...(options.coordinatorArgs ?? [])];
   const network = new LocalNetwork({
-    dir: dir.path, coordinatorArgs, operatorArgs: options.operatorArgs,
+    dir: dir.path,
+    coordinatorArgs,
+    operatorArgs: options.operatorArgs,
     // Economics: the coordinator's minimum stake, and what the network stakes for each operator it starts.
     ...(options.minStake !== undefined ? { minStake: options.minStake } : {}),
     ...(options.operatorStake !== undefined ? { operatorStake: options.operatorStake } : {}),
     ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
   });
-  const net: TestNetwork = { network, client: null as unknown as CortenClient, log: null as unknown as EventLog, dir: dir.path };
+  const net: TestNetwork = {
+    network,
+    client: null as unknown as CortenClient,
+    log: null as unknown as EventLog,
+    dir: dir.path,
+  };
   open.push({ net, cleanup: dir.cleanup });
   const url = await network.startCoordinator();
   // The test's own client and event log speak for the network's admin: they publish fixtures and see everything.

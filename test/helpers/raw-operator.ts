@@ -5,7 +5,16 @@
  */
 import WebSocket from 'ws';
 import {
-  authStatement, generateKeyPair, hashJson, leafHash, PROTOCOL_VERSION, sign, signBatch, type AssignMessage, type KeyPair, type WireAssignment,
+  authStatement,
+  generateKeyPair,
+  hashJson,
+  leafHash,
+  PROTOCOL_VERSION,
+  sign,
+  signBatch,
+  type AssignMessage,
+  type KeyPair,
+  type WireAssignment,
 } from '../../src/protocol/index.js';
 
 type Frame = { t: string } & Record<string, unknown>;
@@ -20,7 +29,10 @@ export class RawOperator {
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
 
   /** `eus` names the only EUs it serves (none that exist keeps it from getting work). */
-  static async connect(url: string, options: { region?: string; maxConcurrent?: number; eus?: string[] } = {}): Promise<RawOperator> {
+  static async connect(
+    url: string,
+    options: { region?: string; maxConcurrent?: number; eus?: string[] } = {},
+  ): Promise<RawOperator> {
     const op = new RawOperator();
     await op.open(url, options.region ?? 'test', options.maxConcurrent ?? 4, options.eus ?? []);
     return op;
@@ -34,18 +46,24 @@ export class RawOperator {
       const parsed = JSON.parse(data.toString()) as Frame | Frame[];
       for (const frame of Array.isArray(parsed) ? parsed : [parsed]) {
         this.frames.push(frame);
-        for (const w of [...this.waiters]) if (w.match(frame)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(frame);
-          break;
-        }
+        for (const w of [...this.waiters])
+          if (w.match(frame)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(frame);
+            break;
+          }
       }
     });
     const challenge = await this.next((f) => f.t === 'challenge');
     this.send({
-      t: 'hello', protocol: PROTOCOL_VERSION, publicKey: this.keys.publicKey.toString('hex'),
+      t: 'hello',
+      protocol: PROTOCOL_VERSION,
+      publicKey: this.keys.publicKey.toString('hex'),
       signature: sign(this.keys, 'auth', authStatement(challenge.nonce as string, challenge.coordinatorId as string)),
-      region, resources: { cpu: 4, memoryMb: 4096, gpuMemoryMb: 0, capabilities: [], eus }, maxConcurrent, held: [],
+      region,
+      resources: { cpu: 4, memoryMb: 4096, gpuMemoryMb: 0, capabilities: [], eus },
+      maxConcurrent,
+      held: [],
     });
     const welcome = await this.next((f) => f.t === 'welcome');
     this.operatorId = welcome.operatorId as string;
@@ -63,10 +81,15 @@ export class RawOperator {
       this.frames.splice(this.frames.indexOf(seen), 1);
       return Promise.resolve(seen);
     }
-    return new Promise((resolve) => this.waiters.push({ match, resolve: (f) => {
-      this.frames.splice(this.frames.indexOf(f), 1);
-      resolve(f);
-    } }));
+    return new Promise((resolve) =>
+      this.waiters.push({
+        match,
+        resolve: (f) => {
+          this.frames.splice(this.frames.indexOf(f), 1);
+          resolve(f);
+        },
+      }),
+    );
   }
 
   async nextAssignment(): Promise<WireAssignment> {
@@ -77,8 +100,23 @@ export class RawOperator {
   /** A correctly signed result for an assignment, with the given output (a batch of one). */
   result(a: WireAssignment, output: unknown, keys: KeyPair = this.keys): object {
     const outputHash = hashJson(output);
-    const leaf = leafHash({ assignmentId: a.assignmentId, taskId: a.taskId, euId: a.euId, attempt: a.attempt, inputHash: a.inputHash, outputHash });
-    return { assignmentId: a.assignmentId, attempt: a.attempt, output, outputHash, signature: signBatch(keys, leaf), proof: [], metrics: { durationMs: 1 } };
+    const leaf = leafHash({
+      assignmentId: a.assignmentId,
+      taskId: a.taskId,
+      euId: a.euId,
+      attempt: a.attempt,
+      inputHash: a.inputHash,
+      outputHash,
+    });
+    return {
+      assignmentId: a.assignmentId,
+      attempt: a.attempt,
+      output,
+      outputHash,
+      signature: signBatch(keys, leaf),
+      proof: [],
+      metrics: { durationMs: 1 },
+    };
   }
 
   close(): void {

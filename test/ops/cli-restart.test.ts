@@ -33,14 +33,19 @@ describe('the CLI across a coordinator restart', () => {
     // One task settled before `task wait` started: it must still be reported, from its status.
     const wait = startCli(['task', 'wait', ...early.taskIds, ...waited.taskIds], env);
     const file = join(dir, 'inputs.jsonl');
-    writeFileSync(file, inputs(BATCH, 500).map((i) => JSON.stringify(i)).join('\n'));
+    writeFileSync(
+      file,
+      inputs(BATCH, 500)
+        .map((i) => JSON.stringify(i))
+        .join('\n'),
+    );
     const submit = startCli(['task', 'submit', 'spin', '--file', file, '--wait'], env);
     await log.waitForCount((e) => e.type === 'task.submitted', 2 * BATCH + 1, 'submitted tasks');
     await log.waitForCount((e) => e.type === 'task.verified', 5, 'verified tasks');
     await events.waitForLines((l) => l.includes('"task.verified"'), 3);
 
     await network.coordinator!.kill('SIGKILL');
-    expect((await client.stats().catch(() => null))).toBeNull();
+    expect(await client.stats().catch(() => null)).toBeNull();
     await network.startCoordinator();
     await log.follow();
 

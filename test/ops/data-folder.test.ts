@@ -54,7 +54,16 @@ describe('the data folder lock', () => {
     const started = await log.waitFor((e) => e.type === 'coordinator.started', 'first start');
     const firstId = (started.data as { coordinatorId: string }).coordinatorId;
 
-    const args = ['coordinator', '--port', '0', '--data', join(dir, 'coordinator'), '--no-builtin-eus', '--log-level', 'warn'];
+    const args = [
+      'coordinator',
+      '--port',
+      '0',
+      '--data',
+      join(dir, 'coordinator'),
+      '--no-builtin-eus',
+      '--log-level',
+      'warn',
+    ];
     const second = await runCli(args);
     expect(second.code).toBe(1);
     expect(second.stdout).not.toContain('listening');

@@ -31,10 +31,30 @@ describe('operator --llm-url', () => {
     const broken = await startFakeLlm(() => ({ status: 503, text: 'warming up' }));
     const dir = tempDir('llm-warn');
     // No coordinator is needed: the probe and its warning come before the agent connects.
-    const child = spawn(process.execPath, [
-      cliPath(), 'operator', '--coordinator', 'http://127.0.0.1:9', '--region', 'eu-west', '--key', join(dir.path, 'k.json'),
-      '--capabilities', '', '--workers', '1', '--llm-url', `${broken.baseUrl}/v1`, '--llm-model', 'm', '--log-level', 'warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath(),
+        'operator',
+        '--coordinator',
+        'http://127.0.0.1:9',
+        '--region',
+        'eu-west',
+        '--key',
+        join(dir.path, 'k.json'),
+        '--capabilities',
+        '',
+        '--workers',
+        '1',
+        '--llm-url',
+        `${broken.baseUrl}/v1`,
+        '--llm-model',
+        'm',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     try {
       let warning: { msg: string; capability: string; reason: string } | undefined;
       for await (const line of createInterface({ input: child.stderr })) {
@@ -44,9 +64,14 @@ describe('operator --llm-url', () => {
           break;
         }
       }
-      expect(warning).toMatchObject({ capability: 'llm.complete', reason: expect.stringContaining('HTTP 503: warming up') });
+      expect(warning).toMatchObject({
+        capability: 'llm.complete',
+        reason: expect.stringContaining('HTTP 503: warming up'),
+      });
       const endpoint = `${broken.baseUrl}/v1/chat/completions`;
-      expect(warning!.msg).toMatch(new RegExp(`^capability llm\\.complete is off: llm backend ${endpoint} answered HTTP 503`));
+      expect(warning!.msg).toMatch(
+        new RegExp(`^capability llm\\.complete is off: llm backend ${endpoint} answered HTTP 503`),
+      );
     } finally {
       child.kill('SIGKILL');
       await broken.close();

@@ -21,7 +21,11 @@ import { tempDir } from '../helpers/temp.js';
 const run = promisify(execFile);
 const root = packageRoot();
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  version: string; license: string; bin: Record<string, string>; engines: unknown; dependencies: Record<string, string>;
+  version: string;
+  license: string;
+  bin: Record<string, string>;
+  engines: unknown;
+  dependencies: Record<string, string>;
 };
 const dir = tempDir('packaging');
 const project = join(dir.path, 'project');
@@ -31,7 +35,9 @@ let files: string[] = [];
 
 beforeAll(async () => {
   // The tarball of the current build (the test suite builds first); prepack would rebuild it.
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir.path], { cwd: root });
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir.path], {
+    cwd: root,
+  });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   files = packed!.files.map((f) => f.path);
   const tarball = `file:../${packed!.filename}`;
@@ -44,12 +50,23 @@ beforeAll(async () => {
     if (path !== '' && !entry.dev && !entry.link) packages[path] = entry;
   }
   packages['node_modules/corten'] = {
-    version: pkg.version, resolved: tarball, license: pkg.license, bin: pkg.bin, engines: pkg.engines, dependencies: pkg.dependencies,
+    version: pkg.version,
+    resolved: tarball,
+    license: pkg.license,
+    bin: pkg.bin,
+    engines: pkg.engines,
+    dependencies: pkg.dependencies,
   };
   mkdirSync(project);
   const name = 'corten-install-check';
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name, private: true, type: 'module', dependencies: { corten: tarball } }));
-  writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name, lockfileVersion: 3, requires: true, packages }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name, private: true, type: 'module', dependencies: { corten: tarball } }),
+  );
+  writeFileSync(
+    join(project, 'package-lock.json'),
+    JSON.stringify({ name, lockfileVersion: 3, requires: true, packages }),
+  );
   await run('npm', ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: project });
   const addon = join('better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   mkdirSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
@@ -60,11 +77,21 @@ afterAll(() => dir.cleanup(false));
 
 describe('the package', () => {
   it('ships the built code, its declarations, migrations, built-in EUs and examples, and no tests or sources', () => {
-    expect(files).toEqual(expect.arrayContaining([
-      pkg.bin.corten!, 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/store/migrations/001_core.sql',
-      'src/eus/news-summarize/eu.json', 'src/eus/news-summarize/main.js', 'examples/articles.jsonl', 'package.json', 'README.md',
-    ]));
-    const unwanted = (f: string) => /^(test|bench|dist\/bench)\//.test(f) || /(?<!\.d)\.ts$/.test(f) || f.endsWith('.map');
+    expect(files).toEqual(
+      expect.arrayContaining([
+        pkg.bin.corten!,
+        'dist/src/client/index.js',
+        'dist/src/client/index.d.ts',
+        'dist/src/store/migrations/001_core.sql',
+        'src/eus/news-summarize/eu.json',
+        'src/eus/news-summarize/main.js',
+        'examples/articles.jsonl',
+        'package.json',
+        'README.md',
+      ]),
+    );
+    const unwanted = (f: string) =>
+      /^(test|bench|dist\/bench)\//.test(f) || /(?<!\.d)\.ts$/.test(f) || f.endsWith('.map');
     expect(files.filter(unwanted)).toEqual([]);
   });
 
@@ -97,7 +124,9 @@ describe('the package', () => {
   });
 
   it('exports a typed corten/client SDK', async () => {
-    writeFileSync(join(project, 'check.ts'), `import { CortenClient, type FollowOptions } from 'corten/client';
+    writeFileSync(
+      join(project, 'check.ts'),
+      `import { CortenClient, type FollowOptions } from 'corten/client';
 import { CortenClient as Root } from 'corten';
 
 const client: CortenClient = new Root('http://127.0.0.1:7070');
@@ -109,16 +138,26 @@ export async function settle(ids: string[]): Promise<number> {
   await client.getTask(42);
   return settled.size;
 }
-`);
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        // skipLibCheck, as most projects set it: the declarations still type check.ts, in a fraction of the time.
-        module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true,
-        // A Node SDK's users have Node's types; borrow this checkout's.
-        typeRoots: [join(root, 'node_modules', '@types')], types: ['node'],
-      },
-      files: ['check.ts'],
-    }));
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          // skipLibCheck, as most projects set it: the declarations still type check.ts, in a fraction of the time.
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          // A Node SDK's users have Node's types; borrow this checkout's.
+          typeRoots: [join(root, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['check.ts'],
+      }),
+    );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project })).resolves.toBeDefined();
     const probe = "const m = await import('corten/client'); console.log(typeof m.CortenClient)";

@@ -19,7 +19,11 @@ interface Article {
   reference_summary: string;
 }
 
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 let runtime: SandboxRuntime;
 const eus = new Map<string, EuPackage>();
 
@@ -48,7 +52,10 @@ describe('builtinEuDirs', () => {
 
 describe('double', () => {
   it('doubles', async () => {
-    expect(await runtime.execute({ eu: eus.get('double')!, input: { x: 21 }, seed: 's', clock: 0 })).toMatchObject({ ok: true, output: { y: 42 } });
+    expect(await runtime.execute({ eu: eus.get('double')!, input: { x: 21 }, seed: 's', clock: 0 })).toMatchObject({
+      ok: true,
+      output: { y: 42 },
+    });
   });
 });
 
@@ -65,7 +72,7 @@ describe('news-summarize', () => {
     ].join('\n'),
   };
 
-  it('returns the asked number of the article\'s own sentences, in article order', async () => {
+  it("returns the asked number of the article's own sentences, in article order", async () => {
     const outcome = await summarize({ ...article, sentences: 2 });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
@@ -74,7 +81,9 @@ describe('news-summarize', () => {
     expect(summary).toHaveLength(2);
     const sentences = article.text.split('\n');
     for (const s of summary) expect(sentences).toContain(s);
-    expect(summary.map((s) => sentences.indexOf(s))).toEqual([...summary.map((s) => sentences.indexOf(s))].sort((a, b) => a - b));
+    expect(summary.map((s) => sentences.indexOf(s))).toEqual(
+      [...summary.map((s) => sentences.indexOf(s))].sort((a, b) => a - b),
+    );
     expect(summary).not.toContain('Weather forecasters expect a mild winter.');
   });
 
@@ -96,7 +105,10 @@ describe('news-summarize', () => {
   });
 
   it.skipIf(!HAVE_BBC_DATA)('beats Lead-3 and Lead-k on ROUGE-1 and ROUGE-2 at equal length (BBC data)', async () => {
-    const articles = readFileSync(BBC_DATA, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Article);
+    const articles = readFileSync(BBC_DATA, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Article);
     for (const k of [3, undefined]) {
       let ours1 = 0;
       let ours2 = 0;

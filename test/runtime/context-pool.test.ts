@@ -17,7 +17,7 @@ const BASE = MB;
  */
 function schedule(perTask: number, tasks: number): number[] {
   const at: number[] = [];
-  for (let next = 1; next <= tasks; ) {
+  for (let next = 1; next <= tasks;) {
     at.push(next);
     const bytes = BASE + perTask * (next - 1);
     if (bytes > THRESHOLD) break;
@@ -45,7 +45,8 @@ describe('memory samples of a warm context', () => {
       const last = schedule(perTask, 1_000_000).at(-1)!;
       const bytes = BASE + perTask * (last - 1);
       // The first two samples (tasks 1 and 17) come before any growth is known.
-      if (last > 17) expect(bytes, `growth ${perTask} B/task`).toBeLessThanOrEqual(Math.max(THRESHOLD * 1.125, THRESHOLD + perTask));
+      if (last > 17)
+        expect(bytes, `growth ${perTask} B/task`).toBeLessThanOrEqual(Math.max(THRESHOLD * 1.125, THRESHOLD + perTask));
     }
   });
 

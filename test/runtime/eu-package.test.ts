@@ -46,27 +46,42 @@ describe('parseManifest', () => {
     );
     expect(error.code).toBe('INVALID_MANIFEST');
     const paths = (error.details as { fields: { path: string }[] }).fields.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['name', 'version', 'verification.quorum', 'requirements.capabilities[0]', 'colour']));
-    for (const path of ['name:', 'version:', 'verification.quorum:', 'requirements.capabilities[0]:', 'colour:']) expect(error.message).toContain(path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['name', 'version', 'verification.quorum', 'requirements.capabilities[0]', 'colour']),
+    );
+    for (const path of ['name:', 'version:', 'verification.quorum:', 'requirements.capabilities[0]:', 'colour:'])
+      expect(error.message).toContain(path);
   });
 
-  it('checks the verification policy\'s own rules', () => {
-    const error = thrown(() => parseManifest({ ...minimal, verification: { policy: 'semantic', quorum: 3, maxReplicas: 2 } }));
+  it("checks the verification policy's own rules", () => {
+    const error = thrown(() =>
+      parseManifest({ ...minimal, verification: { policy: 'semantic', quorum: 3, maxReplicas: 2 } }),
+    );
     const paths = (error.details as { fields: { path: string }[] }).fields.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['verification.threshold', 'verification.maxReplicas']));
   });
 
   it('reports a schema that does not compile as a field error', () => {
-    const error = thrown(() => parseManifest({ ...minimal, inputSchema: { type: 'strng' }, outputSchema: { type: 'object', requried: ['x'] } }));
+    const error = thrown(() =>
+      parseManifest({ ...minimal, inputSchema: { type: 'strng' }, outputSchema: { type: 'object', requried: ['x'] } }),
+    );
     expect(error.code).toBe('INVALID_MANIFEST');
-    expect((error.details as { fields: { path: string }[] }).fields.map((f) => f.path)).toEqual(['inputSchema', 'outputSchema']);
+    expect((error.details as { fields: { path: string }[] }).fields.map((f) => f.path)).toEqual([
+      'inputSchema',
+      'outputSchema',
+    ]);
     expect(error.message).toContain('outputSchema: strict mode: unknown keyword: "requried"');
   });
 
   it('accepts draft-07 schemas that say so', () => {
     const manifest = parseManifest({
       ...minimal,
-      inputSchema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: [{ type: 'string' }], additionalItems: false },
+      inputSchema: {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        type: 'array',
+        items: [{ type: 'string' }],
+        additionalItems: false,
+      },
     });
     const schemas = compileSchemas(manifest);
     expect(schemas.checkInput(['a'])).toBeNull();
@@ -91,7 +106,12 @@ describe('compileSchemas', () => {
   });
 
   it('says where and what, for every problem', () => {
-    const check = compileSchemas(manifest).validateInput({ mail: 'nope', items: [{ n: 1 }, { n: 'two' }], mode: 'medium', 'odd key': 1 });
+    const check = compileSchemas(manifest).validateInput({
+      mail: 'nope',
+      items: [{ n: 1 }, { n: 'two' }],
+      mode: 'medium',
+      'odd key': 1,
+    });
     expect(check.ok).toBe(false);
     if (check.ok) return;
     expect(check.errors).toEqual(
@@ -171,7 +191,10 @@ describe('loadEuFolder', () => {
   it('says when eu.json is not JSON', async () => {
     const dir = scratch();
     writeFileSync(join(dir, 'eu.json'), '{ name: tiny }');
-    await expect(loadEuFolder(dir)).rejects.toMatchObject({ code: 'INVALID_MANIFEST', message: expect.stringContaining('is not valid JSON') });
+    await expect(loadEuFolder(dir)).rejects.toMatchObject({
+      code: 'INVALID_MANIFEST',
+      message: expect.stringContaining('is not valid JSON'),
+    });
   });
 
   it('loads every built-in EU', async () => {

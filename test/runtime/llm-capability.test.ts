@@ -27,7 +27,10 @@ beforeAll(async () => {
     if (prompt.startsWith('Reply with the single word')) return { content: 'ok' };
     return { content: `Summary: ${prompt.slice(0, 40)}` };
   });
-  runtime = await createRuntime({ workers: 1, capabilities: { llm: { baseUrl: llm.baseUrl, model: 'Test-Model', apiKey: 'sk-test' } } });
+  runtime = await createRuntime({
+    workers: 1,
+    capabilities: { llm: { baseUrl: llm.baseUrl, model: 'Test-Model', apiKey: 'sk-test' } },
+  });
   caller = await fixture('llm-caller');
 });
 
@@ -43,7 +46,9 @@ function call(input: Record<string, unknown>, eu = caller) {
 
 describe('llm.complete', () => {
   it('is probed at start with a tiny completion and advertised with its model', () => {
-    expect(runtime.capabilities).toEqual(expect.arrayContaining(['llm.complete', 'llm:test-model', 'nlp', 'embed.text']));
+    expect(runtime.capabilities).toEqual(
+      expect.arrayContaining(['llm.complete', 'llm:test-model', 'nlp', 'embed.text']),
+    );
     const probe = llm.requests[0]!;
     expect(probe.body).toEqual({
       model: 'Test-Model',
@@ -58,7 +63,12 @@ describe('llm.complete', () => {
     const outcome = await call({ prompt: 'Tell me about QuickJS', maxTokens: 50 });
     expect(outcome).toMatchObject({ ok: true, output: { text: 'Summary: Tell me about QuickJS' } });
     const sent = llm.requests.at(-1)!;
-    expect(sent.body).toMatchObject({ model: 'Test-Model', max_tokens: 50, temperature: 0, messages: [{ role: 'user', content: 'Tell me about QuickJS' }] });
+    expect(sent.body).toMatchObject({
+      model: 'Test-Model',
+      max_tokens: 50,
+      temperature: 0,
+      messages: [{ role: 'user', content: 'Tell me about QuickJS' }],
+    });
   });
 
   it('runs the built-in llm-summarize EU', async () => {
@@ -92,7 +102,10 @@ describe('llm.complete', () => {
 
   it('reports a malformed request as a TypeError thrown in the EU', async () => {
     const outcome = await call({ prompt: 'x', maxTokens: 0 });
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_THREW', message: expect.stringContaining('TypeError: host.llm.complete(request): maxTokens') } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'EU_THREW', message: expect.stringContaining('TypeError: host.llm.complete(request): maxTokens') },
+    });
   });
 
   it('ends an execution waiting on the backend past its wall-clock budget with EU_TIMEOUT', async () => {
@@ -105,19 +118,30 @@ describe('llm.complete', () => {
     expect(outcome.error.code).toBe('EU_TIMEOUT');
     expect(outcome.error.message).toContain('wall-clock');
     held.shift()?.();
-    expect(await call({ prompt: 'after the timeout' })).toMatchObject({ ok: true, output: { text: 'Summary: after the timeout' } });
+    expect(await call({ prompt: 'after the timeout' })).toMatchObject({
+      ok: true,
+      output: { text: 'Summary: after the timeout' },
+    });
   });
 });
 
 describe('a backend that fails its probe', () => {
   it('is not advertised, says why, and EUs needing it are refused', async () => {
     const broken = await startFakeLlm(() => ({ status: 503, text: 'warming up' }));
-    const degraded = await createRuntime({ workers: 1, capabilities: { nlp: false, embed: false, llm: { baseUrl: broken.baseUrl, model: 'm' } } });
+    const degraded = await createRuntime({
+      workers: 1,
+      capabilities: { nlp: false, embed: false, llm: { baseUrl: broken.baseUrl, model: 'm' } },
+    });
     try {
       expect(degraded.capabilities).toEqual([]);
-      expect(degraded.unavailable).toEqual([{ capability: 'llm.complete', reason: expect.stringContaining('HTTP 503: warming up') }]);
+      expect(degraded.unavailable).toEqual([
+        { capability: 'llm.complete', reason: expect.stringContaining('HTTP 503: warming up') },
+      ]);
       const outcome = await degraded.execute({ eu: caller, input: { prompt: 'hi' }, seed: '01', clock: 0 });
-      expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_REQUIREMENTS_UNMET', message: expect.stringContaining('llm.complete') } });
+      expect(outcome).toMatchObject({
+        ok: false,
+        error: { code: 'EU_REQUIREMENTS_UNMET', message: expect.stringContaining('llm.complete') },
+      });
       expect(broken.requests).toHaveLength(1);
     } finally {
       await degraded.close();
@@ -129,9 +153,14 @@ describe('a backend that fails its probe', () => {
     const gone = await startFakeLlm(() => ({ content: 'never' }));
     const baseUrl = gone.baseUrl;
     await gone.close();
-    const degraded = await createRuntime({ workers: 1, capabilities: { nlp: false, embed: false, llm: { baseUrl, model: 'm' } } });
+    const degraded = await createRuntime({
+      workers: 1,
+      capabilities: { nlp: false, embed: false, llm: { baseUrl, model: 'm' } },
+    });
     try {
-      expect(degraded.unavailable).toEqual([{ capability: 'llm.complete', reason: expect.stringContaining('could not be reached') }]);
+      expect(degraded.unavailable).toEqual([
+        { capability: 'llm.complete', reason: expect.stringContaining('could not be reached') },
+      ]);
     } finally {
       await degraded.close();
     }
@@ -143,7 +172,10 @@ describe('a base URL written with /v1, as Ollama and vLLM document theirs', () =
     const ok = await startFakeLlm(() => ({ content: 'ok' }));
     try {
       for (const baseUrl of [`${ok.baseUrl}/v1`, `${ok.baseUrl}/v1/`, `${ok.baseUrl}/`]) {
-        const runtime = await createRuntime({ workers: 1, capabilities: { nlp: false, embed: false, llm: { baseUrl, model: 'm' } } });
+        const runtime = await createRuntime({
+          workers: 1,
+          capabilities: { nlp: false, embed: false, llm: { baseUrl, model: 'm' } },
+        });
         try {
           expect(runtime.unavailable).toEqual([]);
           expect(runtime.capabilities).toEqual(['llm.complete', 'llm:m']);

@@ -11,20 +11,35 @@ import { builtinEuDirs } from '../../src/eus/index.js';
 import { fixture } from './support.js';
 
 const nlp = new NlpCapability(loadWink());
-const TEXT = 'Shares in Acme rose 12% on Monday.\nAcme said profits were excellent.\n\nAnalysts did not like the outlook for Acme.';
+const TEXT =
+  'Shares in Acme rose 12% on Monday.\nAcme said profits were excellent.\n\nAnalysts did not like the outlook for Acme.';
 
 describe('nlp, called directly', () => {
   it('splits sentences', () => {
-    expect(nlp.sentences(TEXT)).toEqual(['Shares in Acme rose 12% on Monday.', 'Acme said profits were excellent.', 'Analysts did not like the outlook for Acme.']);
+    expect(nlp.sentences(TEXT)).toEqual([
+      'Shares in Acme rose 12% on Monday.',
+      'Acme said profits were excellent.',
+      'Analysts did not like the outlook for Acme.',
+    ]);
   });
 
   it('gives tokens with their sentence and line, or only the fields asked for', () => {
     const tokens = nlp.tokens(TEXT);
     const analysts = tokens.find((t) => t.value === 'Analysts')!;
-    expect(analysts).toMatchObject({ normal: 'analysts', stem: 'analyst', type: 'word', stop: false, sentence: 2, line: 3 });
+    expect(analysts).toMatchObject({
+      normal: 'analysts',
+      stem: 'analyst',
+      type: 'word',
+      stop: false,
+      sentence: 2,
+      line: 3,
+    });
     expect(tokens.find((t) => t.value === 'like')).toMatchObject({ negated: true });
     expect(tokens.some((t) => t.type === 'tabCRLF')).toBe(false);
-    expect(nlp.tokens('Hello world', ['stem', 'line'])).toEqual([{ stem: 'hello', line: 0 }, { stem: 'world', line: 0 }]);
+    expect(nlp.tokens('Hello world', ['stem', 'line'])).toEqual([
+      { stem: 'hello', line: 0 },
+      { stem: 'world', line: 0 },
+    ]);
   });
 
   it('scores sentiment for the document and each sentence', () => {
@@ -43,7 +58,12 @@ describe('nlp, called directly', () => {
   });
 
   it('finds entities', () => {
-    expect(nlp.entities(TEXT)).toEqual(expect.arrayContaining([{ text: '12%', type: 'PERCENT', sentence: 0 }, { text: 'Monday', type: 'DATE', sentence: 0 }]));
+    expect(nlp.entities(TEXT)).toEqual(
+      expect.arrayContaining([
+        { text: '12%', type: 'PERCENT', sentence: 0 },
+        { text: 'Monday', type: 'DATE', sentence: 0 },
+      ]),
+    );
   });
 
   it('refuses bad arguments with VALIDATION_FAILED', () => {
@@ -73,18 +93,42 @@ describe('nlp and embed.text, from the sandbox', () => {
   });
 
   it('answers an EU as it answers directly', async () => {
-    const outcome = await runtime.execute({ eu: await fixture('probe'), input: { probe: 'nlp', text: TEXT }, seed: 'a', clock: 0 });
-    expect(outcome).toMatchObject({ ok: true, output: { sentences: nlp.sentences(TEXT), keywords: nlp.keywords(TEXT, 2) } });
+    const outcome = await runtime.execute({
+      eu: await fixture('probe'),
+      input: { probe: 'nlp', text: TEXT },
+      seed: 'a',
+      clock: 0,
+    });
+    expect(outcome).toMatchObject({
+      ok: true,
+      output: { sentences: nlp.sentences(TEXT), keywords: nlp.keywords(TEXT, 2) },
+    });
   });
 
   it('turns a bad argument into a TypeError in the EU', async () => {
-    const outcome = await runtime.execute({ eu: await fixture('probe'), input: { probe: 'nlp-bad-argument' }, seed: 'a', clock: 0 });
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError: host\.nlp\.sentences\(text\): text must be a string/) } });
+    const outcome = await runtime.execute({
+      eu: await fixture('probe'),
+      input: { probe: 'nlp-bad-argument' },
+      seed: 'a',
+      clock: 0,
+    });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: {
+        code: 'EU_THREW',
+        message: expect.stringMatching(/^TypeError: host\.nlp\.sentences\(text\): text must be a string/),
+      },
+    });
   });
 
   it('embeds text as a deterministic 512-dimensional unit vector', async () => {
     const embed = async (text: string) => {
-      const outcome = await runtime.execute({ eu: await fixture('probe'), input: { probe: 'embed', text }, seed: 'a', clock: 0 });
+      const outcome = await runtime.execute({
+        eu: await fixture('probe'),
+        input: { probe: 'embed', text },
+        seed: 'a',
+        clock: 0,
+      });
       if (!outcome.ok) throw new Error(outcome.error.message);
       return outcome.output as number[];
     };
@@ -97,10 +141,20 @@ describe('nlp and embed.text, from the sandbox', () => {
 
   it('runs the built-in sentiment EU', async () => {
     const eu = await loadEuFolder(builtinEuDirs().find((d) => d.endsWith('sentiment'))!);
-    const outcome = await runtime.execute({ eu, input: { text: 'I love this wonderful product. The delivery was awful.' }, seed: 'a', clock: 0 });
+    const outcome = await runtime.execute({
+      eu,
+      input: { text: 'I love this wonderful product. The delivery was awful.' },
+      seed: 'a',
+      clock: 0,
+    });
     expect(outcome).toMatchObject({
       ok: true,
-      output: { sentences: [{ text: 'I love this wonderful product.', label: 'positive' }, { text: 'The delivery was awful.', label: 'negative' }] },
+      output: {
+        sentences: [
+          { text: 'I love this wonderful product.', label: 'positive' },
+          { text: 'The delivery was awful.', label: 'negative' },
+        ],
+      },
     });
   });
 });

@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('determinism', () => {
-  it('seeds Math.random with the task seed (sfc32 over the seed\'s SHA-256)', async () => {
+  it("seeds Math.random with the task seed (sfc32 over the seed's SHA-256)", async () => {
     const first = await output({ probe: 'random' }, 'abc123');
     expect(first).toEqual(referenceRandoms('abc123', 3));
     expect(await output({ probe: 'random' }, 'abc123')).toEqual(first);
@@ -78,7 +78,7 @@ describe('determinism', () => {
     expect(later).toMatchObject({ ok: true, output: { now: CLOCK + 1000 } });
   });
 
-  it('keeps local time in UTC whatever the operator\'s time zone', async () => {
+  it("keeps local time in UTC whatever the operator's time zone", async () => {
     expect(new Date(0).getHours()).toBe(19);
     expect(await output({ probe: 'time-zone' })).toEqual({ hours: 0, offset: 0, parsed: 0 });
   });
@@ -90,13 +90,22 @@ describe('isolation between tasks', () => {
   });
 
   it('refuses to set globals, and nothing leaks to the next task', async () => {
-    expect(await run({ probe: 'set-global' })).toMatchObject({ ok: false, error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError/) } });
+    expect(await run({ probe: 'set-global' })).toMatchObject({
+      ok: false,
+      error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError/) },
+    });
     expect(await output({ probe: 'read-global' })).toBe('undefined');
   });
 
   it('refuses to extend or replace intrinsics', async () => {
-    expect(await run({ probe: 'extend-prototype' })).toMatchObject({ ok: false, error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError/) } });
-    expect(await run({ probe: 'replace-random' })).toMatchObject({ ok: false, error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError/) } });
+    expect(await run({ probe: 'extend-prototype' })).toMatchObject({
+      ok: false,
+      error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError/) },
+    });
+    expect(await run({ probe: 'replace-random' })).toMatchObject({
+      ok: false,
+      error: { code: 'EU_THREW', message: expect.stringMatching(/^TypeError/) },
+    });
     expect(await output({ probe: 'random' }, 'abc123')).toEqual(referenceRandoms('abc123', 3));
   });
 
@@ -110,17 +119,20 @@ describe('isolation between tasks', () => {
 });
 
 describe('modules and output', () => {
-  it('imports the EU\'s own modules and JSON files', async () => {
+  it("imports the EU's own modules and JSON files", async () => {
     expect(await output({ probe: 'imports' })).toBe('answer: 42');
   });
 
-  it('supports top-level await in the EU\'s modules', async () => {
+  it("supports top-level await in the EU's modules", async () => {
     expect(await output({ probe: 'top-level-await' })).toBe('awaited at top level');
   });
 
   it('reports a missing own module as a throw, not a forbidden import', async () => {
     const outcome = await run({ probe: 'missing-import' });
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_THREW', message: expect.stringContaining('lib/absent.js') } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'EU_THREW', message: expect.stringContaining('lib/absent.js') },
+    });
   });
 
   it('offers only the host capabilities the manifest lists', async () => {

@@ -31,7 +31,15 @@ describe('seed words', () => {
   });
 
   it('hash the UTF-8 bytes of seeds that are long or not ASCII', () => {
-    for (const seed of ['a', 'k'.repeat(55), 'k'.repeat(56), 'k'.repeat(256), 'naïve café', '日本語のシード', '😀'.repeat(40)]) {
+    for (const seed of [
+      'a',
+      'k'.repeat(55),
+      'k'.repeat(56),
+      'k'.repeat(256),
+      'naïve café',
+      '日本語のシード',
+      '😀'.repeat(40),
+    ]) {
       expect(seedWords(seed), JSON.stringify(seed)).toEqual(referenceSeedWords(seed));
     }
   });

@@ -6,7 +6,14 @@
  * the same calls through the public API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSSyncVariant,
+} from 'quickjs-emscripten-core';
 import variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import { directCalls, HandleCalls, type TaskCalls } from '../../src/runtime/worker/task-calls.js';
 
@@ -25,11 +32,13 @@ let execute: QuickJSHandle;
 let modules = 0;
 
 beforeAll(async () => {
-  const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ?? variantModule) as QuickJSSyncVariant;
+  const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ??
+    variantModule) as QuickJSSyncVariant;
   const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(variant, {}));
   runtime = quickjs.newRuntime();
   context = runtime.newContext();
-  // Stand-ins for the prelude's: begin keeps its arguments, execute answers with them and the module's exports, or throws.
+  // Stand-ins for the prelude's: begin keeps its arguments, execute answers with them and the module's exports, or
+  // throws.
   const pair = context.unwrapResult(
     context.evalCode(`(() => {
       let kept;
@@ -58,7 +67,13 @@ afterAll(() => {
 });
 
 function setGlobals(globals: Record<string, unknown>): void {
-  context.unwrapResult(context.evalCode(`Object.assign(globalThis, { tag: undefined, runFail: undefined, loadFail: undefined }, ${JSON.stringify(globals)})`)).dispose();
+  context
+    .unwrapResult(
+      context.evalCode(
+        `Object.assign(globalThis, { tag: undefined, runFail: undefined, loadFail: undefined }, ${JSON.stringify(globals)})`,
+      ),
+    )
+    .dispose();
 }
 
 function describeError(handle: QuickJSHandle): string {
@@ -93,8 +108,14 @@ describe('task calls', () => {
         title: 'été — 日本語 😀',
       });
       expect(round(direct, 'refuse', {})).toEqual({ beginThrew: 'RangeError: begin refused' });
-      expect(round(direct, '{}', { loadFail: 'bad module' })).toEqual({ threw: 'SyntaxError: bad module', whileLoading: true });
-      expect(round(direct, '{}', { runFail: 'x' })).toEqual({ threw: 'TypeError: execute failed: x', whileLoading: false });
+      expect(round(direct, '{}', { loadFail: 'bad module' })).toEqual({
+        threw: 'SyntaxError: bad module',
+        whileLoading: true,
+      });
+      expect(round(direct, '{}', { runFail: 'x' })).toEqual({
+        threw: 'TypeError: execute failed: x',
+        whileLoading: false,
+      });
     } finally {
       direct.dispose();
     }

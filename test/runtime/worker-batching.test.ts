@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 /** What an outcome says, in one comparable word: the output's y, or the error code. */
 function summary(outcome: ExecutionOutcome): unknown {
-  return outcome.ok ? (outcome.output as { y?: unknown }).y ?? outcome.output : outcome.error.code;
+  return outcome.ok ? ((outcome.output as { y?: unknown }).y ?? outcome.output) : outcome.error.code;
 }
 
 describe('batches of mixed executions', () => {
@@ -33,7 +33,12 @@ describe('batches of mixed executions', () => {
   });
 
   it('keeps every result with its request when some fail, time out or cannot be sent', async () => {
-    const [thrower, loop, notJson, strict] = await Promise.all([fixture('thrower'), fixture('infinite-loop'), fixture('not-json'), fixture('strict-input')]);
+    const [thrower, loop, notJson, strict] = await Promise.all([
+      fixture('thrower'),
+      fixture('infinite-loop'),
+      fixture('not-json'),
+      fixture('strict-input'),
+    ]);
     const requests: { eu: EuPackage; input: unknown; expected: unknown }[] = [];
     for (let x = 0; x < 40; x++) {
       requests.push({ eu: double, input: { x }, expected: 2 * x });
@@ -46,7 +51,9 @@ describe('batches of mixed executions', () => {
       if (x === 30) requests.push({ eu: thrower, input: { message: 'later', async: true }, expected: 'EU_THREW' });
     }
     // Submitted in one turn, so the pool sends them to the worker together.
-    const outcomes = await Promise.all(requests.map((r, i) => runtime.execute({ eu: r.eu, input: r.input, seed: `s${i}`, clock: 0 })));
+    const outcomes = await Promise.all(
+      requests.map((r, i) => runtime.execute({ eu: r.eu, input: r.input, seed: `s${i}`, clock: 0 })),
+    );
     expect(outcomes.map(summary)).toEqual(requests.map((r) => r.expected));
   });
 
@@ -75,7 +82,11 @@ describe('a worker that dies with a batch in flight', () => {
       if (prompt.startsWith('Reply with the single word')) return { content: 'ok' };
       return new Promise((resolve) => held.push(() => resolve({ content: 'late' })));
     });
-    runtime = await createRuntime({ workers: 1, maxInFlightPerWorker: 64, capabilities: { nlp: false, embed: false, llm: { baseUrl: llm.baseUrl, model: 'm' } } });
+    runtime = await createRuntime({
+      workers: 1,
+      maxInFlightPerWorker: 64,
+      capabilities: { nlp: false, embed: false, llm: { baseUrl: llm.baseUrl, model: 'm' } },
+    });
   });
 
   afterAll(async () => {
@@ -87,20 +98,29 @@ describe('a worker that dies with a batch in flight', () => {
   it('fails only what it held, and every other result stays with its request', async () => {
     const caller = await fixture('llm-caller');
     const patient = { ...caller, id: `${caller.id}-patient`, manifest: { ...caller.manifest, timeoutMs: 600_000 } };
-    const before = Array.from({ length: 30 }, (_, x) => runtime.execute({ eu: double, input: { x }, seed: `b${x}`, clock: 0 }));
+    const before = Array.from({ length: 30 }, (_, x) =>
+      runtime.execute({ eu: double, input: { x }, seed: `b${x}`, clock: 0 }),
+    );
     const waiting = runtime.execute({ eu: patient, input: { prompt: 'hold on' }, seed: 'w', clock: 0 });
-    const after = Array.from({ length: 30 }, (_, x) => runtime.execute({ eu: double, input: { x: 100 + x }, seed: `a${x}`, clock: 0 }));
+    const after = Array.from({ length: 30 }, (_, x) =>
+      runtime.execute({ eu: double, input: { x: 100 + x }, seed: `a${x}`, clock: 0 }),
+    );
     await llm.nextRequestMatching((r) => r.body.messages.at(-1)?.content === 'hold on');
     await runtime.pool.terminateWorker(0);
 
     expect(await waiting).toMatchObject({ ok: false, error: { code: 'EU_CRASHED' } });
     const outcomes = await Promise.all([...before, ...after]);
-    const expected = [...Array.from({ length: 30 }, (_, x) => 2 * x), ...Array.from({ length: 30 }, (_, x) => 2 * (100 + x))];
+    const expected = [
+      ...Array.from({ length: 30 }, (_, x) => 2 * x),
+      ...Array.from({ length: 30 }, (_, x) => 2 * (100 + x)),
+    ];
     outcomes.forEach((outcome, i) => {
       // Runs that finished before the worker died kept their results; any it still held failed as crashed.
       expect([expected[i], 'EU_CRASHED']).toContain(summary(outcome));
     });
-    const more = await Promise.all(Array.from({ length: 20 }, (_, x) => runtime.execute({ eu: double, input: { x }, seed: `m${x}`, clock: 0 })));
+    const more = await Promise.all(
+      Array.from({ length: 20 }, (_, x) => runtime.execute({ eu: double, input: { x }, seed: `m${x}`, clock: 0 })),
+    );
     expect(more.map(summary)).toEqual(Array.from({ length: 20 }, (_, x) => 2 * x));
   });
 });

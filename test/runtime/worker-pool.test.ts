@@ -17,11 +17,19 @@ beforeAll(async () => {
 });
 
 describe('queueing', () => {
-  it('queues executions beyond the workers\' capacity and runs them all', async () => {
-    const runtime = await createRuntime({ workers: 1, maxInFlightPerWorker: 1, capabilities: { nlp: false, embed: false } });
+  it("queues executions beyond the workers' capacity and runs them all", async () => {
+    const runtime = await createRuntime({
+      workers: 1,
+      maxInFlightPerWorker: 1,
+      capabilities: { nlp: false, embed: false },
+    });
     try {
-      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, x) => runtime.execute({ eu: double, input: { x }, seed: 'a', clock: 0 })));
-      expect(outcomes.map((o) => (o.ok ? (o.output as { y: number }).y : o.error.code))).toEqual(Array.from({ length: 50 }, (_, x) => 2 * x));
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, x) => runtime.execute({ eu: double, input: { x }, seed: 'a', clock: 0 })),
+      );
+      expect(outcomes.map((o) => (o.ok ? (o.output as { y: number }).y : o.error.code))).toEqual(
+        Array.from({ length: 50 }, (_, x) => 2 * x),
+      );
     } finally {
       await runtime.close();
     }
@@ -31,8 +39,16 @@ describe('queueing', () => {
     const runtime = await createRuntime({ workers: 2, capabilities: { nlp: false, embed: false } });
     try {
       const probe = await fixture('probe');
-      const stripped = { ...probe, id: `${probe.id}-bare`, manifest: { ...probe.manifest, requirements: { ...probe.manifest.requirements, capabilities: [] } } };
-      const outcomes = await Promise.all(Array.from({ length: 40 }, () => runtime.execute({ eu: stripped, input: { probe: 'random' }, seed: 'same', clock: 0 })));
+      const stripped = {
+        ...probe,
+        id: `${probe.id}-bare`,
+        manifest: { ...probe.manifest, requirements: { ...probe.manifest.requirements, capabilities: [] } },
+      };
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          runtime.execute({ eu: stripped, input: { probe: 'random' }, seed: 'same', clock: 0 }),
+        ),
+      );
       expect(new Set(outcomes.map((o) => JSON.stringify(o.ok ? o.output : o.error))).size).toBe(1);
       expect(outcomes[0]!.ok).toBe(true);
     } finally {
@@ -52,7 +68,10 @@ describe('a worker that dies', () => {
       if (prompt.startsWith('Reply with the single word')) return { content: 'ok' };
       return new Promise((resolve) => held.push(() => resolve({ content: 'late' })));
     });
-    runtime = await createRuntime({ workers: 1, capabilities: { nlp: false, embed: false, llm: { baseUrl: llm.baseUrl, model: 'm' } } });
+    runtime = await createRuntime({
+      workers: 1,
+      capabilities: { nlp: false, embed: false, llm: { baseUrl: llm.baseUrl, model: 'm' } },
+    });
   });
 
   afterAll(async () => {
@@ -69,8 +88,14 @@ describe('a worker that dies', () => {
     await llm.nextRequestMatching((r) => r.body.messages.at(-1)?.content === 'wait for me');
     await runtime.pool.terminateWorker(0);
     const outcome = await running;
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_CRASHED', message: expect.stringContaining('terminated') } });
-    expect(await runtime.execute({ eu: double, input: { x: 4 }, seed: 'a', clock: 0 })).toMatchObject({ ok: true, output: { y: 8 } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'EU_CRASHED', message: expect.stringContaining('terminated') },
+    });
+    expect(await runtime.execute({ eu: double, input: { x: 4 }, seed: 'a', clock: 0 })).toMatchObject({
+      ok: true,
+      output: { y: 8 },
+    });
     expect(runtime.pool.workerCount).toBe(1);
   });
 });
@@ -103,11 +128,18 @@ describe('requests and closing', () => {
   it('refuses an EU needing a capability the runtime lacks, without running it', async () => {
     const probe = await fixture('probe');
     const outcome = await runtime.execute({ eu: probe, input: { probe: 'calls' }, seed: 'a', clock: 0 });
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'EU_REQUIREMENTS_UNMET', message: expect.stringContaining('nlp, embed.text') } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'EU_REQUIREMENTS_UNMET', message: expect.stringContaining('nlp, embed.text') },
+    });
   });
 
   it('rejects queued and new executions with SHUTTING_DOWN once closed', async () => {
-    const closing = await createRuntime({ workers: 1, maxInFlightPerWorker: 1, capabilities: { nlp: false, embed: false } });
+    const closing = await createRuntime({
+      workers: 1,
+      maxInFlightPerWorker: 1,
+      capabilities: { nlp: false, embed: false },
+    });
     const loop = await fixture('infinite-loop');
     const running = closing.execute({ eu: loop, input: {}, seed: 'a', clock: 0 });
     const queued = closing.execute({ eu: double, input: { x: 1 }, seed: 'a', clock: 0 });
@@ -120,6 +152,8 @@ describe('requests and closing', () => {
         expect(result.reason).toMatchObject({ code: 'SHUTTING_DOWN' });
       }
     }
-    await expect(closing.execute({ eu: double, input: { x: 1 }, seed: 'a', clock: 0 })).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+    await expect(closing.execute({ eu: double, input: { x: 1 }, seed: 'a', clock: 0 })).rejects.toMatchObject({
+      code: 'SHUTTING_DOWN',
+    });
   });
 });

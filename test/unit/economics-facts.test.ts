@@ -22,8 +22,21 @@ function eu(price: number): EuState {
 
 function task(e: EuState, results: [string, AssignmentState['status'], Partial<AssignmentState>?][]): TaskState {
   return {
-    id: 't1', eu: e, status: 'running', input: null, quorum: 2, maxReplicas: 4, replicas: 2, attempts: results.length,
-    assignments: results.map(([operatorId, status, extra], i) => ({ id: `a${i}`, operatorId, status, finishedAt: i, ...extra })),
+    id: 't1',
+    eu: e,
+    status: 'running',
+    input: null,
+    quorum: 2,
+    maxReplicas: 4,
+    replicas: 2,
+    attempts: results.length,
+    assignments: results.map(([operatorId, status, extra], i) => ({
+      id: `a${i}`,
+      operatorId,
+      status,
+      finishedAt: i,
+      ...extra,
+    })),
   } as TaskState;
 }
 
@@ -54,7 +67,10 @@ describe('Economics reacts to domain facts within the turn', () => {
     const turn = new Turn(1);
     trust.deposit(turn, 'acct', 100);
     const e = eu(10);
-    const t = task(e, [['a', 'accepted'], ['b', 'accepted']]);
+    const t = task(e, [
+      ['a', 'accepted'],
+      ['b', 'accepted'],
+    ]);
     trust.taskCreated(turn, t, trust.escrow(turn, e, 'acct', 1));
     trust.finish(turn, t, 'verified', null);
     // Closed now, without endTurn: the verdict's movements are already in this turn's settlement.
@@ -70,7 +86,11 @@ describe('Economics reacts to domain facts within the turn', () => {
     economics.ledger.load({ balances: new Map([['stake:op', 100]]), head: balances.head });
     const turn = new Turn(1);
     const e = eu(0);
-    const t = task(e, [['op', 'expired'], ['op', 'released'], ['op', 'expired', { overran: true }]]);
+    const t = task(e, [
+      ['op', 'expired'],
+      ['op', 'released'],
+      ['op', 'expired', { overran: true }],
+    ]);
     const [silent, released, overrun] = t.assignments as [AssignmentState, AssignmentState, AssignmentState];
     const lost = (a: AssignmentState, status: 'expired' | 'released', reason: string, blamed: boolean) =>
       economics.leaseLost(turn, { task: t, assignment: a, status, reason, blamed });

@@ -11,7 +11,7 @@ import { Engine } from '../../src/coordinator/engine/engine.js';
 import { EuRegistry } from '../../src/coordinator/memory/eu-registry.js';
 import { EventBus } from '../../src/coordinator/engine/event-bus.js';
 import { CortenError } from '../../src/protocol/index.js';
-import { ChangeSet, SqliteStore } from '../../src/store/index.js';
+import { type ChangeSet, SqliteStore } from '../../src/store/index.js';
 import { assignmentRow, taskRow, withEu } from '../contract/store-fixtures.js';
 
 const stores: SqliteStore[] = [];

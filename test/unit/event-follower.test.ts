@@ -37,7 +37,8 @@ async function serve(handler: Handler): Promise<{ url: string; requests: Incomin
 
 const event = (seq: number): CortenEvent =>
   ({ seq, type: 'task.verified', ts: seq, taskId: `t_${seq}`, operatorId: null, data: {} }) as CortenEvent;
-const sse = (seqs: number[]) => seqs.map((s) => `id: ${s}\nevent: task.verified\ndata: ${JSON.stringify(event(s))}\n\n`).join('');
+const sse = (seqs: number[]) =>
+  seqs.map((s) => `id: ${s}\nevent: task.verified\ndata: ${JSON.stringify(event(s))}\n\n`).join('');
 const fast = { minDelayMs: 1, maxDelayMs: 2 };
 
 async function take(iterator: AsyncGenerator<CortenEvent>, count: number): Promise<number[]> {
@@ -63,7 +64,10 @@ describe('CortenClient.follow', () => {
       }
     });
     const disconnects: (number | undefined)[] = [];
-    const follow = new CortenClient(url).follow({ after: 0 }, { ...fast, onDisconnect: (d) => disconnects.push(d.position) });
+    const follow = new CortenClient(url).follow(
+      { after: 0 },
+      { ...fast, onDisconnect: (d) => disconnects.push(d.position) },
+    );
     const seen = await take(follow, 5);
     expect(seen).toEqual([1, 2, 3, 4, 5]);
     expect(requests[0]!.headers['last-event-id']).toBe('0');
@@ -86,7 +90,9 @@ describe('CortenClient.follow', () => {
   it('retries a 503 with backoff, then delivers', async () => {
     const { url } = await serve((_req, res, connection) => {
       if (connection < 3) {
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"SHUTTING_DOWN","message":"restarting"}}');
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"SHUTTING_DOWN","message":"restarting"}}');
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -100,9 +106,13 @@ describe('CortenClient.follow', () => {
 
   it('ends with the server error on a 4xx, without retrying', async () => {
     const { url, requests } = await serve((_req, res) => {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"code":"VALIDATION_FAILED","message":"bad after"}}');
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"VALIDATION_FAILED","message":"bad after"}}');
     });
-    await expect(take(new CortenClient(url).follow({ after: 0 }, fast), 1)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(take(new CortenClient(url).follow({ after: 0 }, fast), 1)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     expect(requests).toHaveLength(1);
   });
 
@@ -110,7 +120,10 @@ describe('CortenClient.follow', () => {
     const { url } = await serve(() => {});
     await servers.pop()!.close();
     const follow = new CortenClient(url).follow({ after: 0 }, { ...fast, giveUpAfterMs: 1 });
-    await expect(take(follow, 1)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('no event stream') });
+    await expect(take(follow, 1)).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('no event stream'),
+    });
   });
 
   it('ends quietly when its signal is aborted', async () => {

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type {
-  Connection, ConnectionEvents, ExecutionJob, ExecutionOutcome, Executor, Transport,
+  Connection,
+  ConnectionEvents,
+  ExecutionJob,
+  ExecutionOutcome,
+  Executor,
+  Transport,
 } from '../../src/operator/index.js';
 import { generateKeyPair, identityId, type EuPackage } from '../../src/protocol/index.js';
 import { flipOutput } from '../../src/sim/fact-flip.js';
@@ -52,9 +57,12 @@ function fakeTransport(): Transport & { links: FakeLink[] } {
 /** What the agent side of a connection heard. */
 function listener(): ConnectionEvents & { heard: string[]; closes: number } {
   const l = {
-    heard: [] as string[], closes: 0,
+    heard: [] as string[],
+    closes: 0,
     message: (data: Buffer) => l.heard.push(data.toString('utf8')),
-    close: () => { l.closes += 1; },
+    close: () => {
+      l.closes += 1;
+    },
     error: () => undefined,
   };
   return l;
@@ -127,14 +135,17 @@ describe('faulty transport', () => {
     expect(after.open).toBe(false);
   });
 
-  it('loses the coordinator\'s cancels when told to, and only those', () => {
+  it("loses the coordinator's cancels when told to, and only those", () => {
     const inner = fakeTransport();
     const faulty = new FaultyTransport(inner);
     faulty.ignoreCancels = true;
     const agentSide = listener();
     faulty.connect('ws://x', agentSide);
     inner.links[0]!.events.message(frame({ t: 'cancel', assignmentIds: ['a'] }));
-    const mixed = [{ t: 'cancel', assignmentIds: ['b'] }, { t: 'ack', accepted: ['c'], refused: [] }];
+    const mixed = [
+      { t: 'cancel', assignmentIds: ['b'] },
+      { t: 'ack', accepted: ['c'], refused: [] },
+    ];
     inner.links[0]!.events.message(frame(mixed));
     expect(agentSide.heard).toEqual(['[{"t":"ack","accepted":["c"],"refused":[]}]']);
   });
@@ -160,7 +171,11 @@ const honest = (): Executor => ({
 });
 
 const job = (taskId: string, seed = 'ab12cd34'): ExecutionJob => ({
-  eu: {} as EuPackage, input: null, seed, clock: 0, taskId,
+  eu: {} as EuPackage,
+  input: null,
+  seed,
+  clock: 0,
+  taskId,
 });
 
 async function outputOf(executor: Executor, j: ExecutionJob): Promise<unknown> {
@@ -187,11 +202,14 @@ describe('faulty executor', () => {
   it('colluders at a lie rate lie on the same tasks', async () => {
     const a = new FaultyExecutor(honest(), 'op_a', { ...NO_FAULTS, collude: true, lieRate: 0.5 });
     const b = new FaultyExecutor(honest(), 'op_b', { ...NO_FAULTS, collude: true, lieRate: 0.5 });
-    const seeds = Array.from({ length: 40 }, (_, i) => (i * 0x9e3779b1 >>> 0).toString(16).padStart(8, '0'));
-    const lies = (e: FaultyExecutor) => Promise.all(seeds.map(async (s) => {
-      const output = (await outputOf(e, job('t', s))) as object;
-      return 'colluded' in output;
-    }));
+    const seeds = Array.from({ length: 40 }, (_, i) => ((i * 0x9e3779b1) >>> 0).toString(16).padStart(8, '0'));
+    const lies = (e: FaultyExecutor) =>
+      Promise.all(
+        seeds.map(async (s) => {
+          const output = (await outputOf(e, job('t', s))) as object;
+          return 'colluded' in output;
+        }),
+      );
     const [la, lb] = [await lies(a), await lies(b)];
     expect(la).toEqual(lb);
     expect(la.filter(Boolean).length).toBeGreaterThan(0);
@@ -202,7 +220,9 @@ describe('faulty executor', () => {
     const inner = manualExecutor();
     const faulty = new FaultyExecutor(inner, 'op_x');
     let done = false;
-    const run = faulty.execute(job('t_1')).then(() => { done = true; });
+    const run = faulty.execute(job('t_1')).then(() => {
+      done = true;
+    });
     faulty.hang();
     inner.finish({ y: 1 });
     await settle();
@@ -211,7 +231,9 @@ describe('faulty executor', () => {
     await run;
     expect(done).toBe(true);
     let after = false;
-    void faulty.execute(job('t_2')).then(() => { after = true; });
+    void faulty.execute(job('t_2')).then(() => {
+      after = true;
+    });
     faulty.crash();
     inner.finish({ y: 2 });
     await settle();
@@ -224,9 +246,14 @@ describe('the real agent in the wrappers', () => {
     const inner = fakeTransport();
     const keys = generateKeyPair();
     const wrapped = new FaultyAgent({
-      coordinatorUrl: 'http://127.0.0.1:1', keys, region: 'r1', maxConcurrent: 1, executor: honest(),
+      coordinatorUrl: 'http://127.0.0.1:1',
+      keys,
+      region: 'r1',
+      maxConcurrent: 1,
+      executor: honest(),
       transport: inner,
-      resources: { cpu: 1, memoryMb: 1024, gpuMemoryMb: 0, capabilities: [], eus: [] }, log: pino({ level: 'silent' }),
+      resources: { cpu: 1, memoryMb: 1024, gpuMemoryMb: 0, capabilities: [], eus: [] },
+      log: pino({ level: 'silent' }),
     });
     expect(wrapped.id).toBe(identityId('op', keys.publicKey.toString('hex')));
     void wrapped.agent.start();
@@ -246,8 +273,8 @@ describe('the production agent', () => {
   it('has no fault code, and `corten operator` no --fault', () => {
     const operatorFiles = readdirSync('src/operator').map((f) => join('src/operator', f));
     const faultCode = new RegExp(
-      String.raw`\b(crash|hang|unhang|partition|heal|setSlowFactor|setFaults)\s*\(`
-      + String.raw`|\b(faults|lateMs|slowMs|shouldLie|wrongOutput|flipOutput|collude)\b`,
+      String.raw`\b(crash|hang|unhang|partition|heal|setSlowFactor|setFaults)\s*\(` +
+        String.raw`|\b(faults|lateMs|slowMs|shouldLie|wrongOutput|flipOutput|collude)\b`,
     );
     expect(operatorFiles.filter((f) => faultCode.test(readFileSync(f, 'utf8')))).toEqual([]);
     expect(readFileSync('src/cli/operator-command.ts', 'utf8')).not.toMatch(/--fault\b|faults/);

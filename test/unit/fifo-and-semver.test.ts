@@ -21,7 +21,9 @@ describe('Fifo', () => {
 
 describe('compareSemver', () => {
   it('orders by precedence', () => {
-    const sorted = ['1.0.0', '1.0.0-alpha', '0.9.12', '1.0.0-alpha.1', '1.0.0-beta', '1.10.0', '1.2.0'].sort(compareSemver);
+    const sorted = ['1.0.0', '1.0.0-alpha', '0.9.12', '1.0.0-alpha.1', '1.0.0-beta', '1.10.0', '1.2.0'].sort(
+      compareSemver,
+    );
     expect(sorted).toEqual(['0.9.12', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-beta', '1.0.0', '1.2.0', '1.10.0']);
   });
 });

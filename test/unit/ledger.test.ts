@@ -5,11 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Ledger, transfer } from '../../src/coordinator/economics/ledger.js';
-import { EXTERNAL_ACCOUNT, GENESIS_HASH, ledgerEntryHash, verifyLedger, type LedgerEntry } from '../../src/protocol/index.js';
+import {
+  EXTERNAL_ACCOUNT,
+  GENESIS_HASH,
+  ledgerEntryHash,
+  verifyLedger,
+  type LedgerEntry,
+} from '../../src/protocol/index.js';
 import { ChangeSet } from '../../src/store/index.js';
 
 function entriesOf(changes: ChangeSet): LedgerEntry[] {
-  return changes.changes.flatMap((c) => (c.op === 'ledger.insert' ? [{ ...c.row, postings: JSON.parse(c.row.postings) } as LedgerEntry] : []));
+  return changes.changes.flatMap((c) =>
+    c.op === 'ledger.insert' ? [{ ...c.row, postings: JSON.parse(c.row.postings) } as LedgerEntry] : [],
+  );
 }
 
 function sample(): { ledger: Ledger; changes: ChangeSet } {
@@ -51,9 +59,15 @@ describe('Ledger', () => {
     const { ledger, changes } = sample();
     const size = changes.size;
     const head = ledger.headHash;
-    expect(() => ledger.post(changes, 6, 'settlement', [{ account: 'dev:a', amount: -10, reason: 'x' }, { account: 'earn:op1', amount: 9, reason: 'x' }]))
-      .toThrow(/balance/);
-    expect(() => ledger.post(changes, 6, 'escrow', transfer('dev:a', 'escrow:a', 901, 'escrow'))).toThrow(expect.objectContaining({ code: 'INSUFFICIENT_BALANCE' }));
+    expect(() =>
+      ledger.post(changes, 6, 'settlement', [
+        { account: 'dev:a', amount: -10, reason: 'x' },
+        { account: 'earn:op1', amount: 9, reason: 'x' },
+      ]),
+    ).toThrow(/balance/);
+    expect(() => ledger.post(changes, 6, 'escrow', transfer('dev:a', 'escrow:a', 901, 'escrow'))).toThrow(
+      expect.objectContaining({ code: 'INSUFFICIENT_BALANCE' }),
+    );
     expect(() => ledger.post(changes, 6, 'escrow', transfer('dev:a', 'escrow:a', 1.5, 'escrow'))).toThrow(/integers/);
     expect(changes.size).toBe(size);
     expect(ledger.headHash).toBe(head);
@@ -98,12 +112,21 @@ describe('verifyLedger', () => {
 
     const lying = stored(ledger);
     lying.set('dev:a', 5000);
-    expect(verifyLedger(entriesOf(changes), lying).problems).toEqual(['stored balance of dev:a is 5000; the entries give 900']);
+    expect(verifyLedger(entriesOf(changes), lying).problems).toEqual([
+      'stored balance of dev:a is 5000; the entries give 900',
+    ]);
   });
 
   it('finds an account taken below zero even in a self-consistent chain', () => {
     const changes = new ChangeSet();
-    const body = { seq: 1, id: 'le_1', ts: 1, kind: 'settlement' as const, postings: transfer('dev:a', 'earn:x', 10, 'reward'), prevHash: GENESIS_HASH };
+    const body = {
+      seq: 1,
+      id: 'le_1',
+      ts: 1,
+      kind: 'settlement' as const,
+      postings: transfer('dev:a', 'earn:x', 10, 'reward'),
+      prevHash: GENESIS_HASH,
+    };
     const entry = { ...body, hash: ledgerEntryHash(body) };
     void changes;
     const audit = verifyLedger([entry]);

@@ -13,11 +13,14 @@ function depth(v: unknown): number {
 
 describe('depth limits', () => {
   it('the text scan and the value walk agree with the recursive depth, strings with brackets and escapes included', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (value, limit) => {
-      const deep = depth(value) > limit;
-      expect(valueTooDeep(value, limit)).toBe(deep);
-      expect(textTooDeep(JSON.stringify(value), limit)).toBe(deep);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (value, limit) => {
+        const deep = depth(value) > limit;
+        expect(valueTooDeep(value, limit)).toBe(deep);
+        expect(textTooDeep(JSON.stringify(value), limit)).toBe(deep);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('checks a million levels without recursing', () => {
@@ -35,8 +38,11 @@ describe('refusal tally', () => {
   it('writes the first refusal at once, then at most one event per operator per interval, with counts', () => {
     const tally = new RefusalTally();
     tally.record('op_1', 0, sample);
-    expect(tally.due(0)).toEqual([expect.objectContaining({ operatorId: 'op_1', total: 1, counts: { ASSIGNMENT_NOT_HELD: 1 } })]);
-    for (let i = 0; i < 500; i++) tally.record('op_1', 10, { ...sample, code: i % 2 ? 'BAD_SIGNATURE' : 'LEASE_EXPIRED' });
+    expect(tally.due(0)).toEqual([
+      expect.objectContaining({ operatorId: 'op_1', total: 1, counts: { ASSIGNMENT_NOT_HELD: 1 } }),
+    ]);
+    for (let i = 0; i < 500; i++)
+      tally.record('op_1', 10, { ...sample, code: i % 2 ? 'BAD_SIGNATURE' : 'LEASE_EXPIRED' });
     expect(tally.due(FLUSH_INTERVAL_MS - 1)).toEqual([]);
     const [event] = tally.due(FLUSH_INTERVAL_MS);
     expect(event).toMatchObject({ total: 500, counts: { BAD_SIGNATURE: 250, LEASE_EXPIRED: 250 } });

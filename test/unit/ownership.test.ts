@@ -50,7 +50,7 @@ describe('ownership rules', () => {
 });
 
 describe('migration 005', () => {
-  it('gives old rows owners: a paid task its account, a free one the admin, and events their task\'s', async () => {
+  it("gives old rows owners: a paid task its account, a free one the admin, and events their task's", async () => {
     const dir = tempDir('migrate-owners');
     const db = new Database(join(dir.path, 'corten.db'));
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER)');

@@ -4,7 +4,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  buildBatch, generateKeyPair, hashJson, identityId, leafHash, receiptIdOf, signBatch, signReceipt, verifyReceipt, type KeyPair, type UnsignedReceipt,
+  buildBatch,
+  generateKeyPair,
+  hashJson,
+  identityId,
+  leafHash,
+  receiptIdOf,
+  signBatch,
+  signReceipt,
+  verifyReceipt,
+  type KeyPair,
+  type UnsignedReceipt,
 } from '../../src/protocol/index.js';
 
 const coordinator = generateKeyPair();
@@ -17,14 +27,33 @@ function receipt(overrides: Partial<UnsignedReceipt> = {}) {
   const agreeing = operators.map((k, i) => {
     const statement = { assignmentId: `a${i}`, taskId: 't_1', euId: 'eu_1', attempt: i + 1, inputHash, outputHash };
     // The first operator sent this result in a frame with two others; the second sent it alone.
-    const others = i === 0 ? [1, 2].map((j) => ({ ...statement, assignmentId: `other${j}`, taskId: `t_${j + 1}` })) : [];
+    const others =
+      i === 0 ? [1, 2].map((j) => ({ ...statement, assignmentId: `other${j}`, taskId: `t_${j + 1}` })) : [];
     const { root, proofs } = buildBatch([statement, ...others].map(leafHash));
-    return { operatorId: identityId('op', hex(k)), publicKey: hex(k), assignmentId: `a${i}`, attempt: i + 1, outputHash, signature: signBatch(k, root), proof: proofs[0]! };
+    return {
+      operatorId: identityId('op', hex(k)),
+      publicKey: hex(k),
+      assignmentId: `a${i}`,
+      attempt: i + 1,
+      outputHash,
+      signature: signBatch(k, root),
+      proof: proofs[0]!,
+    };
   });
   const body: UnsignedReceipt = {
-    version: 1, id: receiptIdOf('t_1'), taskId: 't_1', euId: 'eu_1', inputHash, outputHash, outcome: 'verified',
-    verification: { policy: 'exact', quorum: 2, solo: false }, agreeing, ledgerEntries: ['le_3', 'le_9'], decidedAt: 5,
-    coordinator: { id: identityId('co', hex(coordinator)), publicKey: hex(coordinator) }, ...overrides,
+    version: 1,
+    id: receiptIdOf('t_1'),
+    taskId: 't_1',
+    euId: 'eu_1',
+    inputHash,
+    outputHash,
+    outcome: 'verified',
+    verification: { policy: 'exact', quorum: 2, solo: false },
+    agreeing,
+    ledgerEntries: ['le_3', 'le_9'],
+    decidedAt: 5,
+    coordinator: { id: identityId('co', hex(coordinator)), publicKey: hex(coordinator) },
+    ...overrides,
   };
   return signReceipt(body, coordinator);
 }

@@ -83,7 +83,10 @@ describe('ReputationBook', () => {
     const r = copy.get('op')!;
     expect(r.streak).toBe(1);
     expect(r.missed.value(1000)).toBe(3);
-    expect(r.perEu.get('eu')!.latency.quantile(0.5)).toBeCloseTo(book.get('op')!.perEu.get('eu')!.latency.quantile(0.5)!, 6);
+    expect(r.perEu.get('eu')!.latency.quantile(0.5)).toBeCloseTo(
+      book.get('op')!.perEu.get('eu')!.latency.quantile(0.5)!,
+      6,
+    );
   });
 });
 
@@ -107,7 +110,7 @@ describe('health policy', () => {
     expect(assessHealth(book, book.get('op')!, 1).reasons.join()).toMatch(/failing leases/);
   });
 
-  it('sees latency rising against the operator\'s own record and against the network', () => {
+  it("sees latency rising against the operator's own record and against the network", () => {
     const book = new ReputationBook(HOUR);
     for (let i = 0; i < 50; i++) {
       book.result('slow', 'eu', 100, { durationMs: 90 }, 0);

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { buildBatch, generateKeyPair, leafHash, rootFromProof, signBatch, verifyResult, type ResultStatement } from '../../src/protocol/index.js';
+import {
+  buildBatch,
+  generateKeyPair,
+  leafHash,
+  rootFromProof,
+  signBatch,
+  verifyResult,
+  type ResultStatement,
+} from '../../src/protocol/index.js';
 
 const statement = (i: number): ResultStatement => ({
-  assignmentId: `a${i}`, taskId: `t${i}`, euId: 'eu_x', attempt: 1, inputHash: 'i'.repeat(64), outputHash: i.toString(16).padStart(64, '0'),
+  assignmentId: `a${i}`,
+  taskId: `t${i}`,
+  euId: 'eu_x',
+  attempt: 1,
+  inputHash: 'i'.repeat(64),
+  outputHash: i.toString(16).padStart(64, '0'),
 });
 
 describe('batched result signatures', () => {
@@ -29,7 +42,9 @@ describe('batched result signatures', () => {
     const signature = signBatch(keys, root);
     expect(verifyResult(pk, { ...statements[0]!, outputHash: 'f'.repeat(64) }, proofs[0]!, signature)).toBe(false);
     expect(verifyResult(pk, statements[0]!, proofs[1]!, signature)).toBe(false);
-    expect(verifyResult(generateKeyPair().publicKey.toString('hex'), statements[0]!, proofs[0]!, signature)).toBe(false);
+    expect(verifyResult(generateKeyPair().publicKey.toString('hex'), statements[0]!, proofs[0]!, signature)).toBe(
+      false,
+    );
     // The root is not a leaf of itself: an empty path from the root does not verify any statement.
     expect(verifyResult(pk, statements[0]!, [], signature)).toBe(false);
   });

@@ -6,8 +6,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  generateKeyPair, hashJson, leafHash, outputHashOf, resultStatement, TASK_STATUSES, TERMINAL_TASK_STATUSES,
-  verifyResult, buildBatch, signBatch, type WireAssignment,
+  generateKeyPair,
+  hashJson,
+  leafHash,
+  outputHashOf,
+  resultStatement,
+  TASK_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  verifyResult,
+  buildBatch,
+  signBatch,
+  type WireAssignment,
 } from '../../src/protocol/index.js';
 import { TERMINAL_TASK_STATUSES as STORE_TERMINAL } from '../../src/store/index.js';
 
@@ -19,7 +28,14 @@ function sources(dir: string): string[] {
 }
 
 const wire: WireAssignment = {
-  assignmentId: 'a_1', taskId: 't_1', euId: 'eu_x', attempt: 3, input: { n: 1 }, inputHash: 'ih', seed: 'ab', clock: 1,
+  assignmentId: 'a_1',
+  taskId: 't_1',
+  euId: 'eu_x',
+  attempt: 3,
+  input: { n: 1 },
+  inputHash: 'ih',
+  seed: 'ab',
+  clock: 1,
   leaseMs: 5000,
 };
 

@@ -4,21 +4,58 @@ import type { AssignmentState, EuState, OperatorState, TaskState } from '../../s
 import { EuManifest } from '../../src/protocol/index.js';
 
 function eu(id: string, manifest: Partial<Record<string, unknown>> = {}): EuState {
-  return { id, manifest: EuManifest.parse({ name: id, version: '1.0.0', ...manifest }), files: {}, publishedAt: 0, owner: 'network', checkInput: () => null };
+  return {
+    id,
+    manifest: EuManifest.parse({ name: id, version: '1.0.0', ...manifest }),
+    files: {},
+    publishedAt: 0,
+    owner: 'network',
+    checkInput: () => null,
+  };
 }
 
 function op(id: string, region: string, extra: Partial<OperatorState> = {}): OperatorState {
   return {
-    id, publicKey: '', region, resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent: 2, slots: 2,
-    status: 'online', statusReason: null, conn: { connectionId: 1, send: () => {}, close: () => {} }, active: new Set(), sentEus: new Set(),
-    firstSeenAt: 0, lastSeenAt: 0, reconnectDeadline: null, lastAssignedAt: 0, freeSince: 0, ...extra,
+    id,
+    publicKey: '',
+    region,
+    resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] },
+    maxConcurrent: 2,
+    slots: 2,
+    status: 'online',
+    statusReason: null,
+    conn: { connectionId: 1, send: () => {}, close: () => {} },
+    active: new Set(),
+    sentEus: new Set(),
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    reconnectDeadline: null,
+    lastAssignedAt: 0,
+    freeSince: 0,
+    ...extra,
   };
 }
 
 function task(id: string, e: EuState, replicas = 1): TaskState {
   return {
-    id, eu: e, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: replicas, maxReplicas: 5, replicas,
-    attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lostLeases: [], queued: false, readyAt: 0, owner: 'network',
+    id,
+    eu: e,
+    status: 'pending',
+    input: '{}',
+    inputHash: '',
+    seed: '',
+    clock: 0,
+    quorum: replicas,
+    maxReplicas: 5,
+    replicas,
+    attempts: 0,
+    freeAttempts: 0,
+    submittedAt: 0,
+    assignments: [],
+    lostLeases: [],
+    queued: false,
+    readyAt: 0,
+    owner: 'network',
   };
 }
 
@@ -57,7 +94,12 @@ describe('Scheduler', () => {
     const e = eu('e');
     for (let i = 0; i < 10; i++) h.scheduler.enqueue(task(`t${i}`, e));
     expect(h.run()).toBe(5);
-    expect(h.made.slice(0, 2).map((m) => m.op).sort()).toEqual(['y', 'z']);
+    expect(
+      h.made
+        .slice(0, 2)
+        .map((m) => m.op)
+        .sort(),
+    ).toEqual(['y', 'z']);
     for (const o of ops) expect(o.active.size).toBeLessThanOrEqual(o.maxConcurrent);
     expect(h.scheduler.queued).toBe(5);
   });
@@ -66,7 +108,9 @@ describe('Scheduler', () => {
     const ops = [
       op('plain', 'r'),
       op('nlp', 'r', { resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: ['nlp'], eus: [] } }),
-      op('gpu', 'r', { resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 24_000, capabilities: ['nlp'], eus: ['other'] } }),
+      op('gpu', 'r', {
+        resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 24_000, capabilities: ['nlp'], eus: ['other'] },
+      }),
     ];
     const h = harness(ops);
     h.scheduler.enqueue(task('needs-nlp', eu('e1', { requirements: { capabilities: ['nlp'] } })));

@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { ReputationBook } from '../../src/coordinator/reputation/reputation.js';
 import { Scheduler } from '../../src/coordinator/scheduling/scheduler.js';
 import {
-  FREE_RELEASES, grantedSlots, releaseSuspension, SLOW_START_SLOTS, SUSPEND_EXCESS,
+  FREE_RELEASES,
+  grantedSlots,
+  releaseSuspension,
+  SLOW_START_SLOTS,
+  SUSPEND_EXCESS,
 } from '../../src/coordinator/reputation/slot-policy.js';
 import type { EuState, OperatorState, TaskState } from '../../src/coordinator/memory/state.js';
 import { EuManifest } from '../../src/protocol/index.js';
@@ -40,7 +44,9 @@ describe('slot policy', () => {
     expect(grantedSlots(4096, book.get('releaser'), false, t(3))).toBe(SLOW_START_SLOTS / 2);
     for (let i = 1; i < SUSPEND_EXCESS; i++) book.leaseReleased('releaser', t(3 + i));
     expect(grantedSlots(4096, book.get('releaser'), false, t(6))).toBe(1);
-    expect(releaseSuspension(book.get('releaser'), t(6))).toMatch(/repeated releases: 5.0 leases given back against 0.0 completed/);
+    expect(releaseSuspension(book.get('releaser'), t(6))).toMatch(
+      /repeated releases: 5.0 leases given back against 0.0 completed/,
+    );
   });
 
   it('forgives a small share of releases in a long honest record', () => {
@@ -63,11 +69,31 @@ describe('slot policy', () => {
 
 describe('placement against granted slots', () => {
   it('does not see an operator as idle because it declared a huge maxConcurrent', () => {
-    const eu: EuState = { id: 'e', manifest: EuManifest.parse({ name: 'e', version: '1.0.0' }), files: {}, publishedAt: 0, owner: 'network', checkInput: () => null };
+    const eu: EuState = {
+      id: 'e',
+      manifest: EuManifest.parse({ name: 'e', version: '1.0.0' }),
+      files: {},
+      publishedAt: 0,
+      owner: 'network',
+      checkInput: () => null,
+    };
     const op = (id: string, maxConcurrent: number, slots: number): OperatorState => ({
-      id, publicKey: '', region: 'r', resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] }, maxConcurrent, slots,
-      status: 'online', statusReason: null, conn: { connectionId: 1, send: () => {}, close: () => {} }, active: new Set(), sentEus: new Set(),
-      firstSeenAt: 0, lastSeenAt: 0, reconnectDeadline: null, lastAssignedAt: 0, freeSince: 0,
+      id,
+      publicKey: '',
+      region: 'r',
+      resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] },
+      maxConcurrent,
+      slots,
+      status: 'online',
+      statusReason: null,
+      conn: { connectionId: 1, send: () => {}, close: () => {} },
+      active: new Set(),
+      sentEus: new Set(),
+      firstSeenAt: 0,
+      lastSeenAt: 0,
+      reconnectDeadline: null,
+      lastAssignedAt: 0,
+      freeSince: 0,
     });
     const greedy = op('greedy', 4096, 2);
     const honest = op('honest', 4, 4);
@@ -83,8 +109,24 @@ describe('placement against granted slots', () => {
     });
     for (let i = 0; i < 6; i++) {
       const task: TaskState = {
-        id: `t${i}`, eu, status: 'pending', input: '{}', inputHash: '', seed: '', clock: 0, quorum: 1, maxReplicas: 1, replicas: 1,
-        attempts: 0, freeAttempts: 0, submittedAt: 0, assignments: [], lostLeases: [], queued: false, readyAt: 0, owner: 'network',
+        id: `t${i}`,
+        eu,
+        status: 'pending',
+        input: '{}',
+        inputHash: '',
+        seed: '',
+        clock: 0,
+        quorum: 1,
+        maxReplicas: 1,
+        replicas: 1,
+        attempts: 0,
+        freeAttempts: 0,
+        submittedAt: 0,
+        assignments: [],
+        lostLeases: [],
+        queued: false,
+        readyAt: 0,
+        owner: 'network',
       };
       scheduler.enqueue(task);
     }

@@ -14,9 +14,22 @@ import { Standing, type StandingContext } from '../../src/coordinator/reputation
 
 function operator(id: string): OperatorState {
   return {
-    id, publicKey: '', region: 'eu', resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] },
-    maxConcurrent: 2, slots: 2, status: 'online', statusReason: null, conn: null, active: new Set(), sentEus: new Set(),
-    firstSeenAt: 0, lastSeenAt: 0, reconnectDeadline: null, lastAssignedAt: 0, freeSince: 0,
+    id,
+    publicKey: '',
+    region: 'eu',
+    resources: { cpu: 4, memoryMb: 8192, gpuMemoryMb: 0, capabilities: [], eus: [] },
+    maxConcurrent: 2,
+    slots: 2,
+    status: 'online',
+    statusReason: null,
+    conn: null,
+    active: new Set(),
+    sentEus: new Set(),
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    reconnectDeadline: null,
+    lastAssignedAt: 0,
+    freeSince: 0,
   };
 }
 
@@ -30,9 +43,15 @@ function verdictTask(id: string): TaskState {
 
 describe('Standing reacts to domain facts within the turn', () => {
   it('counts dissent when the verdict is reached, and suspends the dissenter at the end of the turn', () => {
-    const operators = new Map([['honest', operator('honest')], ['liar', operator('liar')]]);
+    const operators = new Map([
+      ['honest', operator('honest')],
+      ['liar', operator('liar')],
+    ]);
     const ctx = {
-      config: defaultConfig({ suspendAfterDissents: 1 }), memory: new TaskMemory(0), operators, now: () => 1,
+      config: defaultConfig({ suspendAfterDissents: 1 }),
+      memory: new TaskMemory(0),
+      operators,
+      now: () => 1,
     } as unknown as StandingContext;
     const standing = new Standing(ctx, new StakeBook(new Ledger(), 0, 0));
     const turn = new Turn(1);

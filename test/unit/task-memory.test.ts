@@ -4,7 +4,9 @@ import type { AssignmentState, TaskState } from '../../src/coordinator/memory/st
 
 function task(id: string, input: string | null, assignments: string[] = []): TaskState {
   return {
-    id, input, assignments: assignments.map((a) => ({ id: a, taskId: id }) as AssignmentState),
+    id,
+    input,
+    assignments: assignments.map((a) => ({ id: a, taskId: id }) as AssignmentState),
   } as TaskState;
 }
 

@@ -3,7 +3,11 @@ import { decide, groupByHash, type ResultView } from '../../src/coordinator/veri
 
 const r = (op: string, hash: string): ResultView => ({ assignmentId: `a-${op}`, operatorId: op, outputHash: hash });
 const state = (over: Partial<{ quorum: number; maxReplicas: number; replicas: number; live: number }> = {}) => ({
-  quorum: 2, maxReplicas: 5, replicas: 2, live: 0, ...over,
+  quorum: 2,
+  maxReplicas: 5,
+  replicas: 2,
+  live: 0,
+  ...over,
 });
 
 describe('decide (exact policy)', () => {
@@ -21,11 +25,17 @@ describe('decide (exact policy)', () => {
 
   it('escalates by the shortfall when the results in disagree', () => {
     expect(decide(groupByHash([r('a', 'x'), r('b', 'y')]), state())).toEqual({ kind: 'escalate', replicas: 3 });
-    expect(decide(groupByHash([r('a', 'x'), r('b', 'y'), r('c', 'z')]), state({ quorum: 3, replicas: 3 }))).toEqual({ kind: 'escalate', replicas: 5 });
+    expect(decide(groupByHash([r('a', 'x'), r('b', 'y'), r('c', 'z')]), state({ quorum: 3, replicas: 3 }))).toEqual({
+      kind: 'escalate',
+      replicas: 5,
+    });
   });
 
   it('escalates early when live replicas cannot close the gap', () => {
-    expect(decide(groupByHash([r('a', 'x'), r('b', 'y')]), state({ quorum: 3, replicas: 3, live: 1 }))).toEqual({ kind: 'escalate', replicas: 4 });
+    expect(decide(groupByHash([r('a', 'x'), r('b', 'y')]), state({ quorum: 3, replicas: 3, live: 1 }))).toEqual({
+      kind: 'escalate',
+      replicas: 4,
+    });
   });
 
   it('gives up as unverifiable when even agreement of every remaining replica could not reach quorum', () => {

@@ -17,7 +17,8 @@ export function accountRoutes(app: FastifyInstance, coordinator: CoordinatorOper
   /** The caller's own account (by its API key). */
   app.get('/v1/account', async (request) => {
     const caller = await coordinator.accounts.identify(request.headers.authorization);
-    if (caller.kind !== 'account') throw new CortenError('UNAUTHORIZED', 'send an account API key (Authorization: Bearer ck_…)');
+    if (caller.kind !== 'account')
+      throw new CortenError('UNAUTHORIZED', 'send an account API key (Authorization: Bearer ck_…)');
     return coordinator.trust.getAccount(caller.accountId);
   });
 

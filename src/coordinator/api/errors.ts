@@ -10,8 +10,14 @@ import { coerceError, CortenError, MAX_BODY_DEPTH, textTooDeep, type ErrorCode }
 
 /** Our code for a client error fastify reports only by status. */
 const CODE_OF_STATUS: Record<number, ErrorCode> = {
-  400: 'MALFORMED_REQUEST', 404: 'NOT_FOUND', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE',
+  400: 'MALFORMED_REQUEST',
+  404: 'NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
 };
 
 /** Maps fastify's own errors (body parsing, limits, routing) to ours. */
@@ -27,7 +33,10 @@ function fromFastify(error: FastifyError): CortenError | null {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new CortenError('VALIDATION_FAILED', 'the content-length header does not match the body');
     case 'FST_ERR_BAD_URL':
-      return new CortenError('MALFORMED_URL', 'the URL has an escape that does not decode (a % must be followed by two hex digits)');
+      return new CortenError(
+        'MALFORMED_URL',
+        'the URL has an escape that does not decode (a % must be followed by two hex digits)',
+      );
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new CortenError('URI_TOO_LONG', 'a path parameter is longer than any id; check the URL');
     default: {
@@ -44,7 +53,8 @@ function send(thrown: unknown, request: FastifyRequest, reply: FastifyReply): vo
   void reply.status(error.status).send(error.toEnvelope());
 }
 
-/** Fastify's `frameworkErrors` option: URLs it cannot route (bad escapes, over-long parameters) get the envelope too. */
+/** Fastify's `frameworkErrors` option: URLs it cannot route (bad escapes, over-long parameters) get the envelope too.
+ * */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   send(error, request, reply);
 }
@@ -52,15 +62,18 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 /** Fastify's `clientErrorHandler` option: what node's HTTP parser refuses (headers too large, garbage, timeouts). */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const refusal = error.code === 'HPE_HEADER_OVERFLOW'
-    ? new CortenError('HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts')
-    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? new CortenError('REQUEST_TIMEOUT', 'the request did not arrive in time')
-      : new CortenError('MALFORMED_REQUEST', 'the request is not valid HTTP');
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new CortenError('HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new CortenError('REQUEST_TIMEOUT', 'the request did not arrive in time')
+        : new CortenError('MALFORMED_REQUEST', 'the request is not valid HTTP');
   const body = JSON.stringify(refusal.toEnvelope());
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${refusal.status} ${refusal.code}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
-      + `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${refusal.status} ${refusal.code}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }
@@ -86,7 +99,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   installJsonParser(app);
   app.setErrorHandler((thrown: FastifyError, request, reply) => send(thrown, request, reply));
   app.setNotFoundHandler((request, reply) => {
-    const error = new CortenError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`);
+    const error = new CortenError(
+      'NOT_FOUND',
+      `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+    );
     void reply.status(404).send(error.toEnvelope());
   });
 }

@@ -24,13 +24,16 @@ export function eventRoutes(app: FastifyInstance, coordinator: CoordinatorOperat
   app.get('/v1/events', async (request): Promise<EventsPage> => {
     const query = parseOrThrow(ListEventsQuery, request.query, 'query');
     const viewer = await coordinator.viewer(request.headers.authorization);
-    const events = await coordinator.listEvents({
-      after: query.after,
-      limit: query.limit,
-      taskId: query.taskId,
-      operatorId: query.operatorId,
-      types: query.types?.split(',').filter(Boolean),
-    }, viewer);
+    const events = await coordinator.listEvents(
+      {
+        after: query.after,
+        limit: query.limit,
+        taskId: query.taskId,
+        operatorId: query.operatorId,
+        types: query.types?.split(',').filter(Boolean),
+      },
+      viewer,
+    );
     return { events, next: events.length > 0 ? events[events.length - 1]!.seq : query.after };
   });
 
@@ -52,7 +55,12 @@ export function eventRoutes(app: FastifyInstance, coordinator: CoordinatorOperat
 
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     // Names where the stream starts, so a client that got no event yet can still resume from there.
     raw.write(`: corten event stream after ${cursor}\n\n`);
 

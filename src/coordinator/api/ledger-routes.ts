@@ -20,5 +20,6 @@ export function ledgerRoutes(app: FastifyInstance, coordinator: CoordinatorOpera
   });
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id/receipt', async (request) =>
-    coordinator.trust.receipt(request.params.id, await coordinator.viewer(request.headers.authorization)));
+    coordinator.trust.receipt(request.params.id, await coordinator.viewer(request.headers.authorization)),
+  );
 }

@@ -6,7 +6,9 @@ import { parseOrThrow } from './validation.js';
 export function networkRoutes(app: FastifyInstance, coordinator: CoordinatorOperations): void {
   app.get('/v1/operators', async () => ({ operators: coordinator.listOperators() }));
 
-  app.get<{ Params: { id: string } }>('/v1/operators/:id', async (request) => coordinator.getOperator(request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/operators/:id', async (request) =>
+    coordinator.getOperator(request.params.id),
+  );
 
   app.get('/v1/regions', async () => ({ regions: coordinator.listRegions() }));
 

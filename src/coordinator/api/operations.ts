@@ -5,8 +5,17 @@
  * any implementation of the operations (a follower coordinator, a test double).
  */
 import type {
-  CortenEvent, EuSummary, EuView, OperatorView, PublishEuRequest, PublishEuResponse, RegionView, Stats,
-  SubmitTasksRequest, SubmitTasksResponse, TaskView,
+  CortenEvent,
+  EuSummary,
+  EuView,
+  OperatorView,
+  PublishEuRequest,
+  PublishEuResponse,
+  RegionView,
+  Stats,
+  SubmitTasksRequest,
+  SubmitTasksResponse,
+  TaskView,
 } from '../../protocol/index.js';
 import type { EventFilter, TaskStatus } from '../../store/index.js';
 import type { Accounts, Viewer } from '../economics/index.js';

@@ -16,7 +16,8 @@ export function taskRoutes(app: FastifyInstance, coordinator: CoordinatorOperati
   });
 
   app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) =>
-    coordinator.getTask(request.params.id, await coordinator.viewer(request.headers.authorization)));
+    coordinator.getTask(request.params.id, await coordinator.viewer(request.headers.authorization)),
+  );
 
   app.get('/v1/stats', async () => coordinator.stats());
 

@@ -4,8 +4,16 @@
  * engine commands, so every movement commits with its event in a turn.
  */
 import {
-  CortenError, LedgerEntry, type AccountView, type BalancesView, type CreatedAccount, type KeyPair, type LedgerPage, type Receipt,
-  type ReputationView, type StakeView,
+  CortenError,
+  LedgerEntry,
+  type AccountView,
+  type BalancesView,
+  type CreatedAccount,
+  type KeyPair,
+  type LedgerPage,
+  type Receipt,
+  type ReputationView,
+  type StakeView,
 } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import { Accounts, buildReceipt, canRead, requireOwner, type Viewer } from '../economics/index.js';
@@ -44,7 +52,8 @@ export class TrustApi {
 
   async deposit(accountId: string, amount: number): Promise<AccountView & { entryId: string }> {
     const row = await this.deps.store.trust.getAccount(accountId);
-    if (!row) throw new CortenError('ACCOUNT_NOT_FOUND', `no account ${accountId}: create it first (POST /v1/accounts)`);
+    if (!row)
+      throw new CortenError('ACCOUNT_NOT_FOUND', `no account ${accountId}: create it first (POST /v1/accounts)`);
     const entryId = await this.deps.engine.command((turn) => this.trust.deposit(turn, accountId, amount));
     return { ...this.trust.accountView(row), entryId };
   }
@@ -57,7 +66,9 @@ export class TrustApi {
   stakeView(operatorId: string): StakeView & { pendingWithdrawals: { amount: number; availableAt: number }[] } {
     return {
       ...this.view(operatorId),
-      pendingWithdrawals: this.trust.stakes.pendingWithdrawals(operatorId).map((w) => ({ amount: w.amount, availableAt: w.availableAt })),
+      pendingWithdrawals: this.trust.stakes
+        .pendingWithdrawals(operatorId)
+        .map((w) => ({ amount: w.amount, availableAt: w.availableAt })),
     };
   }
 
@@ -81,7 +92,8 @@ export class TrustApi {
   }
 
   reputation(operatorId: string): ReputationView {
-    if (!this.deps.engine.operators.has(operatorId)) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
+    if (!this.deps.engine.operators.has(operatorId))
+      throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
     return reputationView(this.trust, operatorId, this.deps.engine.now());
   }
 
@@ -101,9 +113,15 @@ export class TrustApi {
     const task = await this.deps.store.getTask(taskId);
     const readable = task !== undefined && canRead(requireOwner(viewer), task.owner);
     if (!readable) throw new CortenError('TASK_NOT_FOUND', `no task ${taskId}`);
-    return buildReceipt({
-      store: this.deps.store, eus: this.deps.eus, coordinatorId: this.deps.coordinatorId, keys: this.deps.keys,
-      embedderName: async () => (await this.trust.semantic.embedderNow()).name,
-    }, taskId);
+    return buildReceipt(
+      {
+        store: this.deps.store,
+        eus: this.deps.eus,
+        coordinatorId: this.deps.coordinatorId,
+        keys: this.deps.keys,
+        embedderName: async () => (await this.trust.semantic.embedderNow()).name,
+      },
+      taskId,
+    );
   }
 }

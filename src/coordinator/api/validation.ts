@@ -8,7 +8,17 @@ import { CortenError } from '../../protocol/index.js';
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
-  const summary = issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw new CortenError('VALIDATION_FAILED', `invalid ${where}: ${summary}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, { details: { issues } });
+  const issues = result.error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  const summary = issues
+    .slice(0, 3)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+  throw new CortenError(
+    'VALIDATION_FAILED',
+    `invalid ${where}: ${summary}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`,
+    { details: { issues } },
+  );
 }

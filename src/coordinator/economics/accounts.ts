@@ -27,15 +27,22 @@ export type Caller = { kind: 'admin' } | { kind: 'account'; accountId: string } 
 export class Accounts {
   private readonly byKeyHash = new Map<string, string>();
 
-  constructor(private readonly store: Store, private readonly adminToken: string | null) {}
+  constructor(
+    private readonly store: Store,
+    private readonly adminToken: string | null,
+  ) {}
 
   /** A new account's row and its API key (the caller commits the row). */
   static create(name: string, now: number): { row: AccountRow; apiKey: string } {
     const apiKey = `ck_${randomBytes(24).toString('hex')}`;
-    return { row: { id: `acct_${randomBytes(8).toString('hex')}`, name, keyHash: sha256Hex(apiKey), createdAt: now }, apiKey };
+    return {
+      row: { id: `acct_${randomBytes(8).toString('hex')}`, name, keyHash: sha256Hex(apiKey), createdAt: now },
+      apiKey,
+    };
   }
 
-  /** Who sent a request, from its Authorization header. Throws UNAUTHORIZED for a token that is neither the admin's nor a known key. */
+  /** Who sent a request, from its Authorization header. Throws UNAUTHORIZED for a token that is neither the admin's nor
+   * a known key. */
   async identify(authorization: string | undefined): Promise<Caller> {
     if (authorization === undefined || authorization === '') return { kind: 'anonymous' };
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -46,7 +53,11 @@ export class Accounts {
     let accountId = this.byKeyHash.get(hash);
     if (accountId === undefined) {
       const row = await this.store.trust.findAccountByKeyHash(hash);
-      if (!row) throw new CortenError('UNAUTHORIZED', 'unknown API key: ask the network admin for an account (corten account create)');
+      if (!row)
+        throw new CortenError(
+          'UNAUTHORIZED',
+          'unknown API key: ask the network admin for an account (corten account create)',
+        );
       accountId = row.id;
       this.byKeyHash.set(hash, accountId);
     }
@@ -56,10 +67,17 @@ export class Accounts {
   /** Throws unless the caller is the admin. */
   async requireAdmin(authorization: string | undefined): Promise<void> {
     if (this.adminToken === null) {
-      throw new CortenError('FORBIDDEN', 'this coordinator has no admin API: start it with --admin-token (or CORTEN_ADMIN_TOKEN)');
+      throw new CortenError(
+        'FORBIDDEN',
+        'this coordinator has no admin API: start it with --admin-token (or CORTEN_ADMIN_TOKEN)',
+      );
     }
     const caller = await this.identify(authorization);
-    if (caller.kind !== 'admin') throw new CortenError(caller.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', 'this needs the admin token (Authorization: Bearer <admin token>)');
+    if (caller.kind !== 'admin')
+      throw new CortenError(
+        caller.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN',
+        'this needs the admin token (Authorization: Bearer <admin token>)',
+      );
   }
 
   remember(row: AccountRow): void {

@@ -16,7 +16,13 @@
 import { devAccount, escrowAccount, EXTERNAL_ACCOUNT, type AccountView } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type {
-  DomainFactListener, EuState, LeaseLost, TaskPayer, TaskState, Turn, VerdictReached,
+  DomainFactListener,
+  EuState,
+  LeaseLost,
+  TaskPayer,
+  TaskState,
+  Turn,
+  VerdictReached,
 } from '../memory/index.js';
 import { Ledger, transfer } from './ledger.js';
 import { Settlement, type ClosedSettlement } from './settlement.js';
@@ -104,8 +110,11 @@ export class Economics implements DomainFactListener {
 
   accountView(row: { id: string; name: string; createdAt: number }): AccountView {
     return {
-      id: row.id, name: row.name, balance: this.ledger.balance(devAccount(row.id)),
-      escrow: this.ledger.balance(escrowAccount(row.id)), createdAt: row.createdAt,
+      id: row.id,
+      name: row.name,
+      balance: this.ledger.balance(devAccount(row.id)),
+      escrow: this.ledger.balance(escrowAccount(row.id)),
+      createdAt: row.createdAt,
     };
   }
 }

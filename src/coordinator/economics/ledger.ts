@@ -13,7 +13,14 @@
  * the truth for long.
  */
 import {
-  CortenError, entryIdOf, EXTERNAL_ACCOUNT, GENESIS_HASH, ledgerEntryHash, type LedgerEntry, type LedgerEntryKind, type Posting,
+  CortenError,
+  entryIdOf,
+  EXTERNAL_ACCOUNT,
+  GENESIS_HASH,
+  ledgerEntryHash,
+  type LedgerEntry,
+  type LedgerEntryKind,
+  type Posting,
 } from '../../protocol/index.js';
 import type { ChangeSet, LedgerSnapshot } from '../../store/index.js';
 
@@ -55,7 +62,11 @@ export class Ledger {
     const delta = new Map<string, number>();
     let sum = 0;
     for (const p of postings) {
-      if (!Number.isSafeInteger(p.amount) || p.amount === 0) throw new CortenError('LEDGER_INVALID', `posting of ${p.amount} to ${p.account}: amounts are non-zero integers`);
+      if (!Number.isSafeInteger(p.amount) || p.amount === 0)
+        throw new CortenError(
+          'LEDGER_INVALID',
+          `posting of ${p.amount} to ${p.account}: amounts are non-zero integers`,
+        );
       sum += p.amount;
       delta.set(p.account, (delta.get(p.account) ?? 0) + p.amount);
     }
@@ -63,9 +74,13 @@ export class Ledger {
     for (const [account, d] of delta) {
       const next = this.balance(account) + d;
       if (next < 0 && account !== EXTERNAL_ACCOUNT) {
-        throw new CortenError('INSUFFICIENT_BALANCE', `${account} holds ${this.balance(account)} credits; this ${kind} needs ${-d}`, {
-          details: { account, balance: this.balance(account), needed: -d },
-        });
+        throw new CortenError(
+          'INSUFFICIENT_BALANCE',
+          `${account} holds ${this.balance(account)} credits; this ${kind} needs ${-d}`,
+          {
+            details: { account, balance: this.balance(account), needed: -d },
+          },
+        );
       }
     }
     for (const [account, d] of delta) {
@@ -78,7 +93,15 @@ export class Ledger {
     this.head = { seq, hash: entry.hash };
     changes.push({
       op: 'ledger.insert',
-      row: { seq, id: entry.id, ts, kind, postings: JSON.stringify(postings), prevHash: entry.prevHash, hash: entry.hash },
+      row: {
+        seq,
+        id: entry.id,
+        ts,
+        kind,
+        postings: JSON.stringify(postings),
+        prevHash: entry.prevHash,
+        hash: entry.hash,
+      },
     });
     return entry;
   }
@@ -86,13 +109,20 @@ export class Ledger {
   /** Writes the balances changed since the last flush (once per turn). */
   flush(changes: ChangeSet, now: number): void {
     if (this.touched.size === 0) return;
-    for (const account of this.touched) changes.push({ op: 'ledger.balance', account, balance: this.balance(account), updatedAt: now });
+    for (const account of this.touched)
+      changes.push({ op: 'ledger.balance', account, balance: this.balance(account), updatedAt: now });
     this.touched.clear();
   }
 }
 
 /** The two postings that move `amount` from one account to another. */
-export function transfer(from: string, to: string, amount: number, reason: string, tags: { taskId?: string; operatorId?: string } = {}): Posting[] {
+export function transfer(
+  from: string,
+  to: string,
+  amount: number,
+  reason: string,
+  tags: { taskId?: string; operatorId?: string } = {},
+): Posting[] {
   const out: Posting = { account: from, amount: -amount, reason };
   const into: Posting = { account: to, amount, reason };
   if (tags.taskId) {

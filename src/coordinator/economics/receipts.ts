@@ -9,7 +9,14 @@
  * path of every task.
  */
 import {
-  CortenError, receiptIdOf, RECEIPT_VERSION, signReceipt, type KeyPair, type Receipt, type ReceiptSigner, type UnsignedReceipt,
+  CortenError,
+  receiptIdOf,
+  RECEIPT_VERSION,
+  signReceipt,
+  type KeyPair,
+  type Receipt,
+  type ReceiptSigner,
+  type UnsignedReceipt,
 } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { EuRegistry } from '../memory/index.js';
@@ -29,7 +36,10 @@ export async function buildReceipt(issuer: ReceiptIssuer, taskId: string): Promi
   if (!task) throw new CortenError('TASK_NOT_FOUND', `no task ${taskId}`);
   const outcome = task.status === 'verified' ? 'verified' : task.failure === 'eu_error' ? 'eu_error' : null;
   if (outcome === null || task.outputHash === null) {
-    const why = task.status === 'failed' ? `it failed as ${task.failure} without a verdict; any refund is in the ledger` : `it is ${task.status}: no verdict yet`;
+    const why =
+      task.status === 'failed'
+        ? `it failed as ${task.failure} without a verdict; any refund is in the ledger`
+        : `it is ${task.status}: no verdict yet`;
     throw new CortenError('RECEIPT_NOT_FOUND', `task ${taskId} has no receipt: ${why}`);
   }
   const eu = issuer.eus.get(task.euId);
@@ -40,14 +50,23 @@ export async function buildReceipt(issuer: ReceiptIssuer, taskId: string): Promi
     const op = await store.getOperator(a.operatorId);
     if (!op) continue;
     agreeing.push({
-      operatorId: a.operatorId, publicKey: op.publicKey, assignmentId: a.id, attempt: a.attempt, outputHash: a.outputHash,
-      signature: a.signature, proof: a.signatureProof ? (JSON.parse(a.signatureProof) as string[]) : [],
+      operatorId: a.operatorId,
+      publicKey: op.publicKey,
+      assignmentId: a.id,
+      attempt: a.attempt,
+      outputHash: a.outputHash,
+      signature: a.signature,
+      proof: a.signatureProof ? (JSON.parse(a.signatureProof) as string[]) : [],
     });
   }
   const payer = await store.trust.getTaskAccount(taskId);
   const entries = [...(payer ? [payer.escrowEntry] : []), ...(await store.trust.ledgerRefsOfTask(taskId))];
   entries.sort((x, y) => Number(x.slice(3)) - Number(y.slice(3)));
-  const verification: UnsignedReceipt['verification'] = { policy, quorum: task.quorum, solo: task.replicas === 1 && task.quorum > 1 };
+  const verification: UnsignedReceipt['verification'] = {
+    policy,
+    quorum: task.quorum,
+    solo: task.replicas === 1 && task.quorum > 1,
+  };
   if (policy === 'semantic') {
     const threshold = eu?.manifest.verification.threshold;
     if (threshold !== undefined) verification.threshold = threshold;

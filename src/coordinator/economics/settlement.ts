@@ -34,8 +34,15 @@
  * `ledger.slashed`) naming that entry.
  */
 import {
-  CortenError, devAccount, earningsAccount, escrowAccount, stakeAccount, TREASURY_ACCOUNT, unbondingAccount,
-  type EventMap, type Posting,
+  CortenError,
+  devAccount,
+  earningsAccount,
+  escrowAccount,
+  stakeAccount,
+  TREASURY_ACCOUNT,
+  unbondingAccount,
+  type EventMap,
+  type Posting,
 } from '../../protocol/index.js';
 import type { ChangeSet } from '../../store/index.js';
 import { transfer, type Ledger } from './ledger.js';
@@ -53,7 +60,12 @@ export interface SlashPolicy {
 type SettlementEvent =
   | { type: 'ledger.rewarded'; data: Omit<EventMap['ledger.rewarded'], 'entryId'>; taskId: string; operatorId: string }
   | { type: 'ledger.refunded'; data: Omit<EventMap['ledger.refunded'], 'entryId'>; taskId: string; operatorId: null }
-  | { type: 'ledger.slashed'; data: Omit<EventMap['ledger.slashed'], 'entryId'>; taskId: string | null; operatorId: string };
+  | {
+      type: 'ledger.slashed';
+      data: Omit<EventMap['ledger.slashed'], 'entryId'>;
+      taskId: string | null;
+      operatorId: string;
+    };
 
 export interface ClosedSettlement {
   entryId: string | null;
@@ -69,13 +81,22 @@ export class Settlement {
   private refs = new Set<string>();
   private slashed = new Set<string>();
 
-  constructor(private readonly ledger: Ledger, private readonly policy: SlashPolicy) {}
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly policy: SlashPolicy,
+  ) {}
 
   private available(account: string): number {
     return this.ledger.balance(account) + (this.pending.get(account) ?? 0);
   }
 
-  private move(from: string, to: string, amount: number, reason: string, tags: { taskId?: string; operatorId?: string }): void {
+  private move(
+    from: string,
+    to: string,
+    amount: number,
+    reason: string,
+    tags: { taskId?: string; operatorId?: string },
+  ): void {
     for (const p of transfer(from, to, amount, reason, tags)) {
       this.postings.push(p);
       this.pending.set(p.account, (this.pending.get(p.account) ?? 0) + p.amount);
@@ -93,7 +114,10 @@ export class Settlement {
     if (price === 0) return null;
     const ref = `${eu.manifest.name}@${eu.manifest.version}`;
     if (accountId === null) {
-      throw new CortenError('UNAUTHORIZED', `${ref} costs ${price} credits an execution: submit with an account's API key (Authorization: Bearer ck_…); without one only free EUs run`);
+      throw new CortenError(
+        'UNAUTHORIZED',
+        `${ref} costs ${price} credits an execution: submit with an account's API key (Authorization: Bearer ck_…); without one only free EUs run`,
+      );
     }
     const perTask = price * verification.quorum;
     const total = perTask * count;
@@ -105,8 +129,18 @@ export class Settlement {
         { details: { accountId, balance, required: total, price, quorum: verification.quorum, tasks: count } },
       );
     }
-    const entry = this.ledger.post(changes, now, 'escrow', transfer(devAccount(accountId), escrowAccount(accountId), total, 'escrow'));
-    changes.event('ledger.escrowed', now, { account: devAccount(accountId), amount: total, entryId: entry.id, taskIds: count });
+    const entry = this.ledger.post(
+      changes,
+      now,
+      'escrow',
+      transfer(devAccount(accountId), escrowAccount(accountId), total, 'escrow'),
+    );
+    changes.event('ledger.escrowed', now, {
+      account: devAccount(accountId),
+      amount: total,
+      entryId: entry.id,
+      taskIds: count,
+    });
     return { accountId, escrow: perTask, escrowEntry: entry.id };
   }
 
@@ -121,36 +155,56 @@ export class Settlement {
     if (payer) {
       // Paid in the order their results came in, up to what was escrowed.
       const byEnd = (x: AssignmentState, y: AssignmentState) => (x.finishedAt ?? 0) - (y.finishedAt ?? 0);
-      const accepted = failure === EU_RESOURCE_EXCEEDED
-        ? paidResourceFaults(task)
-        : verdict ? task.assignments.filter((a) => a.status === 'accepted').sort(byEnd) : [];
+      const accepted =
+        failure === EU_RESOURCE_EXCEEDED
+          ? paidResourceFaults(task)
+          : verdict
+            ? task.assignments.filter((a) => a.status === 'accepted').sort(byEnd)
+            : [];
       const price = task.eu.manifest.price;
       let left = payer.escrow;
       for (const a of accepted) {
         if (left < price) break;
-        this.move(escrowAccount(payer.accountId), earningsAccount(a.operatorId), price, 'reward', { taskId: task.id, operatorId: a.operatorId });
-        this.events.push({ type: 'ledger.rewarded', data: { taskId: task.id, operatorId: a.operatorId, amount: price }, taskId: task.id, operatorId: a.operatorId });
+        this.move(escrowAccount(payer.accountId), earningsAccount(a.operatorId), price, 'reward', {
+          taskId: task.id,
+          operatorId: a.operatorId,
+        });
+        this.events.push({
+          type: 'ledger.rewarded',
+          data: { taskId: task.id, operatorId: a.operatorId, amount: price },
+          taskId: task.id,
+          operatorId: a.operatorId,
+        });
         left -= price;
       }
       if (left > 0) {
         this.move(escrowAccount(payer.accountId), devAccount(payer.accountId), left, 'refund', { taskId: task.id });
-        this.events.push({ type: 'ledger.refunded', data: { taskId: task.id, account: devAccount(payer.accountId), amount: left }, taskId: task.id, operatorId: null });
+        this.events.push({
+          type: 'ledger.refunded',
+          data: { taskId: task.id, account: devAccount(payer.accountId), amount: left },
+          taskId: task.id,
+          operatorId: null,
+        });
       }
     }
     if (verdict) {
       // Unclear is not guilty: a result the verifier could not decide against is rejected but never slashed.
-      for (const a of task.assignments) if (a.status === 'rejected' && !a.undecided) this.slash(a.operatorId, this.policy.slashDissent, 'dissent', task.id);
+      for (const a of task.assignments)
+        if (a.status === 'rejected' && !a.undecided)
+          this.slash(a.operatorId, this.policy.slashDissent, 'dissent', task.id);
     }
   }
 
-  /** Slashes up to `amount` from an operator's stake (then from its unbonding stake) to the treasury. Returns what was taken. */
+  /** Slashes up to `amount` from an operator's stake (then from its unbonding stake) to the treasury. Returns what was
+   * taken. */
   slash(operatorId: string, amount: number, reason: string, taskId: string | null): number {
     if (amount <= 0) return 0;
     const fromStake = Math.min(amount, Math.max(0, this.available(stakeAccount(operatorId))));
     const fromUnbonding = Math.min(amount - fromStake, Math.max(0, this.available(unbondingAccount(operatorId))));
     const tags = taskId ? { taskId, operatorId } : { operatorId };
     if (fromStake > 0) this.move(stakeAccount(operatorId), TREASURY_ACCOUNT, fromStake, `slash:${reason}`, tags);
-    if (fromUnbonding > 0) this.move(unbondingAccount(operatorId), TREASURY_ACCOUNT, fromUnbonding, `slash:${reason}`, tags);
+    if (fromUnbonding > 0)
+      this.move(unbondingAccount(operatorId), TREASURY_ACCOUNT, fromUnbonding, `slash:${reason}`, tags);
     const taken = fromStake + fromUnbonding;
     if (taken > 0) {
       const data: Omit<EventMap['ledger.slashed'], 'entryId'> = { operatorId, amount: taken, reason };
@@ -175,7 +229,10 @@ export class Settlement {
     }
     const entry = this.ledger.post(changes, now, 'settlement', this.postings);
     for (const e of this.events) {
-      changes.event(e.type, now, { ...e.data, entryId: entry.id } as never, { taskId: e.taskId, operatorId: e.operatorId });
+      changes.event(e.type, now, { ...e.data, entryId: entry.id } as never, {
+        taskId: e.taskId,
+        operatorId: e.operatorId,
+      });
     }
     for (const taskId of this.refs) changes.push({ op: 'ledger.ref', taskId, entryId: entry.id });
     this.reset();

@@ -13,7 +13,12 @@
  * never slashed.
  */
 import {
-  CortenError, EXTERNAL_ACCOUNT, earningsAccount, stakeAccount, unbondingAccount, type StakeView,
+  CortenError,
+  EXTERNAL_ACCOUNT,
+  earningsAccount,
+  stakeAccount,
+  unbondingAccount,
+  type StakeView,
 } from '../../protocol/index.js';
 import type { ChangeSet, WithdrawalRow } from '../../store/index.js';
 import { newId } from '../memory/index.js';
@@ -61,25 +66,57 @@ export class StakeBook {
 
   /** Bonds credits from outside as the operator's stake. */
   deposit(changes: ChangeSet, now: number, operatorId: string, amount: number): string {
-    const entry = this.ledger.post(changes, now, 'deposit', transfer(EXTERNAL_ACCOUNT, stakeAccount(operatorId), amount, 'deposit', { operatorId }));
-    changes.event('ledger.deposited', now, { account: stakeAccount(operatorId), amount, entryId: entry.id }, { operatorId });
+    const entry = this.ledger.post(
+      changes,
+      now,
+      'deposit',
+      transfer(EXTERNAL_ACCOUNT, stakeAccount(operatorId), amount, 'deposit', { operatorId }),
+    );
+    changes.event(
+      'ledger.deposited',
+      now,
+      { account: stakeAccount(operatorId), amount, entryId: entry.id },
+      { operatorId },
+    );
     return entry.id;
   }
 
-  /** Starts unbonding `amount` of stake; it is paid out after the unbonding period. Throws (changing nothing) beyond the stake. */
+  /** Starts unbonding `amount` of stake; it is paid out after the unbonding period. Throws (changing nothing) beyond
+   * the stake. */
   requestWithdrawal(changes: ChangeSet, now: number, operatorId: string, amount: number): WithdrawalRow {
     const stake = this.stakeOf(operatorId);
     if (amount > stake) {
-      throw new CortenError('INSUFFICIENT_STAKE', `operator ${operatorId} has ${stake} credits staked; it cannot withdraw ${amount}`, {
-        details: { operatorId, stake, requested: amount },
-      });
+      throw new CortenError(
+        'INSUFFICIENT_STAKE',
+        `operator ${operatorId} has ${stake} credits staked; it cannot withdraw ${amount}`,
+        {
+          details: { operatorId, stake, requested: amount },
+        },
+      );
     }
-    const entry = this.ledger.post(changes, now, 'unbond', transfer(stakeAccount(operatorId), unbondingAccount(operatorId), amount, 'unbond', { operatorId }));
+    const entry = this.ledger.post(
+      changes,
+      now,
+      'unbond',
+      transfer(stakeAccount(operatorId), unbondingAccount(operatorId), amount, 'unbond', { operatorId }),
+    );
     const row: WithdrawalRow = {
-      id: newId('wd', now), operatorId, amount, requestedAt: now, availableAt: now + this.unbondingMs, requestEntry: entry.id, paidEntry: null, paidAmount: null,
+      id: newId('wd', now),
+      operatorId,
+      amount,
+      requestedAt: now,
+      availableAt: now + this.unbondingMs,
+      requestEntry: entry.id,
+      paidEntry: null,
+      paidAmount: null,
     };
     changes.push({ op: 'withdrawal.insert', row });
-    changes.event('ledger.withdrawal_requested', now, { operatorId, amount, availableAt: row.availableAt }, { operatorId });
+    changes.event(
+      'ledger.withdrawal_requested',
+      now,
+      { operatorId, amount, availableAt: row.availableAt },
+      { operatorId },
+    );
     this.pending.push(row);
     this.pending.sort((a, b) => a.availableAt - b.availableAt);
     return row;
@@ -93,8 +130,18 @@ export class StakeBook {
       const pay = Math.min(w.amount, left);
       let entryId = w.requestEntry;
       if (pay > 0) {
-        entryId = this.ledger.post(changes, now, 'withdrawal', transfer(unbondingAccount(w.operatorId), EXTERNAL_ACCOUNT, pay, 'withdrawal', { operatorId: w.operatorId })).id;
-        changes.event('ledger.withdrawn', now, { operatorId: w.operatorId, amount: pay, entryId }, { operatorId: w.operatorId });
+        entryId = this.ledger.post(
+          changes,
+          now,
+          'withdrawal',
+          transfer(unbondingAccount(w.operatorId), EXTERNAL_ACCOUNT, pay, 'withdrawal', { operatorId: w.operatorId }),
+        ).id;
+        changes.event(
+          'ledger.withdrawn',
+          now,
+          { operatorId: w.operatorId, amount: pay, entryId },
+          { operatorId: w.operatorId },
+        );
       }
       changes.push({ op: 'withdrawal.paid', id: w.id, paidEntry: entryId, paidAmount: pay });
     }
@@ -103,8 +150,17 @@ export class StakeBook {
   /** Pays an operator's earnings out at once (earnings are not at risk, so they need no unbonding). */
   payEarnings(changes: ChangeSet, now: number, operatorId: string, amount: number): string {
     const have = this.ledger.balance(earningsAccount(operatorId));
-    if (amount > have) throw new CortenError('INSUFFICIENT_BALANCE', `operator ${operatorId} has earned ${have} credits; it cannot withdraw ${amount}`);
-    const entry = this.ledger.post(changes, now, 'withdrawal', transfer(earningsAccount(operatorId), EXTERNAL_ACCOUNT, amount, 'withdrawal', { operatorId }));
+    if (amount > have)
+      throw new CortenError(
+        'INSUFFICIENT_BALANCE',
+        `operator ${operatorId} has earned ${have} credits; it cannot withdraw ${amount}`,
+      );
+    const entry = this.ledger.post(
+      changes,
+      now,
+      'withdrawal',
+      transfer(earningsAccount(operatorId), EXTERNAL_ACCOUNT, amount, 'withdrawal', { operatorId }),
+    );
     changes.event('ledger.withdrawn', now, { operatorId, amount, entryId: entry.id }, { operatorId });
     return entry.id;
   }

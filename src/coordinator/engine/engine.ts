@@ -21,12 +21,23 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { coerceError, CortenError, type CortenEvent, type HelloMessage, type ResultItem } from '../../protocol/index.js';
+import {
+  coerceError,
+  CortenError,
+  type CortenEvent,
+  type HelloMessage,
+  type ResultItem,
+} from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import { offlineAfterMs, type CoordinatorConfig } from '../config/index.js';
 import type { EventBus } from './event-bus.js';
 import type {
-  AssignmentState, EuRegistry, EuState, OperatorConnection, OperatorState, TaskState,
+  AssignmentState,
+  EuRegistry,
+  EuState,
+  OperatorConnection,
+  OperatorState,
+  TaskState,
 } from '../memory/index.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
@@ -137,7 +148,9 @@ export class Engine extends EventEmitter {
 
   /** Starts the periodic commands: the lease reaper and the liveness mark. */
   startTimers(): void {
-    this.timers.push(setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs));
+    this.timers.push(
+      setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs),
+    );
     this.timers.push(setInterval(() => this.enqueue({ run: (t) => this.markAlive(t) }), 1000));
     for (const timer of this.timers) timer.unref();
     this.trust.start();
@@ -198,14 +211,20 @@ export class Engine extends EventEmitter {
   }
 
   /** A results frame: `items` read well, `unreadable` did not and are refused with the frame. */
-  results(conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = []): void {
+  results(
+    conn: OperatorConnection,
+    operatorId: string,
+    items: ResultItem[],
+    unreadable: UnreadableResult[] = [],
+  ): void {
     this.enqueue({
       run: (turn) => acceptResults(this, turn, conn, operatorId, items, unreadable),
       weight: Math.max(1, items.length + unreadable.length),
     });
   }
 
-  /** A frame the gateway refused whole (not JSON, too deep, wrong shape): it counts towards a flood like a refused result. */
+  /** A frame the gateway refused whole (not JSON, too deep, wrong shape): it counts towards a flood like a refused
+   * result. */
   refusedFrame(conn: OperatorConnection, operatorId: string, code: string, message: string): void {
     this.enqueue({
       run: (turn) => {
@@ -216,12 +235,22 @@ export class Engine extends EventEmitter {
   }
 
   /** Refuses one result: tells the operator in its ack, and counts it. */
-  refuseResult(turn: Turn, conn: OperatorConnection, op: OperatorState, sample: { assignmentId: string; code: string; message: string; taskId?: string }): void {
+  refuseResult(
+    turn: Turn,
+    conn: OperatorConnection,
+    op: OperatorState,
+    sample: { assignmentId: string; code: string; message: string; taskId?: string },
+  ): void {
     turn.refuse(conn, sample.assignmentId, sample.code, sample.message);
     this.countRefusal(turn, conn, op, sample);
   }
 
-  private countRefusal(turn: Turn, conn: OperatorConnection, op: OperatorState, sample: { assignmentId: string; code: string; message: string; taskId?: string }): void {
+  private countRefusal(
+    turn: Turn,
+    conn: OperatorConnection,
+    op: OperatorState,
+    sample: { assignmentId: string; code: string; message: string; taskId?: string },
+  ): void {
     if (!this.refusals.record(op.id, turn.now, sample)) return;
     // Flooding: its counts go out with its disconnection, which costs it standing.
     this.writeRefusals(turn, op.id);
@@ -232,7 +261,8 @@ export class Engine extends EventEmitter {
 
   /** Writes the `results.refused` events now due (all of one operator's, when `operatorId` is given). */
   private writeRefusals(turn: Turn, operatorId?: string): void {
-    for (const data of this.refusals.due(turn.now, operatorId)) turn.event('results.refused', data, { operatorId: data.operatorId });
+    for (const data of this.refusals.due(turn.now, operatorId))
+      turn.event('results.refused', data, { operatorId: data.operatorId });
   }
 
   drain(operatorId: string): void {
@@ -280,7 +310,9 @@ export class Engine extends EventEmitter {
 
   private enqueue(command: Command): void {
     if (this.stopped) {
-      command.fail?.(new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'));
+      command.fail?.(
+        new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'),
+      );
       return;
     }
     this.inbox.push(command);
@@ -322,7 +354,8 @@ export class Engine extends EventEmitter {
         } catch (thrown) {
           const error = coerceError(thrown);
           if (error.code === 'INTERNAL') this.log.error({ err: thrown }, 'command failed');
-          if (turn.changes.size !== mark) throw new Error(`a failed command left ${turn.changes.size - mark} writes behind`, { cause: thrown });
+          if (turn.changes.size !== mark)
+            throw new Error(`a failed command left ${turn.changes.size - mark} writes behind`, { cause: thrown });
           command.fail?.(error);
         }
       }
@@ -331,7 +364,8 @@ export class Engine extends EventEmitter {
       moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
-      const inputs = missing.length > 0 ? await this.store.getTaskInputs(missing.map((t) => t.id)) : new Map<string, string>();
+      const inputs =
+        missing.length > 0 ? await this.store.getTaskInputs(missing.map((t) => t.id)) : new Map<string, string>();
       await this.giveOwners(turn);
       let events: CortenEvent[] = [];
       if (turn.changes.size > 0) {

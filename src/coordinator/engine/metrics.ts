@@ -40,10 +40,27 @@ export class CoordinatorMetrics {
     buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
     registers: [this.registry],
   });
-  readonly events = new Counter({ name: 'corten_events_total', help: 'Events committed, by type', labelNames: ['type'], registers: [this.registry] });
-  readonly operatorsOnline = new Gauge({ name: 'corten_operators_online', help: 'Operators connected', registers: [this.registry] });
-  readonly queued = new Gauge({ name: 'corten_tasks_queued', help: 'Tasks waiting for an operator', registers: [this.registry] });
-  readonly openTasks = new Gauge({ name: 'corten_tasks_open', help: 'Tasks not yet verified or failed', registers: [this.registry] });
+  readonly events = new Counter({
+    name: 'corten_events_total',
+    help: 'Events committed, by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly operatorsOnline = new Gauge({
+    name: 'corten_operators_online',
+    help: 'Operators connected',
+    registers: [this.registry],
+  });
+  readonly queued = new Gauge({
+    name: 'corten_tasks_queued',
+    help: 'Tasks waiting for an operator',
+    registers: [this.registry],
+  });
+  readonly openTasks = new Gauge({
+    name: 'corten_tasks_open',
+    help: 'Tasks not yet verified or failed',
+    registers: [this.registry],
+  });
 
   private readonly samples = new Float64Array(WINDOW);
   private sampleCount = 0;

@@ -56,10 +56,24 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const eu = engine.eus.get(row.euId);
     if (!eu) throw new Error(`task ${row.id} refers to unknown EU ${row.euId}`);
     const task: TaskState = {
-      id: row.id, eu, owner: row.owner, status: row.status, input: null, inputHash: row.inputHash, seed: row.seed,
+      id: row.id,
+      eu,
+      owner: row.owner,
+      status: row.status,
+      input: null,
+      inputHash: row.inputHash,
+      seed: row.seed,
       clock: row.clock,
-      quorum: row.quorum, maxReplicas: row.maxReplicas, replicas: row.replicas, attempts: row.attempts, freeAttempts: 0,
-      submittedAt: row.submittedAt, assignments: [], lostLeases: [], queued: false, readyAt: now,
+      quorum: row.quorum,
+      maxReplicas: row.maxReplicas,
+      replicas: row.replicas,
+      attempts: row.attempts,
+      freeAttempts: 0,
+      submittedAt: row.submittedAt,
+      assignments: [],
+      lostLeases: [],
+      queued: false,
+      readyAt: now,
     };
     engine.tasks.set(task.id, task);
   }
@@ -71,10 +85,21 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     const op = engine.operators.get(row.operatorId);
     if (!task) continue;
     const a: AssignmentState = {
-      id: row.id, taskId: row.taskId, operatorId: row.operatorId, region: op?.region ?? 'unknown', attempt: row.attempt,
-      status: row.status, leasedAt: row.leasedAt, leaseExpiresAt: row.leaseExpiresAt + downtimeMs, finishedAt: row.finishedAt,
-      outputHash: row.outputHash, output: row.output, errorCode: row.errorCode, signature: row.signature,
-      proof: row.signatureProof ? (JSON.parse(row.signatureProof) as string[]) : [], durationMs: row.durationMs,
+      id: row.id,
+      taskId: row.taskId,
+      operatorId: row.operatorId,
+      region: op?.region ?? 'unknown',
+      attempt: row.attempt,
+      status: row.status,
+      leasedAt: row.leasedAt,
+      leaseExpiresAt: row.leaseExpiresAt + downtimeMs,
+      finishedAt: row.finishedAt,
+      outputHash: row.outputHash,
+      output: row.output,
+      errorCode: row.errorCode,
+      signature: row.signature,
+      proof: row.signatureProof ? (JSON.parse(row.signatureProof) as string[]) : [],
+      durationMs: row.durationMs,
     };
     task.assignments.push(a);
     if (a.status === 'expired' || a.status === 'released') {
@@ -95,13 +120,19 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
     if (task) task.payer = { accountId: row.accountId, escrow: row.escrow, escrowEntry: row.escrowEntry };
   }
   // Only the latest losses are still waiting for their replacement: one for each replica the task still needs.
-  for (const task of engine.tasks.values()) task.lostLeases = task.lostLeases.slice(task.lostLeases.length - replicasToAssign(task));
+  for (const task of engine.tasks.values())
+    task.lostLeases = task.lostLeases.slice(task.lostLeases.length - replicasToAssign(task));
   engine.trust.markRecovered(now);
   for (const task of engine.tasks.values()) engine.scheduler.enqueue(task);
 
   await engine.command((turn: Turn) => {
     engine.markAlive(turn);
-    turn.event('coordinator.started', { coordinatorId: engine.coordinatorId, downtimeMs, recoveredTasks: tasks.length, recoveredLeases: leases });
+    turn.event('coordinator.started', {
+      coordinatorId: engine.coordinatorId,
+      downtimeMs,
+      recoveredTasks: tasks.length,
+      recoveredLeases: leases,
+    });
   });
   return { downtimeMs, tasks: tasks.length, leases };
 }

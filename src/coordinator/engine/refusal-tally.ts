@@ -52,7 +52,15 @@ export class RefusalTally {
   record(operatorId: string, now: number, sample: Sample): boolean {
     let t = this.operators.get(operatorId);
     if (!t) {
-      t = { pending: new Map(), pendingTotal: 0, sample: [], since: now, lastFlush: -Infinity, windowStart: now, inWindow: 0 };
+      t = {
+        pending: new Map(),
+        pendingTotal: 0,
+        sample: [],
+        since: now,
+        lastFlush: -Infinity,
+        windowStart: now,
+        inWindow: 0,
+      };
       this.operators.set(operatorId, t);
     }
     if (t.pendingTotal === 0) t.since = now;
@@ -81,7 +89,13 @@ export class RefusalTally {
         continue;
       }
       if (only !== undefined ? only !== operatorId : now - t.lastFlush < FLUSH_INTERVAL_MS) continue;
-      out.push({ operatorId, total: t.pendingTotal, counts: Object.fromEntries(t.pending), sample: t.sample, since: t.since });
+      out.push({
+        operatorId,
+        total: t.pendingTotal,
+        counts: Object.fromEntries(t.pending),
+        sample: t.sample,
+        since: t.since,
+      });
       t.pending = new Map();
       t.pendingTotal = 0;
       t.sample = [];

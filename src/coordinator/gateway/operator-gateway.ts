@@ -20,8 +20,17 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import {
-  authStatement, identityId, MAX_FRAME_DEPTH, OperatorMessage, PROTOCOL_VERSION, ResultItem, ResultsEnvelope, textTooDeep, verify,
-  type ChallengeMessage, type ErrorMessage,
+  authStatement,
+  identityId,
+  MAX_FRAME_DEPTH,
+  OperatorMessage,
+  PROTOCOL_VERSION,
+  ResultItem,
+  ResultsEnvelope,
+  textTooDeep,
+  verify,
+  type ChallengeMessage,
+  type ErrorMessage,
 } from '../../protocol/index.js';
 import type { Engine } from '../engine/index.js';
 import type { UnreadableResult } from '../verification/index.js';
@@ -55,7 +64,8 @@ class FrameBudget {
   }
 }
 
-/** The first issue of a failed zod parse, as `path: message`, the path under `prefix` (or `message` when there is none). */
+/** The first issue of a failed zod parse, as `path: message`, the path under `prefix` (or `message` when there is
+ * none). */
 function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] }, prefix?: string): string {
   const issue = error.issues[0];
   const path = [...(prefix === undefined ? [] : [prefix]), ...(issue?.path ?? []).map(String)];
@@ -72,7 +82,8 @@ let nextConnectionId = 1;
 
 /** The engine's commands the gateway turns frames into; it sees nothing else of the engine. */
 export type GatewayEngine = Pick<
-  Engine, 'coordinatorId' | 'connect' | 'disconnect' | 'results' | 'refusedFrame' | 'touch' | 'heartbeat' | 'release' | 'drain'
+  Engine,
+  'coordinatorId' | 'connect' | 'disconnect' | 'results' | 'refusedFrame' | 'touch' | 'heartbeat' | 'release' | 'drain'
 >;
 
 export class OperatorGateway {
@@ -101,7 +112,12 @@ export class OperatorGateway {
     }, HELLO_TIMEOUT_MS);
     helloTimer.unref();
 
-    const challenge: ChallengeMessage = { t: 'challenge', nonce, coordinatorId: this.engine.coordinatorId, protocol: PROTOCOL_VERSION };
+    const challenge: ChallengeMessage = {
+      t: 'challenge',
+      nonce,
+      coordinatorId: this.engine.coordinatorId,
+      protocol: PROTOCOL_VERSION,
+    };
     socket.send(JSON.stringify(challenge));
 
     const budget = new FrameBudget();
@@ -120,7 +136,8 @@ export class OperatorGateway {
       };
       if (isBinary) return refuse('PROTOCOL_ERROR', 'frames are JSON text');
       const text = data.toString('utf8');
-      if (textTooDeep(text, MAX_FRAME_DEPTH)) return refuse('JSON_TOO_DEEP', `the frame nests deeper than ${MAX_FRAME_DEPTH} levels`);
+      if (textTooDeep(text, MAX_FRAME_DEPTH))
+        return refuse('JSON_TOO_DEEP', `the frame nests deeper than ${MAX_FRAME_DEPTH} levels`);
       let raw: unknown;
       try {
         raw = JSON.parse(text);
@@ -135,7 +152,12 @@ export class OperatorGateway {
         envelope.data.results.forEach((item, index) => {
           const parsed = ResultItem.safeParse(item);
           if (parsed.success) items.push(parsed.data);
-          else unreadable.push({ assignmentId: claimedId(item), code: 'VALIDATION_FAILED', message: firstIssue(parsed.error, `results.${index}`) });
+          else
+            unreadable.push({
+              assignmentId: claimedId(item),
+              code: 'VALIDATION_FAILED',
+              message: firstIssue(parsed.error, `results.${index}`),
+            });
         });
         this.engine.touch(operatorId);
         return this.engine.results(conn, operatorId, items, unreadable);
@@ -149,7 +171,11 @@ export class OperatorGateway {
         helloReceived = true;
         clearTimeout(helloTimer);
         if (!verify(message.publicKey, 'auth', authStatement(nonce, this.engine.coordinatorId), message.signature)) {
-          return this.reject(socket, 'AUTH_FAILED', 'the hello signature does not verify: sign the challenge nonce with your key');
+          return this.reject(
+            socket,
+            'AUTH_FAILED',
+            'the hello signature does not verify: sign the challenge nonce with your key',
+          );
         }
         const id = identityId('op', message.publicKey);
         this.engine.connect(conn, message, id).then(
@@ -157,7 +183,8 @@ export class OperatorGateway {
             operatorId = id;
             if (socket.readyState !== socket.OPEN) this.engine.disconnect(conn, id, 'connection_closed');
           },
-          (error: { code?: string; message?: string }) => this.reject(socket, error.code ?? 'INTERNAL', error.message ?? 'connect failed'),
+          (error: { code?: string; message?: string }) =>
+            this.reject(socket, error.code ?? 'INTERNAL', error.message ?? 'connect failed'),
         );
         return;
       }

@@ -6,7 +6,13 @@
  */
 import type { CoordinatorConfig } from '../config/index.js';
 import type {
-  AssignmentState, EuRegistry, EuState, OperatorState, TaskPayer, TaskState, Turn,
+  AssignmentState,
+  EuRegistry,
+  EuState,
+  OperatorState,
+  TaskPayer,
+  TaskState,
+  Turn,
 } from '../memory/index.js';
 import type { Scheduler } from '../scheduling/index.js';
 import type { VerdictContext, VerdictHooks } from '../verification/index.js';

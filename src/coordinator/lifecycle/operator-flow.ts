@@ -17,7 +17,13 @@ import type { FlowContext } from './flow-context.js';
 import type { OperatorConnection, OperatorState, Turn } from '../memory/index.js';
 import { loseLease } from './task-flow.js';
 
-export function connect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, hello: HelloMessage, operatorId: string): void {
+export function connect(
+  ctx: FlowContext,
+  turn: Turn,
+  conn: OperatorConnection,
+  hello: HelloMessage,
+  operatorId: string,
+): void {
   let op = ctx.operators.get(operatorId);
   if (op?.conn && op.conn !== conn) {
     // A second connection with the same key replaces the first (closed once this turn is durable).
@@ -71,12 +77,28 @@ export function connect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, 
   turn.changes.push({
     op: 'operator.upsert',
     row: {
-      id: op.id, publicKey: op.publicKey, region: op.region, status: op.status, resources: JSON.stringify(op.resources),
-      maxConcurrent: op.maxConcurrent, firstSeenAt: op.firstSeenAt, lastSeenAt: turn.now, statusReason: op.statusReason,
+      id: op.id,
+      publicKey: op.publicKey,
+      region: op.region,
+      status: op.status,
+      resources: JSON.stringify(op.resources),
+      maxConcurrent: op.maxConcurrent,
+      firstSeenAt: op.firstSeenAt,
+      lastSeenAt: turn.now,
+      statusReason: op.statusReason,
     },
   });
-  turn.event('operator.online', { operatorId: op.id, region: op.region, resumed: resumed.length }, { operatorId: op.id });
-  turn.sendControl(conn, { t: 'welcome', operatorId: op.id, heartbeatIntervalMs: ctx.config.heartbeatIntervalMs, resumed });
+  turn.event(
+    'operator.online',
+    { operatorId: op.id, region: op.region, resumed: resumed.length },
+    { operatorId: op.id },
+  );
+  turn.sendControl(conn, {
+    t: 'welcome',
+    operatorId: op.id,
+    heartbeatIntervalMs: ctx.config.heartbeatIntervalMs,
+    resumed,
+  });
   ctx.regions.operatorOnline(turn, op);
 }
 
@@ -84,7 +106,14 @@ export function connect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, 
  * The operator's connection is gone (closed, or silent too long). `graceful`
  * is false for a heartbeat timeout, where we close the socket ourselves.
  */
-export function disconnect(ctx: FlowContext, turn: Turn, conn: OperatorConnection, operatorId: string, reason: string, _closed: boolean): void {
+export function disconnect(
+  ctx: FlowContext,
+  turn: Turn,
+  conn: OperatorConnection,
+  operatorId: string,
+  reason: string,
+  _closed: boolean,
+): void {
   const op = ctx.operators.get(operatorId);
   if (!op || op.conn !== conn) return;
   goOffline(ctx, turn, op, reason);
@@ -105,8 +134,16 @@ function goOffline(ctx: FlowContext, turn: Turn, op: OperatorState, reason: stri
     op.status = 'offline';
     op.statusReason = cleanExit ? 'drained' : reason;
   }
-  turn.changes.push({ op: 'operator.update', id: op.id, set: { status: op.status, statusReason: op.statusReason, lastSeenAt: op.lastSeenAt } });
-  turn.event('operator.offline', { operatorId: op.id, region: op.region, reason: cleanExit ? 'drained' : reason, expired }, { operatorId: op.id });
+  turn.changes.push({
+    op: 'operator.update',
+    id: op.id,
+    set: { status: op.status, statusReason: op.statusReason, lastSeenAt: op.lastSeenAt },
+  });
+  turn.event(
+    'operator.offline',
+    { operatorId: op.id, region: op.region, reason: cleanExit ? 'drained' : reason, expired },
+    { operatorId: op.id },
+  );
   if (!cleanExit) ctx.regions.operatorLost(turn, op);
 }
 
@@ -118,7 +155,13 @@ export function drain(ctx: FlowContext, turn: Turn, operatorId: string): void {
   turn.event('operator.draining', { operatorId: op.id }, { operatorId: op.id });
 }
 
-export function release(ctx: FlowContext, turn: Turn, operatorId: string, assignmentIds: string[], reason: string): void {
+export function release(
+  ctx: FlowContext,
+  turn: Turn,
+  operatorId: string,
+  assignmentIds: string[],
+  reason: string,
+): void {
   const op = ctx.operators.get(operatorId);
   if (!op) return;
   for (const id of assignmentIds) {

@@ -50,7 +50,12 @@ export class RegionWatch {
   }
 
   list(): { region: string; down: boolean; source: string; reason: string }[] {
-    return [...this.regions.entries()].map(([region, s]) => ({ region, down: s.down, source: s.source, reason: s.reason }));
+    return [...this.regions.entries()].map(([region, s]) => ({
+      region,
+      down: s.down,
+      source: s.source,
+      reason: s.reason,
+    }));
   }
 
   setByAdmin(turn: Turn, region: string, down: boolean, reason: string): void {
@@ -113,7 +118,10 @@ export class RegionWatch {
   }
 
   private persist(turn: Turn, region: string, s: RegionStatus): void {
-    turn.changes.push({ op: 'region.upsert', row: { name: region, down: s.down, source: s.source, reason: s.reason, changedAt: turn.now } });
+    turn.changes.push({
+      op: 'region.upsert',
+      row: { name: region, down: s.down, source: s.source, reason: s.reason, changedAt: turn.now },
+    });
     turn.event(s.down ? 'region.down' : 'region.up', { region, reason: `${s.source}: ${s.reason}` });
     this.apply();
   }

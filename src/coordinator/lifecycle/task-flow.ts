@@ -22,8 +22,17 @@
 import { CortenError } from '../../protocol/index.js';
 import type { FlowContext, NewInput } from './flow-context.js';
 import {
-  type AssignmentState, chargedAttempts, type EuState, freeSlot, isFreeLoss, liveAssignments, newId, newSeed,
-  type OperatorState, replicasToAssign, type TaskState,
+  type AssignmentState,
+  chargedAttempts,
+  type EuState,
+  freeSlot,
+  isFreeLoss,
+  liveAssignments,
+  newId,
+  newSeed,
+  type OperatorState,
+  replicasToAssign,
+  type TaskState,
 } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
 import { cancelLive, endResult, failForResources, finish, isEuResourceFault } from '../verification/index.js';
@@ -36,8 +45,8 @@ export function publish(ctx: FlowContext, turn: Turn, eu: EuState): { eu: EuStat
   if (nameOwner !== undefined && nameOwner !== eu.owner) {
     throw new CortenError(
       'EU_NAME_TAKEN',
-      `the EU name '${eu.manifest.name}' belongs to another publisher; only its owner publishes versions of it. `
-        + 'Choose another name.',
+      `the EU name '${eu.manifest.name}' belongs to another publisher; only its owner publishes versions of it. ` +
+        'Choose another name.',
     );
   }
   const existing = ctx.eus.get(eu.id);
@@ -69,7 +78,12 @@ export function publish(ctx: FlowContext, turn: Turn, eu: EuState): { eu: EuStat
 
 /** Creates one task per input, owned by `owner`; `accountId` pays for a priced EU. */
 export function submit(
-  ctx: FlowContext, turn: Turn, eu: EuState, inputs: NewInput[], owner: string, accountId: string | null,
+  ctx: FlowContext,
+  turn: Turn,
+  eu: EuState,
+  inputs: NewInput[],
+  owner: string,
+  accountId: string | null,
 ): string[] {
   const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
@@ -100,9 +114,24 @@ export function submit(
     turn.changes.push({
       op: 'task.insert',
       row: {
-        id: task.id, euId: eu.id, status: 'pending', input: input.text, inputHash: input.hash, seed: task.seed, clock: task.clock,
-        quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, attempts: 0, outputHash: null,
-        resultAssignmentId: null, failure: null, failureMessage: null, submittedAt: turn.now, updatedAt: turn.now, finishedAt: null,
+        id: task.id,
+        euId: eu.id,
+        status: 'pending',
+        input: input.text,
+        inputHash: input.hash,
+        seed: task.seed,
+        clock: task.clock,
+        quorum: task.quorum,
+        maxReplicas: task.maxReplicas,
+        replicas: task.replicas,
+        attempts: 0,
+        outputHash: null,
+        resultAssignmentId: null,
+        failure: null,
+        failureMessage: null,
+        submittedAt: turn.now,
+        updatedAt: turn.now,
+        finishedAt: null,
         owner,
       },
     });
@@ -152,20 +181,50 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
   turn.changes.push({
     op: 'assignment.insert',
     row: {
-      id: a.id, taskId: task.id, operatorId: op.id, attempt, status: 'leased', leasedAt: turn.now, leaseExpiresAt: a.leaseExpiresAt,
-      finishedAt: null, output: null, outputHash: null, errorCode: null, signature: null, signatureProof: null, durationMs: null, cpuMs: null,
-      memoryMb: null, endReason: null,
+      id: a.id,
+      taskId: task.id,
+      operatorId: op.id,
+      attempt,
+      status: 'leased',
+      leasedAt: turn.now,
+      leaseExpiresAt: a.leaseExpiresAt,
+      finishedAt: null,
+      output: null,
+      outputHash: null,
+      errorCode: null,
+      signature: null,
+      signatureProof: null,
+      durationMs: null,
+      cpuMs: null,
+      memoryMb: null,
+      endReason: null,
     },
   });
   const refs = { taskId: task.id, operatorId: op.id };
   const replaced = task.lostLeases.shift();
   if (replaced) {
-    turn.event('task.reassigned', {
-      taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt,
-      replaces: { assignmentId: replaced.assignmentId, operatorId: replaced.operatorId, reason: replaced.reason as 'lease_deadline' },
-    }, refs);
+    turn.event(
+      'task.reassigned',
+      {
+        taskId: task.id,
+        assignmentId: a.id,
+        operatorId: op.id,
+        region: op.region,
+        attempt,
+        replaces: {
+          assignmentId: replaced.assignmentId,
+          operatorId: replaced.operatorId,
+          reason: replaced.reason as 'lease_deadline',
+        },
+      },
+      refs,
+    );
   } else {
-    turn.event('task.assigned', { taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt }, refs);
+    turn.event(
+      'task.assigned',
+      { taskId: task.id, assignmentId: a.id, operatorId: op.id, region: op.region, attempt },
+      refs,
+    );
   }
 
   let wireEu = null;
@@ -173,9 +232,22 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
     op.sentEus.add(task.eu.id);
     wireEu = { id: task.eu.id, manifest: task.eu.manifest, files: task.eu.files };
   }
-  turn.assign(op, {
-    assignmentId: a.id, taskId: task.id, euId: task.eu.id, attempt, inputHash: task.inputHash, seed: task.seed, clock: task.clock, leaseMs,
-  }, task, wireEu, readySince);
+  turn.assign(
+    op,
+    {
+      assignmentId: a.id,
+      taskId: task.id,
+      euId: task.eu.id,
+      attempt,
+      inputHash: task.inputHash,
+      seed: task.seed,
+      clock: task.clock,
+      leaseMs,
+    },
+    task,
+    wireEu,
+    readySince,
+  );
 }
 // ---- lost leases -----------------------------------------------------------------------
 
@@ -183,7 +255,13 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
  * Ends a lease without a result (expired, or released by its operator) and
  * puts the task back at the front of its queue.
  */
-export function loseLease(ctx: FlowContext, turn: Turn, a: AssignmentState, status: 'expired' | 'released', reason: string): void {
+export function loseLease(
+  ctx: FlowContext,
+  turn: Turn,
+  a: AssignmentState,
+  status: 'expired' | 'released',
+  reason: string,
+): void {
   const task = ctx.memory.tasks.get(a.taskId);
   if (!task || a.status !== 'leased') return;
   turn.updateAssignment(a, { status, finishedAt: turn.now, endReason: reason });
@@ -193,13 +271,21 @@ export function loseLease(ctx: FlowContext, turn: Turn, a: AssignmentState, stat
   if (op) freeSlot(op, a.id, turn.now);
   const refs = { taskId: task.id, operatorId: a.operatorId };
   if (status === 'expired') {
-    turn.event('assignment.expired', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason: reason as 'lease_deadline' }, refs);
+    turn.event(
+      'assignment.expired',
+      { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason: reason as 'lease_deadline' },
+      refs,
+    );
     // Still connected (an overdue lease): tell the operator to stop.
     if (op?.conn) turn.cancel(op.conn, a.id, reason);
   } else {
     turn.event('assignment.released', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason }, refs);
   }
-  task.lostLeases.push({ assignmentId: a.id, operatorId: a.operatorId, reason: status === 'released' ? 'released' : reason });
+  task.lostLeases.push({
+    assignmentId: a.id,
+    operatorId: a.operatorId,
+    reason: status === 'released' ? 'released' : reason,
+  });
   if (isFreeLoss(status, reason)) task.freeAttempts += 1;
   // Alive but past its deadline: the EU may be the cause, judged with the task (eu-fault.ts).
   if (status === 'expired' && reason === 'lease_deadline' && op?.conn) a.overran = true;
@@ -229,7 +315,11 @@ export function loseLease(ctx: FlowContext, turn: Turn, a: AssignmentState, stat
 export function writeDirtyTasks(ctx: FlowContext, turn: Turn): void {
   for (const task of turn.dirtyTasks) {
     if (!ctx.memory.tasks.has(task.id)) continue;
-    turn.changes.push({ op: 'task.update', id: task.id, set: { status: task.status, replicas: task.replicas, attempts: task.attempts, updatedAt: turn.now } });
+    turn.changes.push({
+      op: 'task.update',
+      id: task.id,
+      set: { status: task.status, replicas: task.replicas, attempts: task.attempts, updatedAt: turn.now },
+    });
   }
   turn.dirtyTasks.clear();
 }

@@ -35,7 +35,8 @@ export class EuRegistry {
     this.byId.set(eu.id, eu);
     this.byRef.set(`${eu.manifest.name}@${eu.manifest.version}`, eu);
     const current = this.latest.get(eu.manifest.name);
-    if (!current || compareSemver(eu.manifest.version, current.manifest.version) > 0) this.latest.set(eu.manifest.name, eu);
+    if (!current || compareSemver(eu.manifest.version, current.manifest.version) > 0)
+      this.latest.set(eu.manifest.name, eu);
   }
 
   get(id: string): EuState | undefined {
@@ -48,8 +49,16 @@ export class EuRegistry {
 
   /** Resolves an id (`eu_…`), `name@version`, or a bare name (its latest version). */
   resolve(ref: string): EuState {
-    const eu = ref.startsWith('eu_') ? this.byId.get(ref) : ref.includes('@') ? this.byRef.get(ref) : this.latest.get(ref);
-    if (!eu) throw new CortenError('EU_NOT_FOUND', `no EU '${ref}' is published; publish it first or check the name (GET /v1/eus lists them)`);
+    const eu = ref.startsWith('eu_')
+      ? this.byId.get(ref)
+      : ref.includes('@')
+        ? this.byRef.get(ref)
+        : this.latest.get(ref);
+    if (!eu)
+      throw new CortenError(
+        'EU_NOT_FOUND',
+        `no EU '${ref}' is published; publish it first or check the name (GET /v1/eus lists them)`,
+      );
     return eu;
   }
 

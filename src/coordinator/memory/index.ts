@@ -1,8 +1,18 @@
 export { EuRegistry } from './eu-registry.js';
 export { newId, newSeed } from './ids.js';
 export {
-  canTakeWork, chargedAttempts, freeSlot, isFreeLoss, liveAssignments, replicasToAssign, type AssignmentState,
-  type EuState, type OperatorConnection, type OperatorState, type TaskPayer, type TaskState,
+  canTakeWork,
+  chargedAttempts,
+  freeSlot,
+  isFreeLoss,
+  liveAssignments,
+  replicasToAssign,
+  type AssignmentState,
+  type EuState,
+  type OperatorConnection,
+  type OperatorState,
+  type TaskPayer,
+  type TaskState,
 } from './state.js';
 export { Turn } from './turn.js';
 export { TaskMemory } from './task-memory.js';

@@ -135,7 +135,8 @@ export function liveAssignments(task: TaskState): number {
 
 export function resultCount(task: TaskState): number {
   let n = 0;
-  for (const a of task.assignments) if (a.status === 'submitted' || a.status === 'accepted' || a.status === 'rejected') n++;
+  for (const a of task.assignments)
+    if (a.status === 'submitted' || a.status === 'accepted' || a.status === 'rejected') n++;
   return n;
 }
 

@@ -34,7 +34,11 @@ export class Turn {
 
   constructor(readonly now: number) {}
 
-  event<T extends EventType>(type: T, data: EventMap[T], refs: { taskId?: string | null; operatorId?: string | null } = {}): void {
+  event<T extends EventType>(
+    type: T,
+    data: EventMap[T],
+    refs: { taskId?: string | null; operatorId?: string | null } = {},
+  ): void {
     this.changes.event(type, this.now, data, refs);
   }
 
@@ -99,7 +103,13 @@ export class Turn {
   }
 
   /** Queues an assignment for its operator; `readySince` is when it could first have been placed. */
-  assign(op: OperatorState, wire: Omit<WireAssignment, 'input'>, task: TaskState, eu: WireEu | null, readySince: number): void {
+  assign(
+    op: OperatorState,
+    wire: Omit<WireAssignment, 'input'>,
+    task: TaskState,
+    eu: WireEu | null,
+    readySince: number,
+  ): void {
     const box = this.outbox(op.conn!);
     if (eu) box.eus.push(eu);
     box.assignments.push({ wire, task, readySince });
@@ -108,7 +118,8 @@ export class Turn {
   /** Tasks whose input must be fetched from the store before their assignments can be sent. */
   tasksMissingInput(): TaskState[] {
     const missing = new Set<TaskState>();
-    for (const box of this.outboxes.values()) for (const { task } of box.assignments) if (task.input === null) missing.add(task);
+    for (const box of this.outboxes.values())
+      for (const { task } of box.assignments) if (task.input === null) missing.add(task);
     return [...missing];
   }
 

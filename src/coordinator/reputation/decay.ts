@@ -23,7 +23,10 @@ export class DecayingSum {
   private landmark: number;
   private sum = 0;
 
-  constructor(readonly halfLifeMs: number, start = 0) {
+  constructor(
+    readonly halfLifeMs: number,
+    start = 0,
+  ) {
     this.landmark = start;
   }
 
@@ -112,7 +115,10 @@ export class DecayingHistogram {
   private landmark: number;
   private readonly weights = new Float64Array(BUCKETS);
 
-  constructor(readonly halfLifeMs: number, start = 0) {
+  constructor(
+    readonly halfLifeMs: number,
+    start = 0,
+  ) {
     this.landmark = start;
   }
 

@@ -37,7 +37,8 @@ const LATENCY_FLOOR_MS = 50;
 export function assessHealth(book: ReputationBook, r: OperatorRecord, now: number): Health {
   const reasons: string[] = [];
   const missed = r.missedShort.value(now);
-  if (missed >= MISSED_HEARTBEATS) reasons.push(`missed heartbeats: ${missed.toFixed(1)} in the last ${SHORT_HALF_LIFE_MS / 1000} s`);
+  if (missed >= MISSED_HEARTBEATS)
+    reasons.push(`missed heartbeats: ${missed.toFixed(1)} in the last ${SHORT_HALF_LIFE_MS / 1000} s`);
   const lost = r.lostShort.value(now);
   const done = r.completedShort.value(now);
   if (lost >= LOST_LEASES && lost / (lost + done) >= LOST_SHARE) {
@@ -50,7 +51,9 @@ export function assessHealth(book: ReputationBook, r: OperatorRecord, now: numbe
     const own = e.latency.quantile(0.5);
     const net = book.networkP50(euId, now);
     if ((own !== null && recent > 2 * own) || (net !== null && recent > 3 * net)) {
-      reasons.push(`latency rising on ${euId.slice(0, 15)}: p50 ${Math.round(recent)} ms lately, against ${Math.round(own ?? 0)} ms usually and ${Math.round(net ?? 0)} ms across the network`);
+      reasons.push(
+        `latency rising on ${euId.slice(0, 15)}: p50 ${Math.round(recent)} ms lately, against ${Math.round(own ?? 0)} ms usually and ${Math.round(net ?? 0)} ms across the network`,
+      );
     }
   }
   return { degraded: reasons.length > 0, reasons };
@@ -90,7 +93,13 @@ export function shouldSuspend(r: OperatorRecord, threshold: number, now: number)
  * weighs most (a wrong result costs a replica and trust), then completing
  * leases, staying up, stake at risk, and speed.
  */
-export function score(book: ReputationBook, r: OperatorRecord | undefined, stakeWeight: number, degraded: boolean, now: number): number {
+export function score(
+  book: ReputationBook,
+  r: OperatorRecord | undefined,
+  stakeWeight: number,
+  degraded: boolean,
+  now: number,
+): number {
   const agreement = r ? book.agreement(r, now) : 1;
   const completion = r ? book.leaseCompletion(r, now) : 1;
   const uptime = r ? book.uptime(r, now) : 1;

@@ -20,7 +20,13 @@
  * second per operator (and at once when a dissent resets a streak), so
  * reputation costs the hot path a few additions per result, not a write.
  */
-import { DecayingHistogram, DecayingMean, DecayingSum, type DecayingHistogramJson, type DecayingSumJson } from './decay.js';
+import {
+  DecayingHistogram,
+  DecayingMean,
+  DecayingSum,
+  type DecayingHistogramJson,
+  type DecayingSumJson,
+} from './decay.js';
 
 /** Half-life of the short-window figures that show a trend. */
 export const SHORT_HALF_LIFE_MS = 30_000;
@@ -57,11 +63,24 @@ export interface OperatorRecord {
 }
 
 interface RecordJson {
-  up: DecayingSumJson; seen: DecayingSumJson; missed: DecayingSumJson; completed: DecayingSumJson; lost: DecayingSumJson;
+  up: DecayingSumJson;
+  seen: DecayingSumJson;
+  missed: DecayingSumJson;
+  completed: DecayingSumJson;
+  lost: DecayingSumJson;
   /** Absent in records written before releases were counted. */
   rel?: DecayingSumJson;
-  agree: DecayingSumJson; dissent: DecayingSumJson;
-  eus: Record<string, { lat: DecayingHistogramJson; d: ReturnType<DecayingMean['toJSON']>; c: ReturnType<DecayingMean['toJSON']>; m: ReturnType<DecayingMean['toJSON']> }>;
+  agree: DecayingSumJson;
+  dissent: DecayingSumJson;
+  eus: Record<
+    string,
+    {
+      lat: DecayingHistogramJson;
+      d: ReturnType<DecayingMean['toJSON']>;
+      c: ReturnType<DecayingMean['toJSON']>;
+      m: ReturnType<DecayingMean['toJSON']>;
+    }
+  >;
 }
 
 export class ReputationBook {
@@ -91,19 +110,31 @@ export class ReputationBook {
   private fresh(operatorId: string, now: number, json?: RecordJson, streak = 0): OperatorRecord {
     const h = this.halfLifeMs;
     const r: OperatorRecord = {
-      operatorId, streak,
-      up: DecayingSum.from(json?.up, h), seen: DecayingSum.from(json?.seen, h),
-      missed: DecayingSum.from(json?.missed, h), missedShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
-      completed: DecayingSum.from(json?.completed, h), lost: DecayingSum.from(json?.lost, h),
-      completedShort: new DecayingSum(SHORT_HALF_LIFE_MS, now), lostShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
+      operatorId,
+      streak,
+      up: DecayingSum.from(json?.up, h),
+      seen: DecayingSum.from(json?.seen, h),
+      missed: DecayingSum.from(json?.missed, h),
+      missedShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
+      completed: DecayingSum.from(json?.completed, h),
+      lost: DecayingSum.from(json?.lost, h),
+      completedShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
+      lostShort: new DecayingSum(SHORT_HALF_LIFE_MS, now),
       released: DecayingSum.from(json?.rel, h),
-      agree: DecayingSum.from(json?.agree, h), dissent: DecayingSum.from(json?.dissent, h),
-      perEu: new Map(), sampledAt: now, dirty: false, urgent: false,
+      agree: DecayingSum.from(json?.agree, h),
+      dissent: DecayingSum.from(json?.dissent, h),
+      perEu: new Map(),
+      sampledAt: now,
+      dirty: false,
+      urgent: false,
     };
     for (const [euId, e] of Object.entries(json?.eus ?? {})) {
       r.perEu.set(euId, {
-        latency: DecayingHistogram.from(e.lat, h), latencyShort: new DecayingHistogram(SHORT_HALF_LIFE_MS, now),
-        duration: new DecayingMean(h, e.d), cpu: new DecayingMean(h, e.c), memory: new DecayingMean(h, e.m),
+        latency: DecayingHistogram.from(e.lat, h),
+        latencyShort: new DecayingHistogram(SHORT_HALF_LIFE_MS, now),
+        duration: new DecayingMean(h, e.d),
+        cpu: new DecayingMean(h, e.c),
+        memory: new DecayingMean(h, e.m),
       });
     }
     return r;
@@ -124,10 +155,18 @@ export class ReputationBook {
 
   serialize(r: OperatorRecord): string {
     const eus: RecordJson['eus'] = {};
-    for (const [euId, e] of r.perEu) eus[euId] = { lat: e.latency.toJSON(), d: e.duration.toJSON(), c: e.cpu.toJSON(), m: e.memory.toJSON() };
+    for (const [euId, e] of r.perEu)
+      eus[euId] = { lat: e.latency.toJSON(), d: e.duration.toJSON(), c: e.cpu.toJSON(), m: e.memory.toJSON() };
     const json: RecordJson = {
-      up: r.up.toJSON(), seen: r.seen.toJSON(), missed: r.missed.toJSON(), completed: r.completed.toJSON(), lost: r.lost.toJSON(),
-      rel: r.released.toJSON(), agree: r.agree.toJSON(), dissent: r.dissent.toJSON(), eus,
+      up: r.up.toJSON(),
+      seen: r.seen.toJSON(),
+      missed: r.missed.toJSON(),
+      completed: r.completed.toJSON(),
+      lost: r.lost.toJSON(),
+      rel: r.released.toJSON(),
+      agree: r.agree.toJSON(),
+      dissent: r.dissent.toJSON(),
+      eus,
     };
     return JSON.stringify(json);
   }
@@ -157,7 +196,13 @@ export class ReputationBook {
   // ---- what happened ------------------------------------------------------------
 
   /** A result came back for a lease: the lease completed, with this latency and these measurements. */
-  result(operatorId: string, euId: string, latencyMs: number, metrics: { durationMs: number; cpuMs?: number; memoryMb?: number }, now: number): void {
+  result(
+    operatorId: string,
+    euId: string,
+    latencyMs: number,
+    metrics: { durationMs: number; cpuMs?: number; memoryMb?: number },
+    now: number,
+  ): void {
     const r = this.record(operatorId, now);
     r.completed.add(1, now);
     r.completedShort.add(1, now);
@@ -165,8 +210,11 @@ export class ReputationBook {
     if (!e) {
       const h = this.halfLifeMs;
       e = {
-        latency: new DecayingHistogram(h, now), latencyShort: new DecayingHistogram(SHORT_HALF_LIFE_MS, now),
-        duration: new DecayingMean(h), cpu: new DecayingMean(h), memory: new DecayingMean(h),
+        latency: new DecayingHistogram(h, now),
+        latencyShort: new DecayingHistogram(SHORT_HALF_LIFE_MS, now),
+        duration: new DecayingMean(h),
+        cpu: new DecayingMean(h),
+        memory: new DecayingMean(h),
       };
       r.perEu.set(euId, e);
     }
@@ -179,7 +227,8 @@ export class ReputationBook {
     r.dirty = true;
   }
 
-  /** A lease ended without a result through the operator's fault (or was moved away from it); `weight` counts it as several. */
+  /** A lease ended without a result through the operator's fault (or was moved away from it); `weight` counts it as
+   * several. */
   leaseLost(operatorId: string, now: number, weight = 1): void {
     const r = this.record(operatorId, now);
     r.lost.add(weight, now);

@@ -51,7 +51,10 @@ export function earnedSlots(r: OperatorRecord | undefined, now: number): number 
 
 /** The grant: earned slots, halved per excess release and when degraded, within the declaration, at least one. */
 export function grantedSlots(
-  maxConcurrent: number, r: OperatorRecord | undefined, degraded: boolean, now: number,
+  maxConcurrent: number,
+  r: OperatorRecord | undefined,
+  degraded: boolean,
+  now: number,
 ): number {
   let slots = Math.min(maxConcurrent, earnedSlots(r, now));
   slots = Math.floor(slots / 2 ** Math.min(30, excessReleases(r, now)));

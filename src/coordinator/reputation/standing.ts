@@ -18,7 +18,13 @@ import type { StakeBook } from '../economics/index.js';
 import type { FlowContext } from '../lifecycle/index.js';
 import { loseLease } from '../lifecycle/index.js';
 import type {
-  AssignmentState, DomainFactListener, LeaseLost, OperatorState, TaskState, Turn, VerdictReached,
+  AssignmentState,
+  DomainFactListener,
+  LeaseLost,
+  OperatorState,
+  TaskState,
+  Turn,
+  VerdictReached,
 } from '../memory/index.js';
 import { assessHealth, score, shouldSuspend } from './health-policy.js';
 import { degrade, recover, STAKE_SUSPENSION, suspend } from './operator-standing.js';
@@ -57,7 +63,10 @@ export class Standing implements DomainFactListener {
   private lastRanks = 0;
 
   /** @param stakes stake weighs in the rank, and too little of it suspends. */
-  constructor(private readonly ctx: StandingContext, private readonly stakes: StakeBook) {
+  constructor(
+    private readonly ctx: StandingContext,
+    private readonly stakes: StakeBook,
+  ) {
     this.book = new ReputationBook(ctx.config.reputationHalfLifeMs);
   }
 

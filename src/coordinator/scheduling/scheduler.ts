@@ -19,7 +19,8 @@ import { Fifo } from './fifo.js';
 import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from '../memory/index.js';
 
 export interface SchedulerHooks {
-  /** May this operator receive one more assignment now (stake, suspension, a degraded operator's allowance)? Called per placement: keep it O(1). */
+  /** May this operator receive one more assignment now (stake, suspension, a degraded operator's allowance)? Called per
+   * placement: keep it O(1). */
   qualifies(op: OperatorState): boolean;
   /** Higher is better: reputation and stake. */
   rank(op: OperatorState): number;
@@ -126,7 +127,8 @@ export class Scheduler {
     let placed = false;
     while (queue.length > 0 && setAside.length < MAX_SET_ASIDE) {
       // Drop operators that filled up during this pass (or their allowance: a degraded operator gets fewer slots).
-      for (let i = eligible.length - 1; i >= 0; i--) if (!canTakeWork(eligible[i]!) || !this.hooks.qualifies(eligible[i]!)) eligible.splice(i, 1);
+      for (let i = eligible.length - 1; i >= 0; i--)
+        if (!canTakeWork(eligible[i]!) || !this.hooks.qualifies(eligible[i]!)) eligible.splice(i, 1);
       if (eligible.length === 0) break;
 
       const task = queue.peek()!;
@@ -155,7 +157,11 @@ export class Scheduler {
     return placed;
   }
 
-  private pick(task: TaskState, eligible: OperatorState[], rankOf: (op: OperatorState) => number): OperatorState | undefined {
+  private pick(
+    task: TaskState,
+    eligible: OperatorState[],
+    rankOf: (op: OperatorState) => number,
+  ): OperatorState | undefined {
     // Operators holding a lease or a result of this task are excluded (replicas
     // must be independent); one whose lease was lost may retry, but last.
     let usedOps: Set<string> | null = null;

@@ -7,19 +7,59 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
 import {
-  coerceError, CortenError, euIdOf, MAX_OPERATOR_FRAME_BYTES, MAX_VALUE_DEPTH, valueTooDeep, hashJson, identityId, keyPairFromSeed, generateKeyPair, seedOf,
-  type AssignmentView, type CortenEvent, type EuSummary, type EuView, type KeyPair, type OperatorView, type PublishEuRequest,
-  type PublishEuResponse, type RegionView, type Stats, type SubmitTasksRequest, type SubmitTasksResponse, type TaskView,
+  coerceError,
+  CortenError,
+  euIdOf,
+  MAX_OPERATOR_FRAME_BYTES,
+  MAX_VALUE_DEPTH,
+  valueTooDeep,
+  hashJson,
+  identityId,
+  keyPairFromSeed,
+  generateKeyPair,
+  seedOf,
+  type AssignmentView,
+  type CortenEvent,
+  type EuSummary,
+  type EuView,
+  type KeyPair,
+  type OperatorView,
+  type PublishEuRequest,
+  type PublishEuResponse,
+  type RegionView,
+  type Stats,
+  type SubmitTasksRequest,
+  type SubmitTasksResponse,
+  type TaskView,
 } from '../../protocol/index.js';
 import {
-  ChangeSet, DataDirLock, openStore, type EventFilter, type Store, type TaskFilter, type TaskStatus,
+  ChangeSet,
+  DataDirLock,
+  openStore,
+  type EventFilter,
+  type Store,
+  type TaskFilter,
+  type TaskStatus,
 } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
 import { Engine, EventBus, recover, type RecoveryReport } from '../engine/index.js';
 import { EuRegistry } from '../memory/index.js';
 import {
-  accountRoutes, clientErrorHandler, type CoordinatorOperations, euRoutes, eventRoutes, frameworkErrors, inputCheckFor,
-  installErrorHandling, ledgerRoutes, loadBuiltinEus, networkRoutes, parsePackage, stakeRoutes, taskRoutes, TrustApi,
+  accountRoutes,
+  clientErrorHandler,
+  type CoordinatorOperations,
+  euRoutes,
+  eventRoutes,
+  frameworkErrors,
+  inputCheckFor,
+  installErrorHandling,
+  ledgerRoutes,
+  loadBuiltinEus,
+  networkRoutes,
+  parsePackage,
+  stakeRoutes,
+  taskRoutes,
+  TrustApi,
 } from '../api/index.js';
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
@@ -67,11 +107,19 @@ export class Coordinator implements CoordinatorOperations {
     this.store = await openStore({ dataDir: this.config.dataDir });
     this.keys = await this.loadIdentity();
     this.id = identityId('co', this.keys.publicKey.toString('hex'));
-    this.engine = new Engine({ store: this.store, config: this.config, bus: this.bus, eus: this.eus, log: this.log, coordinatorId: this.id });
+    this.engine = new Engine({
+      store: this.store,
+      config: this.config,
+      bus: this.bus,
+      eus: this.eus,
+      log: this.log,
+      coordinatorId: this.id,
+    });
     this.engine.on('fatal', (error: unknown) => {
-      const why = coerceError(error).code === 'STALE_FENCE'
-        ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
-        : 'storage failure';
+      const why =
+        coerceError(error).code === 'STALE_FENCE'
+          ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
+          : 'storage failure';
       const message = `${why}: stopping; restart the coordinator to recover from the store`;
       this.log.fatal({ err: error }, message);
       // A non-zero exit, so a supervisor restarts the process and recovery rebuilds memory from the store.
@@ -79,14 +127,25 @@ export class Coordinator implements CoordinatorOperations {
       void this.stop().finally(() => process.emit('SIGTERM'));
     });
     const counts = await this.store.countTasksByStatus();
-    this.finished = { verified: counts.verified, failed: counts.failed, submitted: Object.values(counts).reduce((a, b) => a + b, 0) };
+    this.finished = {
+      verified: counts.verified,
+      failed: counts.failed,
+      submitted: Object.values(counts).reduce((a, b) => a + b, 0),
+    };
     this.bus.subscribe((events) => this.count(events));
     this.bus.subscribe((events) => {
       for (const e of events) this.engine.metrics.events.inc({ type: e.type });
     });
     this.recovery = await recover(this.engine);
     this.accounts = new Accounts(this.store, this.config.adminToken);
-    this.trust = new TrustApi({ engine: this.engine, store: this.store, eus: this.eus, keys: this.keys, coordinatorId: this.id, accounts: this.accounts });
+    this.trust = new TrustApi({
+      engine: this.engine,
+      store: this.store,
+      eus: this.eus,
+      keys: this.keys,
+      coordinatorId: this.id,
+      accounts: this.accounts,
+    });
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
@@ -113,7 +172,11 @@ export class Coordinator implements CoordinatorOperations {
 
   private buildApp(): FastifyInstance {
     const app = Fastify({
-      logger: false, bodyLimit: this.config.bodyLimitBytes, forceCloseConnections: true, frameworkErrors, clientErrorHandler,
+      logger: false,
+      bodyLimit: this.config.bodyLimitBytes,
+      forceCloseConnections: true,
+      frameworkErrors,
+      clientErrorHandler,
     });
     installErrorHandling(app);
     void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
@@ -123,7 +186,10 @@ export class Coordinator implements CoordinatorOperations {
         url: '/v1/operators/connect',
         // A plain GET gets the envelope, not the plugin's empty 404.
         handler: async () => {
-          throw new CortenError('UPGRADE_REQUIRED', 'this is the operators\' WebSocket: connect with a WebSocket client (corten operator)');
+          throw new CortenError(
+            'UPGRADE_REQUIRED',
+            "this is the operators' WebSocket: connect with a WebSocket client (corten operator)",
+          );
         },
         wsHandler: (socket) => this.gateway.accept(socket),
       });
@@ -184,15 +250,24 @@ export class Coordinator implements CoordinatorOperations {
 
   listEus(): EuSummary[] {
     return this.eus.all().map((eu) => ({
-      id: eu.id, name: eu.manifest.name, version: eu.manifest.version, description: eu.manifest.description, publishedAt: eu.publishedAt,
+      id: eu.id,
+      name: eu.manifest.name,
+      version: eu.manifest.version,
+      description: eu.manifest.description,
+      publishedAt: eu.publishedAt,
     }));
   }
 
   getEu(ref: string): EuView {
     const eu = this.eus.resolve(ref);
     return {
-      id: eu.id, name: eu.manifest.name, version: eu.manifest.version, description: eu.manifest.description,
-      publishedAt: eu.publishedAt, manifest: eu.manifest, files: eu.files,
+      id: eu.id,
+      name: eu.manifest.name,
+      version: eu.manifest.version,
+      description: eu.manifest.description,
+      publishedAt: eu.publishedAt,
+      manifest: eu.manifest,
+      files: eu.files,
     };
   }
 
@@ -203,18 +278,25 @@ export class Coordinator implements CoordinatorOperations {
     if (owner === null) {
       throw new CortenError(
         'ANONYMOUS_DISABLED',
-        'this coordinator does not take submissions without a key: send an account API key '
-          + '(Authorization: Bearer ck_…), or start it with --allow-anonymous',
+        'this coordinator does not take submissions without a key: send an account API key ' +
+          '(Authorization: Bearer ck_…), or start it with --allow-anonymous',
       );
     }
     const eu = this.eus.resolve(request.eu);
     if (request.inputs.length > this.config.maxBatchSize) {
-      throw new CortenError('PAYLOAD_TOO_LARGE', `a submission holds at most ${this.config.maxBatchSize} inputs; split the batch`);
+      throw new CortenError(
+        'PAYLOAD_TOO_LARGE',
+        `a submission holds at most ${this.config.maxBatchSize} inputs; split the batch`,
+      );
     }
     // Before anything recurses into an input (stringifying, schema checks, hashing).
     const deep = request.inputs.findIndex((input) => valueTooDeep(input, MAX_VALUE_DEPTH));
     if (deep >= 0) {
-      throw new CortenError('JSON_TOO_DEEP', `inputs[${deep}] nests deeper than ${MAX_VALUE_DEPTH} levels. Nothing was submitted.`, { details: { index: deep } });
+      throw new CortenError(
+        'JSON_TOO_DEEP',
+        `inputs[${deep}] nests deeper than ${MAX_VALUE_DEPTH} levels. Nothing was submitted.`,
+        { details: { index: deep } },
+      );
     }
     const problems: { index: number; message: string }[] = [];
     const inputs = request.inputs.map((input, index) => {
@@ -249,16 +331,34 @@ export class Coordinator implements CoordinatorOperations {
     const assignments = await this.store.listAssignments(id);
     const winning = row.resultAssignmentId ? assignments.find((a) => a.id === row.resultAssignmentId) : undefined;
     const views: AssignmentView[] = assignments.map((a) => ({
-      id: a.id, operatorId: a.operatorId, attempt: a.attempt, status: a.status, leasedAt: a.leasedAt, leaseExpiresAt: a.leaseExpiresAt,
-      finishedAt: a.finishedAt, outputHash: a.outputHash, errorCode: a.errorCode, durationMs: a.durationMs, endReason: a.endReason,
+      id: a.id,
+      operatorId: a.operatorId,
+      attempt: a.attempt,
+      status: a.status,
+      leasedAt: a.leasedAt,
+      leaseExpiresAt: a.leaseExpiresAt,
+      finishedAt: a.finishedAt,
+      outputHash: a.outputHash,
+      errorCode: a.errorCode,
+      durationMs: a.durationMs,
+      endReason: a.endReason,
       dissenting: a.status === 'rejected' && row.status === 'verified',
     }));
     return {
-      id: row.id, euId: row.euId, status: row.status, inputHash: row.inputHash, quorum: row.quorum, maxReplicas: row.maxReplicas,
-      replicas: row.replicas, attempts: row.attempts, submittedAt: row.submittedAt, finishedAt: row.finishedAt,
-      verdict: row.status === 'verified' && row.outputHash
-        ? { outputHash: row.outputHash, output: winning?.output ? JSON.parse(winning.output) : null }
-        : null,
+      id: row.id,
+      euId: row.euId,
+      status: row.status,
+      inputHash: row.inputHash,
+      quorum: row.quorum,
+      maxReplicas: row.maxReplicas,
+      replicas: row.replicas,
+      attempts: row.attempts,
+      submittedAt: row.submittedAt,
+      finishedAt: row.finishedAt,
+      verdict:
+        row.status === 'verified' && row.outputHash
+          ? { outputHash: row.outputHash, output: winning?.output ? JSON.parse(winning.output) : null }
+          : null,
       failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
       assignments: views,
     };
@@ -277,8 +377,16 @@ export class Coordinator implements CoordinatorOperations {
     const rows = await this.store.listTasks(query);
     return {
       tasks: rows.map((row) => ({
-        id: row.id, euId: row.euId, status: row.status, inputHash: row.inputHash, quorum: row.quorum, maxReplicas: row.maxReplicas,
-        replicas: row.replicas, attempts: row.attempts, submittedAt: row.submittedAt, finishedAt: row.finishedAt,
+        id: row.id,
+        euId: row.euId,
+        status: row.status,
+        inputHash: row.inputHash,
+        quorum: row.quorum,
+        maxReplicas: row.maxReplicas,
+        replicas: row.replicas,
+        attempts: row.attempts,
+        submittedAt: row.submittedAt,
+        finishedAt: row.finishedAt,
         failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
       })),
     };
@@ -292,9 +400,18 @@ export class Coordinator implements CoordinatorOperations {
 
   listOperators(): OperatorView[] {
     return [...this.engine.operators.values()].map((op) => ({
-      id: op.id, publicKey: op.publicKey, region: op.region, status: op.status, statusReason: op.statusReason, connected: op.conn !== null,
-      resources: op.resources, maxConcurrent: op.maxConcurrent, slots: op.slots, active: op.active.size,
-      firstSeenAt: op.firstSeenAt, lastSeenAt: op.lastSeenAt,
+      id: op.id,
+      publicKey: op.publicKey,
+      region: op.region,
+      status: op.status,
+      statusReason: op.statusReason,
+      connected: op.conn !== null,
+      resources: op.resources,
+      maxConcurrent: op.maxConcurrent,
+      slots: op.slots,
+      active: op.active.size,
+      firstSeenAt: op.firstSeenAt,
+      lastSeenAt: op.lastSeenAt,
       ...operatorSummary(this.engine.trust, op.id, this.engine.now()),
     }));
   }
@@ -317,7 +434,14 @@ export class Coordinator implements CoordinatorOperations {
       if (op.conn) view.online += 1;
     }
     for (const mark of this.engine.regions.list()) {
-      const view = byRegion.get(mark.region) ?? { region: mark.region, down: false, source: '', reason: '', operators: 0, online: 0 };
+      const view = byRegion.get(mark.region) ?? {
+        region: mark.region,
+        down: false,
+        source: '',
+        reason: '',
+        operators: 0,
+        online: 0,
+      };
       Object.assign(view, { down: mark.down, source: mark.source, reason: mark.reason });
       byRegion.set(mark.region, view);
     }
@@ -334,8 +458,11 @@ export class Coordinator implements CoordinatorOperations {
     for (const op of this.engine.operators.values()) if (op.conn && op.status !== 'suspended') online += 1;
     return {
       tasks: {
-        submitted: this.finished.submitted, open: this.engine.tasks.size, queued: this.engine.scheduler.queued,
-        verified: this.finished.verified, failed: this.finished.failed,
+        submitted: this.finished.submitted,
+        open: this.engine.tasks.size,
+        queued: this.engine.scheduler.queued,
+        verified: this.finished.verified,
+        failed: this.finished.failed,
       },
       operators: { online, total: this.engine.operators.size },
       scheduling: this.engine.metrics.scheduling(),
@@ -351,4 +478,3 @@ export class Coordinator implements CoordinatorOperations {
     return { contentType: m.registry.contentType, body: await m.registry.metrics() };
   }
 }
-

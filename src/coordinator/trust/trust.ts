@@ -26,7 +26,13 @@ import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../runtime/index.
 import type { Store } from '../../store/index.js';
 import { Economics, type Ledger, type Settlement, type StakeBook } from '../economics/index.js';
 import type {
-  AssignmentState, EuState, OperatorState, TaskPayer, TaskState, Turn, VerdictReached,
+  AssignmentState,
+  EuState,
+  OperatorState,
+  TaskPayer,
+  TaskState,
+  Turn,
+  VerdictReached,
 } from '../memory/index.js';
 import { reinstate, Standing, STAKE_SUSPENSION, suspend, type ReputationBook } from '../reputation/index.js';
 import { AdaptiveReplication, SemanticVerifier, type Grouping, type ResultView } from '../verification/index.js';
@@ -47,11 +53,16 @@ export class Trust {
   constructor(private readonly ctx: TrustContext) {
     const c = ctx.config;
     this.economics = new Economics({
-      slashDissent: c.slashDissent, slashExpiry: c.slashExpiry, minStake: c.minStake, unbondingMs: c.unbondingMs,
+      slashDissent: c.slashDissent,
+      slashExpiry: c.slashExpiry,
+      minStake: c.minStake,
+      unbondingMs: c.unbondingMs,
     });
     this.standing = new Standing(ctx, this.economics.stakes);
     this.adaptive = new AdaptiveReplication({
-      enabled: c.adaptiveReplication, minStreak: c.trustStreak, spotCheckRate: c.spotCheckRate,
+      enabled: c.adaptiveReplication,
+      minStreak: c.trustStreak,
+      spotCheckRate: c.spotCheckRate,
     });
     this.semantic = new SemanticVerifier(
       () => createEmbedder(c.embedder),

@@ -74,8 +74,24 @@ const NEGATIONS = new Set(['not', 'no', 'never', 'none', 'nobody', 'nothing', 'n
 
 /** Spelled numbers, so "three months" and "3 months" state the same fact. */
 const NUMBER_WORDS: Record<string, string> = {
-  zero: '0', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9', ten: '10',
-  eleven: '11', twelve: '12', twenty: '20', thirty: '30', forty: '40', fifty: '50', hundred: '100', thousand: '1000',
+  zero: '0',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+  ten: '10',
+  eleven: '11',
+  twelve: '12',
+  twenty: '20',
+  thirty: '30',
+  forty: '40',
+  fifty: '50',
+  hundred: '100',
+  thousand: '1000',
 };
 
 /**
@@ -84,10 +100,18 @@ const NUMBER_WORDS: Record<string, string> = {
  */
 const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][] = [
   ['rise', ['rise', 'rises', 'rose', 'risen', 'rising'], ['fall', 'falls', 'fell', 'fallen', 'falling']],
-  ['increase', ['increase', 'increases', 'increased', 'increasing'], ['decrease', 'decreases', 'decreased', 'decreasing']],
+  [
+    'increase',
+    ['increase', 'increases', 'increased', 'increasing'],
+    ['decrease', 'decreases', 'decreased', 'decreasing'],
+  ],
   ['up', ['up'], ['down']],
   ['higher', ['higher', 'high', 'highest'], ['lower', 'low', 'lowest']],
-  ['win', ['win', 'wins', 'won', 'winning', 'winner', 'winners'], ['lose', 'loses', 'lost', 'losing', 'loser', 'losers']],
+  [
+    'win',
+    ['win', 'wins', 'won', 'winning', 'winner', 'winners'],
+    ['lose', 'loses', 'lost', 'losing', 'loser', 'losers'],
+  ],
   ['gain', ['gain', 'gains', 'gained'], ['loss', 'losses']],
   ['more', ['more', 'most'], ['less', 'least', 'fewer', 'fewest']],
   ['above', ['above'], ['below']],
@@ -126,8 +150,15 @@ export function readFacts(text: string): FactSheet {
     if (piece.trim().length === 0) continue;
     const analyzed = wink.analyze(piece);
     const own = analyzed.sentences.map((sentence) => ({
-      words: new Set<string>(), numbers: [] as string[], entities: new Set<string>(), negations: 0, directions: new Set<string>(),
-      key: sentence.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim(),
+      words: new Set<string>(),
+      numbers: [] as string[],
+      entities: new Set<string>(),
+      negations: 0,
+      directions: new Set<string>(),
+      key: sentence
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .trim(),
     }));
     sentences.push(...own);
     for (const t of analyzed.tokens) {
@@ -135,7 +166,14 @@ export function readFacts(text: string): FactSheet {
       if (s) tokens.push({ t, s });
     }
   }
-  const sheet: FactSheet = { sentences, words: new Set(), normals: new Set(), numbers: new Set(), entities: new Set(), values: new Set() };
+  const sheet: FactSheet = {
+    sentences,
+    words: new Set(),
+    normals: new Set(),
+    numbers: new Set(),
+    entities: new Set(),
+    values: new Set(),
+  };
   let previous: SentenceFacts | null = null;
   for (const { t, s } of tokens) {
     // A capital inside a sentence marks a name even where the lite model's tagger says NOUN ("Life's sector").
@@ -221,14 +259,18 @@ const minus = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) =>
 
 /** Facts on which one claim contradicts another claim it follows. */
 function claimConflicts(s: SentenceFacts, t: SentenceFacts, out: FactProblem[]): void {
-  if (s.negations !== t.negations) out.push({ kind: 'negation', detail: `${s.negations} negations against ${t.negations}` });
+  if (s.negations !== t.negations)
+    out.push({ kind: 'negation', detail: `${s.negations} negations against ${t.negations}` });
   for (const d of s.directions) {
-    if (!t.directions.has(d) && t.directions.has(opposite(d))) out.push({ kind: 'direction', detail: `${d} against ${opposite(d)}` });
+    if (!t.directions.has(d) && t.directions.has(opposite(d)))
+      out.push({ kind: 'direction', detail: `${d} against ${opposite(d)}` });
   }
   const numbers = extra(s.numbers, t.numbers);
-  if (numbers.length > 0 && extra(t.numbers, s.numbers).length > 0) out.push({ kind: 'number', detail: `${numbers.join(', ')} not in the claim it follows` });
+  if (numbers.length > 0 && extra(t.numbers, s.numbers).length > 0)
+    out.push({ kind: 'number', detail: `${numbers.join(', ')} not in the claim it follows` });
   const entities = minus(s.entities, t.entities);
-  if (entities.length > 0 && minus(t.entities, s.entities).length > 0) out.push({ kind: 'entity', detail: `${entities.join(', ')} not in the claim it follows` });
+  if (entities.length > 0 && minus(t.entities, s.entities).length > 0)
+    out.push({ kind: 'entity', detail: `${entities.join(', ')} not in the claim it follows` });
 }
 
 /** What in `output` the input does not support (grounded policy). Empty: the output is faithful. */

@@ -22,11 +22,27 @@
  * and reason (refusal-tally.ts), never logged one event each.
  */
 import {
-  batchStatement, coerceError, leafHash, MAX_OUTPUT_BYTES, MAX_VALUE_DEPTH, outputHashOf, resultStatement, rootFromProof,
-  valueTooDeep, verify as verifySignature, type LeasedWork, type ResultItem,
+  batchStatement,
+  coerceError,
+  leafHash,
+  MAX_OUTPUT_BYTES,
+  MAX_VALUE_DEPTH,
+  outputHashOf,
+  resultStatement,
+  rootFromProof,
+  valueTooDeep,
+  verify as verifySignature,
+  type LeasedWork,
+  type ResultItem,
 } from '../../protocol/index.js';
 import type { IntakeContext } from './verdict-context.js';
-import { freeSlot, type AssignmentState, type OperatorConnection, type OperatorState, type TaskState } from '../memory/index.js';
+import {
+  freeSlot,
+  type AssignmentState,
+  type OperatorConnection,
+  type OperatorState,
+  type TaskState,
+} from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
 import { evaluate } from './verdicts.js';
 
@@ -43,12 +59,18 @@ export interface UnreadableResult {
 }
 
 export async function acceptResults(
-  ctx: IntakeContext, turn: Turn, conn: OperatorConnection, operatorId: string, items: ResultItem[], unreadable: UnreadableResult[] = [],
+  ctx: IntakeContext,
+  turn: Turn,
+  conn: OperatorConnection,
+  operatorId: string,
+  items: ResultItem[],
+  unreadable: UnreadableResult[] = [],
 ): Promise<void> {
   const op = ctx.operators.get(operatorId);
   // A frame that was in flight when its connection was replaced or cut off for flooding counts for nothing.
   if (!op || op.conn !== conn) return;
-  for (const u of unreadable) ctx.refuseResult(turn, conn, op, { assignmentId: u.assignmentId, code: u.code, message: u.message });
+  for (const u of unreadable)
+    ctx.refuseResult(turn, conn, op, { assignmentId: u.assignmentId, code: u.code, message: u.message });
   const touched = new Set<TaskState>();
   // A frame's results share one signed Merkle root: check each root's signature once.
   const roots = new Map<string, boolean>();
@@ -66,7 +88,9 @@ export async function acceptResults(
       if (checked.code === 'ACCEPTED_BEFORE') turn.ack(conn, item.assignmentId);
       else {
         const sample: { assignmentId: string; code: string; message: string; taskId?: string } = {
-          assignmentId: item.assignmentId, code: checked.code, message: checked.message,
+          assignmentId: item.assignmentId,
+          code: checked.code,
+          message: checked.message,
         };
         if (checked.taskId) sample.taskId = checked.taskId;
         ctx.refuseResult(turn, conn, op, sample);
@@ -81,10 +105,16 @@ export async function acceptResults(
     const errorCode = item.error?.code ?? null;
     // Before memory changes: the lease as it stands is the update's fence.
     turn.updateAssignment(a, {
-      status: 'submitted', finishedAt: turn.now, output, outputHash: item.outputHash, errorCode,
+      status: 'submitted',
+      finishedAt: turn.now,
+      output,
+      outputHash: item.outputHash,
+      errorCode,
       signature: item.signature,
       signatureProof: item.proof.length > 0 ? JSON.stringify(item.proof) : null,
-      durationMs: item.metrics.durationMs, cpuMs: item.metrics.cpuMs ?? null, memoryMb: item.metrics.memoryMb ?? null,
+      durationMs: item.metrics.durationMs,
+      cpuMs: item.metrics.cpuMs ?? null,
+      memoryMb: item.metrics.memoryMb ?? null,
     });
     a.status = 'submitted';
     a.finishedAt = turn.now;
@@ -96,8 +126,19 @@ export async function acceptResults(
     a.durationMs = item.metrics.durationMs;
     freeSlot(op, a.id, turn.now);
     ctx.trust.result(turn, task, a, item.metrics);
-    const data: { taskId: string; assignmentId: string; operatorId: string; outputHash: string; durationMs: number; error?: string } = {
-      taskId: task.id, assignmentId: a.id, operatorId, outputHash: item.outputHash, durationMs: item.metrics.durationMs,
+    const data: {
+      taskId: string;
+      assignmentId: string;
+      operatorId: string;
+      outputHash: string;
+      durationMs: number;
+      error?: string;
+    } = {
+      taskId: task.id,
+      assignmentId: a.id,
+      operatorId,
+      outputHash: item.outputHash,
+      durationMs: item.metrics.durationMs,
     };
     if (item.error) data.error = item.error.code;
     turn.event('result.received', data, { taskId: task.id, operatorId });
@@ -118,14 +159,29 @@ interface Accepted {
   outputText: string | null;
 }
 
-async function checkResult(ctx: IntakeContext, op: OperatorState, item: ResultItem, roots: Map<string, boolean>): Promise<Refusal | Accepted> {
+async function checkResult(
+  ctx: IntakeContext,
+  op: OperatorState,
+  item: ResultItem,
+  roots: Map<string, boolean>,
+): Promise<Refusal | Accepted> {
   // Before anything recurses into the output (hashing, stringifying).
   if (valueTooDeep(item.output, MAX_VALUE_DEPTH)) {
-    return { code: 'JSON_TOO_DEEP', message: `the output of ${item.assignmentId} nests deeper than ${MAX_VALUE_DEPTH} levels` };
+    return {
+      code: 'JSON_TOO_DEEP',
+      message: `the output of ${item.assignmentId} nests deeper than ${MAX_VALUE_DEPTH} levels`,
+    };
   }
   const outputText = item.error ? null : JSON.stringify(item.output ?? null);
-  if (outputText !== null && outputText.length > MAX_OUTPUT_BYTES / 3 && Buffer.byteLength(outputText, 'utf8') > MAX_OUTPUT_BYTES) {
-    return { code: 'PAYLOAD_TOO_LARGE', message: `the output of ${item.assignmentId} is over ${MAX_OUTPUT_BYTES} bytes of JSON` };
+  if (
+    outputText !== null &&
+    outputText.length > MAX_OUTPUT_BYTES / 3 &&
+    Buffer.byteLength(outputText, 'utf8') > MAX_OUTPUT_BYTES
+  ) {
+    return {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `the output of ${item.assignmentId} is over ${MAX_OUTPUT_BYTES} bytes of JSON`,
+    };
   }
   const a = ctx.memory.assignments.get(item.assignmentId);
   if (!a) {
@@ -137,13 +193,21 @@ async function checkResult(ctx: IntakeContext, op: OperatorState, item: ResultIt
     if (row.outputHash !== null && row.outputHash === item.outputHash && row.attempt === item.attempt) {
       return { code: 'ACCEPTED_BEFORE', message: 'result already recorded' };
     }
-    return { code: 'LEASE_EXPIRED', message: `the lease of ${item.assignmentId} ended (${row.status}${row.endReason ? `: ${row.endReason}` : ''}); its result does not count`, taskId: row.taskId };
+    return {
+      code: 'LEASE_EXPIRED',
+      message: `the lease of ${item.assignmentId} ended (${row.status}${row.endReason ? `: ${row.endReason}` : ''}); its result does not count`,
+      taskId: row.taskId,
+    };
   }
   if (a.operatorId !== op.id) {
     return { code: 'ASSIGNMENT_NOT_HELD', message: `assignment ${item.assignmentId} belongs to another operator` };
   }
   if (item.attempt !== a.attempt) {
-    return { code: 'LEASE_EXPIRED', message: `stale fencing token ${item.attempt} for ${a.id} (current ${a.attempt})`, taskId: a.taskId };
+    return {
+      code: 'LEASE_EXPIRED',
+      message: `stale fencing token ${item.attempt} for ${a.id} (current ${a.attempt})`,
+      taskId: a.taskId,
+    };
   }
   if (a.status === 'submitted') {
     return a.outputHash === item.outputHash
@@ -151,14 +215,22 @@ async function checkResult(ctx: IntakeContext, op: OperatorState, item: ResultIt
       : { code: 'DUPLICATE_RESULT', message: `a different result for ${a.id} was already recorded`, taskId: a.taskId };
   }
   if (a.status !== 'leased') {
-    return { code: 'LEASE_EXPIRED', message: `the lease of ${a.id} ended (${a.status}); its result does not count`, taskId: a.taskId };
+    return {
+      code: 'LEASE_EXPIRED',
+      message: `the lease of ${a.id} ended (${a.status}); its result does not count`,
+      taskId: a.taskId,
+    };
   }
   if (item.error === undefined && item.output === undefined) {
     return { code: 'VALIDATION_FAILED', message: 'a result needs an output or an error', taskId: a.taskId };
   }
   const task = ctx.memory.tasks.get(a.taskId)!;
   if (outputHashOf(item) !== item.outputHash) {
-    return { code: 'VALIDATION_FAILED', message: 'outputHash is not the sha256 of the canonical output', taskId: a.taskId };
+    return {
+      code: 'VALIDATION_FAILED',
+      message: 'outputHash is not the sha256 of the canonical output',
+      taskId: a.taskId,
+    };
   }
   // The statement is rebuilt from what the coordinator leased, never taken from the operator.
   const root = rootFromProof(leafHash(resultStatement(leasedWork(task, a), item.outputHash)), item.proof);
@@ -169,7 +241,11 @@ async function checkResult(ctx: IntakeContext, op: OperatorState, item: ResultIt
     roots.set(key, valid);
   }
   if (!valid) {
-    return { code: 'BAD_SIGNATURE', message: `the signature of ${a.id} does not verify under operator ${op.id}'s key`, taskId: a.taskId };
+    return {
+      code: 'BAD_SIGNATURE',
+      message: `the signature of ${a.id} does not verify under operator ${op.id}'s key`,
+      taskId: a.taskId,
+    };
   }
   return { outputText };
 }

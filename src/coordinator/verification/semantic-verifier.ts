@@ -37,7 +37,14 @@
  */
 import type { SemanticFacts } from '../../protocol/index.js';
 import { cosineSimilarity, type Embedder } from '../../runtime/index.js';
-import { contentSize, groundingProblems, readFacts, replicaConflicts, type FactProblem, type FactSheet } from './fact-check.js';
+import {
+  contentSize,
+  groundingProblems,
+  readFacts,
+  replicaConflicts,
+  type FactProblem,
+  type FactSheet,
+} from './fact-check.js';
 import type { TaskState } from '../memory/index.js';
 import type { Groups, ResultView } from './verifier.js';
 
@@ -94,7 +101,10 @@ export class SemanticVerifier {
   private embedder: Promise<Embedder> | null = null;
 
   /** `loadInput` fetches a task's input JSON when it is not held in memory. */
-  constructor(private readonly load: () => Promise<Embedder>, private readonly loadInput: (taskId: string) => Promise<string | null> = async () => null) {}
+  constructor(
+    private readonly load: () => Promise<Embedder>,
+    private readonly loadInput: (taskId: string) => Promise<string | null> = async () => null,
+  ) {}
 
   /** The embedder, loaded on first use (a coordinator that never sees a semantic EU never loads one). */
   embedderNow(): Promise<Embedder> {
@@ -152,7 +162,8 @@ export class SemanticVerifier {
 /** How two results relate (see the module comment), and their cosine for tie-breaks. */
 export function relate(a: Item, b: Item, settings: SemanticSettings): { relation: Relation; score: number } {
   const unfaithful = (a.problems?.length ?? 0) > 0 || (b.problems?.length ?? 0) > 0;
-  if (a.view.outputHash === b.view.outputHash) return unfaithful ? { relation: 'disagree', score: 0 } : { relation: 'agree', score: 1 };
+  if (a.view.outputHash === b.view.outputHash)
+    return unfaithful ? { relation: 'disagree', score: 0 } : { relation: 'agree', score: 1 };
   if (!a.vector || !b.vector || unfaithful) return { relation: 'disagree', score: 0 };
   const score = cosineSimilarity(a.vector, b.vector);
   const facts = settings.facts;
@@ -161,7 +172,8 @@ export function relate(a: Item, b: Item, settings: SemanticSettings): { relation
     if (!facts.grounded && replicaConflicts(a.facts, b.facts).length > 0) return { relation: 'disagree', score };
     const sizes = [contentSize(a.facts), contentSize(b.facts)].sort((x, y) => x - y);
     if (sizes[0]! < facts.lazyBelow * sizes[1]!) return { relation: 'disagree', score };
-    if (sizes[0]! < facts.minCoverage * sizes[1]!) return { relation: score < settings.dissentBelow ? 'disagree' : 'unclear', score };
+    if (sizes[0]! < facts.minCoverage * sizes[1]!)
+      return { relation: score < settings.dissentBelow ? 'disagree' : 'unclear', score };
   }
   if (score >= settings.threshold) return { relation: 'agree', score };
   return { relation: score < settings.dissentBelow ? 'disagree' : 'unclear', score };
@@ -173,7 +185,10 @@ export function clusterByCentres(items: readonly Item[], settings: SemanticSetti
   const relations: { relation: Relation; score: number }[][] = [];
   for (let i = 0; i < n; i++) {
     relations.push([]);
-    for (let j = 0; j < n; j++) relations[i]!.push(j === i ? { relation: 'agree', score: 1 } : j < i ? relations[j]![i]! : relate(items[i]!, items[j]!, settings));
+    for (let j = 0; j < n; j++)
+      relations[i]!.push(
+        j === i ? { relation: 'agree', score: 1 } : j < i ? relations[j]![i]! : relate(items[i]!, items[j]!, settings),
+      );
   }
   const groups: { centre: number; members: number[] }[] = [];
   let rest = items.map((_, i) => i);
@@ -187,7 +202,11 @@ export function clusterByCentres(items: readonly Item[], settings: SemanticSetti
         members.push(j);
         total += relations[i]![j]!.score;
       }
-      if (!best || members.length > best.members.length || (members.length === best.members.length && total > best.total)) {
+      if (
+        !best ||
+        members.length > best.members.length ||
+        (members.length === best.members.length && total > best.total)
+      ) {
         best = { centre: i, members, total };
       }
     }

@@ -8,7 +8,12 @@ import type { Logger } from 'pino';
 import type { ExecutionMetrics } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type {
-  AssignmentState, OperatorConnection, OperatorState, TaskMemory, TaskState, Turn,
+  AssignmentState,
+  OperatorConnection,
+  OperatorState,
+  TaskMemory,
+  TaskState,
+  Turn,
 } from '../memory/index.js';
 import type { Grouping } from './semantic-verifier.js';
 import type { ResultView } from './verifier.js';

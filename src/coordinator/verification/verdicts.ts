@@ -21,13 +21,20 @@ function resultViews(task: TaskState): ResultView[] {
 export async function evaluate(ctx: VerdictContext, turn: Turn, task: TaskState): Promise<void> {
   const results = resultViews(task);
   // Semantic policy: the coordinator embeds the outputs and clusters them (semantic-verifier.ts).
-  const { groups, undecided } = task.eu.manifest.verification.policy === 'semantic'
-    ? await ctx.trust.group(task, results)
-    : { groups: groupByHash(results), undecided: new Set<string>() };
+  const { groups, undecided } =
+    task.eu.manifest.verification.policy === 'semantic'
+      ? await ctx.trust.group(task, results)
+      : { groups: groupByHash(results), undecided: new Set<string>() };
   const live = liveAssignments(task);
-  const decision = decide(groups, { quorum: task.quorum, maxReplicas: task.maxReplicas, replicas: task.replicas, live });
+  const decision = decide(groups, {
+    quorum: task.quorum,
+    maxReplicas: task.maxReplicas,
+    replicas: task.replicas,
+    live,
+  });
   // An output that reached quorum settles the task; short of one, the EU's own resource faults do (eu-fault.ts).
-  const winner = decision.kind === 'verified' ? task.assignments.find((a) => a.id === decision.winners[0]!.assignmentId) : undefined;
+  const winner =
+    decision.kind === 'verified' ? task.assignments.find((a) => a.id === decision.winners[0]!.assignmentId) : undefined;
   const settledByOutput = winner !== undefined && !winner.errorCode;
   if (!settledByOutput && isEuResourceFault(task)) {
     failForResources(ctx, turn, task);
@@ -35,10 +42,18 @@ export async function evaluate(ctx: VerdictContext, turn: Turn, task: TaskState)
   }
   const progress = () => {
     if (task.quorum > 1 || task.replicas > 1) {
-      turn.event('verification.progress', {
-        taskId: task.id, results: results.length, replicas: task.replicas, quorum: task.quorum,
-        leading: groups[0]?.length ?? 0, distinct: groups.length,
-      }, { taskId: task.id });
+      turn.event(
+        'verification.progress',
+        {
+          taskId: task.id,
+          results: results.length,
+          replicas: task.replicas,
+          quorum: task.quorum,
+          leading: groups[0]?.length ?? 0,
+          distinct: groups.length,
+        },
+        { taskId: task.id },
+      );
     }
   };
   switch (decision.kind) {
@@ -52,7 +67,15 @@ export async function evaluate(ctx: VerdictContext, turn: Turn, task: TaskState)
       task.status = 'escalated';
       turn.dirtyTasks.add(task);
       progress();
-      turn.event('task.escalated', { taskId: task.id, replicas: task.replicas, reason: `${groups.length} distinct outputs, none with ${task.quorum} votes` }, { taskId: task.id });
+      turn.event(
+        'task.escalated',
+        {
+          taskId: task.id,
+          replicas: task.replicas,
+          reason: `${groups.length} distinct outputs, none with ${task.quorum} votes`,
+        },
+        { taskId: task.id },
+      );
       task.readyAt = turn.now;
       ctx.scheduler.enqueue(task, true);
       return;
@@ -61,7 +84,8 @@ export async function evaluate(ctx: VerdictContext, turn: Turn, task: TaskState)
       const winner = decision.winners[0]!;
       const winning = task.assignments.find((a) => a.id === winner.assignmentId)!;
       for (const r of decision.winners) endResult(ctx, turn, r.assignmentId, 'accepted');
-      for (const r of decision.dissenters) endResult(ctx, turn, r.assignmentId, 'rejected', undecided.has(r.assignmentId));
+      for (const r of decision.dissenters)
+        endResult(ctx, turn, r.assignmentId, 'rejected', undecided.has(r.assignmentId));
       cancelLive(ctx, turn, task, 'verified');
       const agreeing = decision.winners.map((r) => r.operatorId);
       // Undecided results (semantic grey zone) are not dissent: they are listed apart and nobody pays for them.
@@ -69,13 +93,31 @@ export async function evaluate(ctx: VerdictContext, turn: Turn, task: TaskState)
       const unclear = decision.dissenters.filter((r) => undecided.has(r.assignmentId)).map((r) => r.operatorId);
       if (winning.errorCode) {
         const message = `the EU fails on this input with ${winning.errorCode} (agreed by ${agreeing.length} operators)`;
-        finish(ctx, turn, task, 'failed', { outputHash: winner.outputHash, resultAssignmentId: winning.id, failure: 'eu_error', failureMessage: message });
-        turn.event('task.failed', { taskId: task.id, reason: 'eu_error', message, outputHash: winner.outputHash, agreeing, dissenting }, { taskId: task.id });
+        finish(ctx, turn, task, 'failed', {
+          outputHash: winner.outputHash,
+          resultAssignmentId: winning.id,
+          failure: 'eu_error',
+          failureMessage: message,
+        });
+        turn.event(
+          'task.failed',
+          { taskId: task.id, reason: 'eu_error', message, outputHash: winner.outputHash, agreeing, dissenting },
+          { taskId: task.id },
+        );
       } else {
         finish(ctx, turn, task, 'verified', { outputHash: winner.outputHash, resultAssignmentId: winning.id });
-        turn.event('task.verified', {
-          taskId: task.id, outputHash: winner.outputHash, agreeing, dissenting, solo: task.replicas === 1, ...(unclear.length > 0 ? { undecided: unclear } : {}),
-        }, { taskId: task.id });
+        turn.event(
+          'task.verified',
+          {
+            taskId: task.id,
+            outputHash: winner.outputHash,
+            agreeing,
+            dissenting,
+            solo: task.replicas === 1,
+            ...(unclear.length > 0 ? { undecided: unclear } : {}),
+          },
+          { taskId: task.id },
+        );
       }
       return;
     }
@@ -108,7 +150,13 @@ export function failForResources(ctx: VerdictContext, turn: Turn, task: TaskStat
   turn.event('task.failed', data, { taskId: task.id });
 }
 
-export function endResult(ctx: VerdictContext, turn: Turn, assignmentId: string, status: 'accepted' | 'rejected', undecided = false): void {
+export function endResult(
+  ctx: VerdictContext,
+  turn: Turn,
+  assignmentId: string,
+  status: 'accepted' | 'rejected',
+  undecided = false,
+): void {
   const a = ctx.memory.assignments.get(assignmentId)!;
   turn.updateAssignment(a, undecided ? { status, endReason: 'undecided' } : { status });
   a.status = status;
@@ -125,7 +173,11 @@ export function cancelLive(ctx: VerdictContext, turn: Turn, task: TaskState, rea
     const op = ctx.operators.get(a.operatorId);
     if (op) freeSlot(op, a.id, turn.now);
     if (op?.conn) turn.cancel(op.conn, a.id, reason);
-    turn.event('assignment.cancelled', { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason }, { taskId: task.id, operatorId: a.operatorId });
+    turn.event(
+      'assignment.cancelled',
+      { taskId: task.id, assignmentId: a.id, operatorId: a.operatorId, reason },
+      { taskId: task.id, operatorId: a.operatorId },
+    );
   }
 }
 
@@ -144,9 +196,15 @@ export function finish(
     op: 'task.update',
     id: task.id,
     set: {
-      status, replicas: task.replicas, attempts: task.attempts, updatedAt: turn.now, finishedAt: turn.now,
-      outputHash: fields.outputHash ?? null, resultAssignmentId: fields.resultAssignmentId ?? null,
-      failure: fields.failure ?? null, failureMessage: fields.failureMessage ?? null,
+      status,
+      replicas: task.replicas,
+      attempts: task.attempts,
+      updatedAt: turn.now,
+      finishedAt: turn.now,
+      outputHash: fields.outputHash ?? null,
+      resultAssignmentId: fields.resultAssignmentId ?? null,
+      failure: fields.failure ?? null,
+      failureMessage: fields.failureMessage ?? null,
     },
   });
   ctx.memory.forget(task);

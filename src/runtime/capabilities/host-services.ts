@@ -26,7 +26,10 @@ export class HostServices {
    * the main thread's probe of the LLM backend succeeded (one probe per
    * runtime, not one per worker).
    */
-  static start(config: CapabilityConfig, llmProbed: boolean): { services: HostServices; problems: CapabilityProblem[] } {
+  static start(
+    config: CapabilityConfig,
+    llmProbed: boolean,
+  ): { services: HostServices; problems: CapabilityProblem[] } {
     const problems: CapabilityProblem[] = [];
     const enabled = new Set<HostCapability>();
     let nlp: NlpCapability | undefined;
@@ -39,7 +42,11 @@ export class HostServices {
           if (candidate.sentences('Corten runs workloads. It verifies them.').length === 2) {
             nlp = candidate;
             enabled.add('nlp');
-          } else problems.push({ capability: 'nlp', reason: 'the model did not split a two-sentence sample into two sentences' });
+          } else
+            problems.push({
+              capability: 'nlp',
+              reason: 'the model did not split a two-sentence sample into two sentences',
+            });
         }
         if (config.embed !== false) {
           const candidate = new TfidfEmbedder({ wink });
@@ -78,8 +85,14 @@ export class HostServices {
       case 'embed.text': {
         const text = args[0];
         if (typeof text !== 'string') throw badArgument('host.embed.text(text): text must be a string');
-        if (text.length > MAX_NLP_TEXT_CHARS) throw badArgument(`host.embed.text(text): text has ${text.length} characters; the limit is ${MAX_NLP_TEXT_CHARS}`);
-        return Array.from(this.need(this.embedder, method).embedOne(text), (x) => Math.round(x * EMBED_DIGITS) / EMBED_DIGITS);
+        if (text.length > MAX_NLP_TEXT_CHARS)
+          throw badArgument(
+            `host.embed.text(text): text has ${text.length} characters; the limit is ${MAX_NLP_TEXT_CHARS}`,
+          );
+        return Array.from(
+          this.need(this.embedder, method).embedOne(text),
+          (x) => Math.round(x * EMBED_DIGITS) / EMBED_DIGITS,
+        );
       }
       default:
         throw new CortenError('INTERNAL', `no synchronous host method ${method}`);
@@ -93,7 +106,8 @@ export class HostServices {
   }
 
   private need<T>(service: T | undefined, method: string): T {
-    if (service === undefined) throw new CortenError('INTERNAL', `host method ${method} is not available on this runtime`);
+    if (service === undefined)
+      throw new CortenError('INTERNAL', `host method ${method} is not available on this runtime`);
     return service;
   }
 }

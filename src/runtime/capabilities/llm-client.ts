@@ -49,18 +49,29 @@ const MAX_MESSAGES = 64;
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 /** Checks and normalizes an EU's request; throws the argument error it sees as a TypeError. */
-export function parseCompletionRequest(raw: unknown): { messages: ChatMessage[]; maxTokens: number; temperature: number } {
+export function parseCompletionRequest(raw: unknown): {
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature: number;
+} {
   const where = 'host.llm.complete(request)';
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badArgument(`${where}: request must be an object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw badArgument(`${where}: request must be an object`);
   const req = raw as Record<string, unknown>;
   let messages: ChatMessage[];
   if (typeof req.prompt === 'string' && req.messages === undefined) {
     messages = [{ role: 'user', content: req.prompt }];
   } else if (Array.isArray(req.messages) && req.prompt === undefined) {
-    if (req.messages.length === 0 || req.messages.length > MAX_MESSAGES) throw badArgument(`${where}: messages must hold 1 to ${MAX_MESSAGES} messages`);
+    if (req.messages.length === 0 || req.messages.length > MAX_MESSAGES)
+      throw badArgument(`${where}: messages must hold 1 to ${MAX_MESSAGES} messages`);
     messages = req.messages.map((m: unknown, i) => {
       const msg = m as Record<string, unknown> | null;
-      if (msg === null || typeof msg !== 'object' || !ROLES.has(msg.role as string) || typeof msg.content !== 'string') {
+      if (
+        msg === null ||
+        typeof msg !== 'object' ||
+        !ROLES.has(msg.role as string) ||
+        typeof msg.content !== 'string'
+      ) {
         throw badArgument(`${where}: messages[${i}] must be {role: "system" | "user" | "assistant", content: string}`);
       }
       return { role: msg.role as ChatMessage['role'], content: msg.content };
@@ -69,13 +80,15 @@ export function parseCompletionRequest(raw: unknown): { messages: ChatMessage[];
     throw badArgument(`${where}: give either prompt (a string) or messages (an array), not both`);
   }
   const chars = messages.reduce((n, m) => n + m.content.length, 0);
-  if (chars > MAX_PROMPT_CHARS) throw badArgument(`${where}: the prompt has ${chars} characters; the limit is ${MAX_PROMPT_CHARS}`);
+  if (chars > MAX_PROMPT_CHARS)
+    throw badArgument(`${where}: the prompt has ${chars} characters; the limit is ${MAX_PROMPT_CHARS}`);
   const maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > MAX_TOKENS) {
     throw badArgument(`${where}: maxTokens must be an integer from 1 to ${MAX_TOKENS}`);
   }
   const temperature = req.temperature ?? 0;
-  if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) throw badArgument(`${where}: temperature must be a number from 0 to 2`);
+  if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))
+    throw badArgument(`${where}: temperature must be a number from 0 to 2`);
   return { messages, maxTokens, temperature };
 }
 
@@ -116,18 +129,28 @@ export class LlmClient {
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
     } catch (cause) {
-      const why = timeout.aborted ? `no answer within ${this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : (cause as Error).message;
+      const why = timeout.aborted
+        ? `no answer within ${this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
+        : (cause as Error).message;
       throw backendError(`llm backend ${this.url} could not be reached: ${why}`, cause);
     }
     const body = await response.text().catch(() => '');
     if (!response.ok) {
-      throw backendError(`llm backend ${this.url} answered HTTP ${response.status}: ${body.slice(0, 300) || response.statusText}`);
+      throw backendError(
+        `llm backend ${this.url} answered HTTP ${response.status}: ${body.slice(0, 300) || response.statusText}`,
+      );
     }
-    let parsed: { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[]; usage?: Record<string, unknown> };
+    let parsed: {
+      choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+      usage?: Record<string, unknown>;
+    };
     try {
       parsed = JSON.parse(body) as typeof parsed;
     } catch (cause) {
-      throw backendError(`llm backend ${this.url} answered with something that is not JSON: ${body.slice(0, 100)}`, cause);
+      throw backendError(
+        `llm backend ${this.url} answered with something that is not JSON: ${body.slice(0, 100)}`,
+        cause,
+      );
     }
     const choice = parsed.choices?.[0];
     if (typeof choice?.message?.content !== 'string') {

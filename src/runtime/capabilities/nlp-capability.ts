@@ -11,7 +11,17 @@ import type { NlpEntity, NlpToken, WinkAnalyzer } from './wink.js';
 export const MAX_NLP_TEXT_CHARS = 200_000;
 const KEYWORD_POS = new Set(['NOUN', 'PROPN', 'ADJ']);
 const MAX_KEYWORDS = 100;
-const TOKEN_FIELDS: ReadonlySet<string> = new Set(['value', 'normal', 'stem', 'pos', 'type', 'stop', 'negated', 'sentence', 'line']);
+const TOKEN_FIELDS: ReadonlySet<string> = new Set([
+  'value',
+  'normal',
+  'stem',
+  'pos',
+  'type',
+  'stop',
+  'negated',
+  'sentence',
+  'line',
+]);
 
 export interface SentimentResult {
   /** Sentiment of the whole text, in [-1, 1]. */
@@ -32,8 +42,12 @@ export function badArgument(message: string): CortenError {
 }
 
 function requireText(method: string, text: unknown): string {
-  if (typeof text !== 'string') throw badArgument(`host.nlp.${method}(text): text must be a string, got ${text === null ? 'null' : typeof text}`);
-  if (text.length > MAX_NLP_TEXT_CHARS) throw badArgument(`host.nlp.${method}(text): text has ${text.length} characters; the limit is ${MAX_NLP_TEXT_CHARS}`);
+  if (typeof text !== 'string')
+    throw badArgument(`host.nlp.${method}(text): text must be a string, got ${text === null ? 'null' : typeof text}`);
+  if (text.length > MAX_NLP_TEXT_CHARS)
+    throw badArgument(
+      `host.nlp.${method}(text): text has ${text.length} characters; the limit is ${MAX_NLP_TEXT_CHARS}`,
+    );
   return text;
 }
 
@@ -54,8 +68,14 @@ export class NlpCapability {
   tokens(text: unknown, fields?: unknown): Partial<NlpToken>[] {
     const tokens = this.wink.analyze(requireText('tokens', text)).tokens;
     if (fields === undefined || fields === null) return tokens;
-    if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && TOKEN_FIELDS.has(f))) {
-      throw badArgument(`host.nlp.tokens(text, fields): fields must be a non-empty array of ${[...TOKEN_FIELDS].join(', ')}`);
+    if (
+      !Array.isArray(fields) ||
+      fields.length === 0 ||
+      !fields.every((f) => typeof f === 'string' && TOKEN_FIELDS.has(f))
+    ) {
+      throw badArgument(
+        `host.nlp.tokens(text, fields): fields must be a non-empty array of ${[...TOKEN_FIELDS].join(', ')}`,
+      );
     }
     const picked = fields as (keyof NlpToken)[];
     return tokens.map((token) => {

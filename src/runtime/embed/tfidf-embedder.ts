@@ -39,18 +39,25 @@ export class TfidfEmbedder implements Embedder {
   /** One text's vector; what `host.embed.text` returns. */
   embedOne(text: string): Float32Array {
     const counts = termCounts(this.wink.analyze(text));
-    return hashedVector([...counts].map(([term, count]) => [term, termFrequencyWeight(count)]), this.dimensions);
+    return hashedVector(
+      [...counts].map(([term, count]) => [term, termFrequencyWeight(count)]),
+      this.dimensions,
+    );
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (!this.batchIdf) return texts.map((text) => this.embedOne(text));
     const bags = texts.map((text) => termCounts(this.wink.analyze(text)));
     const documentFrequency = new Map<string, number>();
-    for (const bag of bags) for (const term of bag.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    for (const bag of bags)
+      for (const term of bag.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
     const n = bags.length;
     return bags.map((bag) =>
       hashedVector(
-        [...bag].map(([term, count]) => [term, termFrequencyWeight(count) * (Math.log((1 + n) / (1 + documentFrequency.get(term)!)) + 1)]),
+        [...bag].map(([term, count]) => [
+          term,
+          termFrequencyWeight(count) * (Math.log((1 + n) / (1 + documentFrequency.get(term)!)) + 1),
+        ]),
         this.dimensions,
       ),
     );

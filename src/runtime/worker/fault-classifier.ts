@@ -25,17 +25,25 @@ export interface Fault {
 
 export function classifyFault(fault: Fault): { code: ExecutionErrorCode; message: string } {
   const { name, message } = fault;
-  if (fault.interrupted) return { code: 'EU_TIMEOUT', message: `the EU used more than its ${fault.budgetMs} ms of CPU time` };
+  if (fault.interrupted)
+    return { code: 'EU_TIMEOUT', message: `the EU used more than its ${fault.budgetMs} ms of CPU time` };
   if (name === 'InternalError' && /out of memory/.test(message)) {
-    return { code: 'EU_OUT_OF_MEMORY', message: 'the EU ran out of memory (its limit is set by requirements.memoryMb, capped by the operator)' };
+    return {
+      code: 'EU_OUT_OF_MEMORY',
+      message: 'the EU ran out of memory (its limit is set by requirements.memoryMb, capped by the operator)',
+    };
   }
   if ((name === 'InternalError' || name === 'RangeError') && /stack overflow|call stack/i.test(message)) {
     return { code: 'EU_STACK_OVERFLOW', message: 'the EU recursed too deeply (stack overflow)' };
   }
   if (fault.forbiddenImport !== undefined) {
-    return { code: 'EU_FORBIDDEN', message: `the EU tried to import "${fault.forbiddenImport}": an EU may import only its own files, by relative path` };
+    return {
+      code: 'EU_FORBIDDEN',
+      message: `the EU tried to import "${fault.forbiddenImport}": an EU may import only its own files, by relative path`,
+    };
   }
   if (fault.fromHost) return { code: 'EU_HOST_ERROR', message };
-  if (fault.whileLoading && name === 'SyntaxError') return { code: 'EU_BAD_MODULE', message: `the entry module does not compile: ${name}: ${message}` };
+  if (fault.whileLoading && name === 'SyntaxError')
+    return { code: 'EU_BAD_MODULE', message: `the entry module does not compile: ${name}: ${message}` };
   return { code: 'EU_THREW', message: `${name}: ${message}` };
 }

@@ -51,7 +51,8 @@ export type WorkerOutcome =
 
 /** Runs, RUN_FIELDS values each: id, euId, input, seed, clock, package or null. */
 export type RunBatch = unknown[];
-/** Results, RESULT_FIELDS values each: id, kind, output text or error code, error message, durationMs, cpuMs, memoryMb. */
+/** Results, RESULT_FIELDS values each: id, kind, output text or error code, error message, durationMs, cpuMs, memoryMb.
+ * */
 export type ResultBatch = unknown[];
 
 export type ToWorker = { t: 'run'; runs: RunBatch };
@@ -75,7 +76,13 @@ export function addRun(batch: RunBatch, run: RunRequest): void {
 /** Calls `each` with every run of `batch`, in order. */
 export function forEachRun(batch: RunBatch, each: (run: RunRequest) => void): void {
   for (let i = 0; i + RUN_FIELDS <= batch.length; i += RUN_FIELDS) {
-    const run: RunRequest = { id: batch[i] as number, euId: batch[i + 1] as string, input: batch[i + 2], seed: batch[i + 3] as string, clock: batch[i + 4] as number };
+    const run: RunRequest = {
+      id: batch[i] as number,
+      euId: batch[i + 1] as string,
+      input: batch[i + 2],
+      seed: batch[i + 3] as string,
+      clock: batch[i + 4] as number,
+    };
     const eu = batch[i + 5] as EuPackage | null;
     if (eu !== null) run.eu = eu;
     each(run);
@@ -93,7 +100,10 @@ export function addMissing(batch: ResultBatch, id: number): void {
 }
 
 /** Calls `each` with the id and the outcome (or `missing`) of every result of `batch`, in order. */
-export function forEachResult(batch: ResultBatch, each: (id: number, result: ExecutionOutcome | 'missing') => void): void {
+export function forEachResult(
+  batch: ResultBatch,
+  each: (id: number, result: ExecutionOutcome | 'missing') => void,
+): void {
   for (let i = 0; i + RESULT_FIELDS <= batch.length; i += RESULT_FIELDS) {
     const id = batch[i] as number;
     const kind = batch[i + 1] as number;

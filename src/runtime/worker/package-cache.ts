@@ -57,7 +57,8 @@ export class PackageCache {
     return held;
   }
 
-  /** Holds `pkg` (keeping what was derived from an earlier copy of it), evicting the least recently used beyond capacity. */
+  /** Holds `pkg` (keeping what was derived from an earlier copy of it), evicting the least recently used beyond
+   * capacity. */
   put(pkg: EuPackage): HeldPackage {
     let held = this.get(pkg.id);
     if (held !== undefined) return held;

@@ -40,7 +40,11 @@ export class PackageModules {
   load(name: string): string | { error: Error } {
     const path = name.slice(name.indexOf('/') + 1);
     if (path.startsWith(FORBIDDEN)) {
-      return { error: new Error(`import of "${path.slice(FORBIDDEN.length)}" is forbidden: an EU may import only its own files, by relative path`) };
+      return {
+        error: new Error(
+          `import of "${path.slice(FORBIDDEN.length)}" is forbidden: an EU may import only its own files, by relative path`,
+        ),
+      };
     }
     const text = this.files[path];
     if (text === undefined) return { error: new Error(`module "${path}" is not among the EU's files`) };

@@ -22,7 +22,9 @@ const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
 
 /** SHA-256 of the UTF-8 bytes of `text`. */
 const sha256: (text: string) => Buffer =
-  oneShot !== undefined ? (text) => oneShot('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text, 'utf8').digest();
+  oneShot !== undefined
+    ? (text) => oneShot('sha256', text, 'buffer')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * The four 32-bit words of sfc32's state for a task, already warmed up here

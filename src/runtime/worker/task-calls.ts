@@ -55,7 +55,14 @@ export class HandleCalls implements TaskCalls {
 
   begin(words: readonly [number, number, number, number], clock: number, inputText: string): QuickJSHandle | undefined {
     const ctx = this.context;
-    const args = [ctx.newNumber(words[0]), ctx.newNumber(words[1]), ctx.newNumber(words[2]), ctx.newNumber(words[3]), ctx.newNumber(clock), ctx.newString(inputText)];
+    const args = [
+      ctx.newNumber(words[0]),
+      ctx.newNumber(words[1]),
+      ctx.newNumber(words[2]),
+      ctx.newNumber(words[3]),
+      ctx.newNumber(clock),
+      ctx.newString(inputText),
+    ];
     const begun = ctx.callFunction(this.beginFn, ctx.undefined, args);
     for (const arg of args) arg.dispose();
     if (begun.error) return begun.error;
@@ -110,20 +117,36 @@ const FFI_FUNCTIONS: readonly (keyof Ffi)[] = [
   'QTS_GetString',
   'QTS_FreeCString',
 ];
-const MODULE_FUNCTIONS: readonly (keyof EmscriptenModule)[] = ['_malloc', '_free', 'lengthBytesUTF8', 'stringToUTF8', 'UTF8ToString'];
+const MODULE_FUNCTIONS: readonly (keyof EmscriptenModule)[] = [
+  '_malloc',
+  '_free',
+  'lengthBytesUTF8',
+  'stringToUTF8',
+  'UTF8ToString',
+];
 /** Arguments of the widest call (`begin`). */
 const MAX_ARGS = 6;
 const POINTER = 4;
 
 /** Direct calls for `context`, or undefined when the binding does not have what they need. */
-export function directCalls(context: QuickJSContext, beginFn: QuickJSHandle, executeFn: QuickJSHandle, source: string): TaskCalls | undefined {
+export function directCalls(
+  context: QuickJSContext,
+  beginFn: QuickJSHandle,
+  executeFn: QuickJSHandle,
+  source: string,
+): TaskCalls | undefined {
   // `ffi`, `module` and `ctx` are the binding's protected members (see the module comment).
-  const inner = context as unknown as { ffi?: Partial<Record<keyof Ffi, unknown>>; module?: Partial<Record<keyof EmscriptenModule, unknown>>; ctx?: { value?: unknown } };
+  const inner = context as unknown as {
+    ffi?: Partial<Record<keyof Ffi, unknown>>;
+    module?: Partial<Record<keyof EmscriptenModule, unknown>>;
+    ctx?: { value?: unknown };
+  };
   const { ffi, module } = inner;
   const ctx = inner.ctx?.value;
   if (ffi === undefined || module === undefined || typeof ctx !== 'number') return undefined;
   if (!FFI_FUNCTIONS.every((name) => typeof ffi[name] === 'function')) return undefined;
-  if (!MODULE_FUNCTIONS.every((name) => typeof module[name] === 'function') || !(module.HEAPU8 instanceof Uint8Array)) return undefined;
+  if (!MODULE_FUNCTIONS.every((name) => typeof module[name] === 'function') || !(module.HEAPU8 instanceof Uint8Array))
+    return undefined;
   return new DirectCalls(context, ffi as Ffi, module as unknown as EmscriptenModule, ctx, beginFn, executeFn, source);
 }
 
@@ -219,6 +242,11 @@ class DirectCalls implements TaskCalls {
   /** An exception value as a handle the context can inspect and dispose, like the public API's. */
   private handle(value: number): QuickJSHandle {
     const { ffi, ctx } = this;
-    return new Lifetime(value as never, undefined, (pointer) => ffi.QTS_FreeValuePointer(ctx, pointer as unknown as number), this.context.runtime) as unknown as QuickJSHandle;
+    return new Lifetime(
+      value as never,
+      undefined,
+      (pointer) => ffi.QTS_FreeValuePointer(ctx, pointer as unknown as number),
+      this.context.runtime,
+    ) as unknown as QuickJSHandle;
   }
 }

@@ -60,7 +60,8 @@ export class TaskRunner {
     } catch (error) {
       return failed('EU_INPUT_INVALID', `the input is not JSON: ${(error as Error).message}`, measure(started));
     }
-    if (inputText === undefined) return failed('EU_INPUT_INVALID', 'the input is not JSON (it is undefined or a function)', measure(started));
+    if (inputText === undefined)
+      return failed('EU_INPUT_INVALID', 'the input is not JSON (it is undefined or a function)', measure(started));
     const inputCheck = schemas.validateInput(request.input);
     if (!inputCheck.ok) return failed('EU_INPUT_INVALID', inputCheck.message, measure(started));
 
@@ -80,7 +81,8 @@ export class TaskRunner {
       this.contexts.give(pkg.id, pooled);
       throw error;
     }
-    if (result instanceof Promise) return result.then((settled) => this.complete(held, pooled, settled, schemas, started));
+    if (result instanceof Promise)
+      return result.then((settled) => this.complete(held, pooled, settled, schemas, started));
     return this.complete(held, pooled, result, schemas, started);
   }
 
@@ -90,14 +92,25 @@ export class TaskRunner {
   }
 
   /** Returns the context to the pool and checks the output. */
-  private complete(held: HeldPackage, pooled: PooledContext, result: SandboxResult, schemas: EuSchemas, started: number): WorkerOutcome {
+  private complete(
+    held: HeldPackage,
+    pooled: PooledContext,
+    result: SandboxResult,
+    schemas: EuSchemas,
+    started: number,
+  ): WorkerOutcome {
     this.contexts.give(held.pkg.id, pooled);
     const measured = measure(started, result.cpuMs, pooled.memoryBytes / MB);
     if (!result.ok) return failed(result.code, result.message, measured);
     const text = result.outputText;
     if (text.length > SURELY_SMALL_OUTPUT) {
       const bytes = Buffer.byteLength(text, 'utf8');
-      if (bytes > MAX_OUTPUT_BYTES) return failed('EU_OUTPUT_TOO_LARGE', `the output is ${bytes} bytes of JSON; the limit is ${MAX_OUTPUT_BYTES}`, measured);
+      if (bytes > MAX_OUTPUT_BYTES)
+        return failed(
+          'EU_OUTPUT_TOO_LARGE',
+          `the output is ${bytes} bytes of JSON; the limit is ${MAX_OUTPUT_BYTES}`,
+          measured,
+        );
     }
     // Before parsing: schema validation and canonical hashing recurse.
     if (textTooDeep(text, MAX_VALUE_DEPTH)) {

@@ -32,7 +32,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import { HostServices } from '../capabilities/host-services.js';
-import { addMissing, addOutcome, forEachRun, type FromWorker, type ResultBatch, type RunRequest, type ToWorker, type WorkerConfig, type WorkerOutcome } from './messages.js';
+import {
+  addMissing,
+  addOutcome,
+  forEachRun,
+  type FromWorker,
+  type ResultBatch,
+  type RunRequest,
+  type ToWorker,
+  type WorkerConfig,
+  type WorkerOutcome,
+} from './messages.js';
 import { PackageCache } from './package-cache.js';
 import { TaskRunner } from './task-runner.js';
 import { pinLocalTimeToUtc } from './utc-clock.js';
@@ -45,13 +55,16 @@ const PAGE = 64 * 1024;
 const INITIAL_HEAP = 16 * 1024 * 1024;
 /** Heap beyond the running EU's own limit, for the worker's idle warm contexts. */
 const HEAP_HEADROOM_MB = 64;
-/** An EU whose executions lately kept the worker busy less than this (ms, on average) is quick: results may wait for its next execution. */
+/** An EU whose executions lately kept the worker busy less than this (ms, on average) is quick: results may wait for
+ * its next execution. */
 const QUICK_MS = 2;
 /** Longest a finished result waits in the outbox while the batch goes on. */
 const FLUSH_AFTER_MS = 2;
 
 // The project compiles without the DOM library, where WebAssembly's types live.
-const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object } }).WebAssembly.Memory;
+const WasmMemory = (
+  globalThis as unknown as { WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object } }
+).WebAssembly.Memory;
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main runs only as a worker thread');
@@ -64,9 +77,13 @@ async function main(): Promise<void> {
   const config = workerData as WorkerConfig;
   pinLocalTimeToUtc();
   // The package's types describe its CommonJS face; under ESM the default export is the variant itself.
-  const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ?? variantModule) as QuickJSSyncVariant;
+  const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ??
+    variantModule) as QuickJSSyncVariant;
   const heapMb = 2 * config.memoryCapMb + HEAP_HEADROOM_MB;
-  const wasmMemory = new WasmMemory({ initial: INITIAL_HEAP / PAGE, maximum: Math.ceil((heapMb * 1024 * 1024) / PAGE) });
+  const wasmMemory = new WasmMemory({
+    initial: INITIAL_HEAP / PAGE,
+    maximum: Math.ceil((heapMb * 1024 * 1024) / PAGE),
+  });
   const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: wasmMemory as never }));
   const { services, problems } = HostServices.start(config.capabilities, config.llmProbed);
   const runner = new TaskRunner(quickjs, services, config);
@@ -99,7 +116,10 @@ async function main(): Promise<void> {
   const crash = (id: number, error: unknown): never => {
     deliver(id, {
       ok: false,
-      error: { code: 'EU_CRASHED', message: `the sandbox failed internally (${(error as Error).message}); its worker is being replaced` },
+      error: {
+        code: 'EU_CRASHED',
+        message: `the sandbox failed internally (${(error as Error).message}); its worker is being replaced`,
+      },
       metrics: { durationMs: 0 },
     });
     flush();
@@ -112,7 +132,11 @@ async function main(): Promise<void> {
       deliver(request.id, 'missing');
       return;
     }
-    if (outbox.length > 0 && (held.busyMs === undefined || held.busyMs >= QUICK_MS || performance.now() - oldestWaiting >= FLUSH_AFTER_MS)) flush();
+    if (
+      outbox.length > 0 &&
+      (held.busyMs === undefined || held.busyMs >= QUICK_MS || performance.now() - oldestWaiting >= FLUSH_AFTER_MS)
+    )
+      flush();
     const began = performance.now();
     let outcome: WorkerOutcome | Promise<WorkerOutcome>;
     try {
