@@ -9,14 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
-import {
-  hashJson,
-  leafHash,
-  signBatch,
-  type AssignMessage,
-  type PublishEuRequest,
-  type WireAssignment,
-} from '../src/protocol/index.js';
+import { type AssignMessage, type PublishEuRequest } from '../src/protocol/index.js';
 import { inputs, spinEu } from './fixtures/eus.js';
 import { runCli } from './helpers/cli.js';
 import { startNetwork } from './helpers/network.js';
@@ -41,28 +34,6 @@ function memoryFillEu(): PublishEuRequest {
     files: {
       'main.js': 'export function run() {\n  const kept = [];\n  for (;;) kept.push(new Uint8Array(1024 * 1024));\n}\n',
     },
-  };
-}
-
-/** A signed result saying the sandbox stopped the EU at its timeout. */
-function timeoutResult(op: RawOperator, a: WireAssignment): object {
-  const outputHash = hashJson({ error: 'EU_TIMEOUT' });
-  const leaf = leafHash({
-    assignmentId: a.assignmentId,
-    taskId: a.taskId,
-    euId: a.euId,
-    attempt: a.attempt,
-    inputHash: a.inputHash,
-    outputHash,
-  });
-  return {
-    assignmentId: a.assignmentId,
-    attempt: a.attempt,
-    error: { code: 'EU_TIMEOUT', message: 'timed out' },
-    outputHash,
-    signature: signBatch(op.keys, leaf),
-    proof: [],
-    metrics: { durationMs: 100 },
   };
 }
 
@@ -125,7 +96,7 @@ describe("the EU's fault is not the operator's", () => {
     void (async () => {
       for (;;) {
         const frame = (await timedOut.next((f) => f.t === 'assign')) as unknown as AssignMessage;
-        timedOut.send({ t: 'results', results: frame.assignments.map((a) => timeoutResult(timedOut, a)) });
+        timedOut.send({ t: 'results', results: frame.assignments.map((a) => timedOut.errorResult(a, 'EU_TIMEOUT')) });
       }
     })();
     await admin.publishEu(spinEu({ name: 'hang', quorum: 2, maxReplicas: 2, timeoutMs: 100, price: PRICE }));

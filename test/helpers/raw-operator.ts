@@ -7,9 +7,10 @@ import WebSocket from 'ws';
 import {
   authStatement,
   generateKeyPair,
-  hashJson,
   leafHash,
+  outputHashOf,
   PROTOCOL_VERSION,
+  resultStatement,
   sign,
   signBatch,
   type AssignMessage,
@@ -99,23 +100,30 @@ export class RawOperator {
 
   /** A correctly signed result for an assignment, with the given output (a batch of one). */
   result(a: WireAssignment, output: unknown, keys: KeyPair = this.keys): object {
-    const outputHash = hashJson(output);
-    const leaf = leafHash({
-      assignmentId: a.assignmentId,
-      taskId: a.taskId,
-      euId: a.euId,
-      attempt: a.attempt,
-      inputHash: a.inputHash,
-      outputHash,
-    });
+    return this.signed(a, { output }, { durationMs: 1 }, keys);
+  }
+
+  /** A correctly signed failure, as the sandbox reports one (`EU_TIMEOUT`, `EU_OUT_OF_MEMORY` …). */
+  errorResult(a: WireAssignment, code: string, durationMs = 100): object {
+    return this.signed(a, { error: { code, message: code.toLowerCase() } }, { durationMs });
+  }
+
+  private signed(
+    a: WireAssignment,
+    body: { output: unknown } | { error: { code: string; message: string } },
+    metrics: { durationMs: number },
+    keys: KeyPair = this.keys,
+  ): object {
+    const outputHash = outputHashOf(body);
+    const leaf = leafHash(resultStatement(a, outputHash));
     return {
       assignmentId: a.assignmentId,
       attempt: a.attempt,
-      output,
+      ...body,
       outputHash,
       signature: signBatch(keys, leaf),
       proof: [],
-      metrics: { durationMs: 1 },
+      metrics,
     };
   }
 

@@ -39,6 +39,7 @@ import {
   type EventFilter,
   type Store,
   type TaskFilter,
+  type TaskRow,
   type TaskStatus,
 } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
@@ -345,21 +346,11 @@ export class Coordinator implements CoordinatorOperations {
       dissenting: a.status === 'rejected' && row.status === 'verified',
     }));
     return {
-      id: row.id,
-      euId: row.euId,
-      status: row.status,
-      inputHash: row.inputHash,
-      quorum: row.quorum,
-      maxReplicas: row.maxReplicas,
-      replicas: row.replicas,
-      attempts: row.attempts,
-      submittedAt: row.submittedAt,
-      finishedAt: row.finishedAt,
+      ...taskSummary(row),
       verdict:
         row.status === 'verified' && row.outputHash
           ? { outputHash: row.outputHash, output: winning?.output ? JSON.parse(winning.output) : null }
           : null,
-      failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
       assignments: views,
     };
   }
@@ -376,19 +367,7 @@ export class Coordinator implements CoordinatorOperations {
     if (filter.after) query.after = filter.after;
     const rows = await this.store.listTasks(query);
     return {
-      tasks: rows.map((row) => ({
-        id: row.id,
-        euId: row.euId,
-        status: row.status,
-        inputHash: row.inputHash,
-        quorum: row.quorum,
-        maxReplicas: row.maxReplicas,
-        replicas: row.replicas,
-        attempts: row.attempts,
-        submittedAt: row.submittedAt,
-        finishedAt: row.finishedAt,
-        failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
-      })),
+      tasks: rows.map(taskSummary),
     };
   }
 
@@ -477,4 +456,21 @@ export class Coordinator implements CoordinatorOperations {
     m.openTasks.set(this.engine.tasks.size);
     return { contentType: m.registry.contentType, body: await m.registry.metrics() };
   }
+}
+
+/** A task as lists show it: its row, without assignments and verdict. */
+function taskSummary(row: TaskRow): Omit<TaskView, 'assignments' | 'verdict'> {
+  return {
+    id: row.id,
+    euId: row.euId,
+    status: row.status,
+    inputHash: row.inputHash,
+    quorum: row.quorum,
+    maxReplicas: row.maxReplicas,
+    replicas: row.replicas,
+    attempts: row.attempts,
+    submittedAt: row.submittedAt,
+    finishedAt: row.finishedAt,
+    failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
+  };
 }
