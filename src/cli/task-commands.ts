@@ -35,7 +35,11 @@ async function waitAndReport(corten: CortenClient, taskIds: readonly string[], a
   let settled: Map<string, 'verified' | 'failed'>;
   try {
     const onProgress = (n: number) => bar.update(n);
-    settled = await corten.waitForTasks(taskIds, { after, onProgress, onDisconnect: reportDisconnect });
+    // Said once the stream is open, so a script (or a test) knows the wait is live.
+    const onConnect = ({ reconnect }: { reconnect: boolean }) => {
+      if (!reconnect) process.stderr.write(`waiting for ${taskIds.length} tasks on the event stream\n`);
+    };
+    settled = await corten.waitForTasks(taskIds, { after, onProgress, onConnect, onDisconnect: reportDisconnect });
   } finally {
     bar.stop();
   }

@@ -71,7 +71,7 @@ export interface EventStream {
 /** How `waitForTasks` waits; the reconnect settings are the follower's. */
 export type WaitOptions = { after?: number; timeoutMs?: number; onProgress?: (settled: number) => void } & Omit<
   FollowOptions,
-  'signal' | 'onConnect'
+  'signal'
 >;
 
 export class CortenClient {
@@ -371,8 +371,9 @@ export class CortenClient {
       {
         ...options,
         signal: stop.signal,
-        onConnect: () => {
+        onConnect: (info) => {
           if (options.after === undefined) checkStatuses();
+          options.onConnect?.(info);
         },
       },
     );

@@ -26,6 +26,8 @@ export interface CliProcess {
   readonly exited: Promise<number | null>;
   /** Resolves once `count` stdout lines match; rejects if the command exits first. */
   waitForLines(predicate: (line: string) => boolean, count?: number): Promise<void>;
+  /** Resolves once stderr contains `text`. */
+  waitForStderr(text: string): Promise<void>;
   signal(signal: NodeJS.Signals): void;
 }
 
@@ -48,7 +50,15 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
       w.resolve();
     }
   });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const stderrWaiters: { text: string; resolve: () => void }[] = [];
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of [...stderrWaiters]) {
+      if (!stderr.includes(w.text)) continue;
+      stderrWaiters.splice(stderrWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     lines,
@@ -64,6 +74,16 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
             reject(
               new Error(`corten ${args.join(' ')} exited (${code}) before printing the lines awaited:\n${stderr}`),
             );
+        });
+      });
+    },
+    waitForStderr(text) {
+      if (stderr.includes(text)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        stderrWaiters.push({ text, resolve });
+        void exited.then((code) => {
+          if (!stderr.includes(text))
+            reject(new Error(`corten ${args.join(' ')} exited (${code}) before saying "${text}"`));
         });
       });
     },

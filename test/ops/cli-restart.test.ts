@@ -43,6 +43,9 @@ describe('the CLI across a coordinator restart', () => {
     await log.waitForCount((e) => e.type === 'task.submitted', 2 * BATCH + 1, 'submitted tasks');
     await log.waitForCount((e) => e.type === 'task.verified', 5, 'verified tasks');
     await events.waitForLines((l) => l.includes('"task.verified"'), 3);
+    // Both waits are following the stream before the coordinator dies, or they would have nothing to resume.
+    await wait.waitForStderr('waiting for');
+    await submit.waitForStderr('waiting for');
 
     await network.coordinator!.kill('SIGKILL');
     expect(await client.stats().catch(() => null)).toBeNull();
