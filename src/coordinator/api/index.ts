@@ -5,6 +5,7 @@ export { euRoutes } from './eu-routes.js';
 export { eventRoutes } from './event-routes.js';
 export { ledgerRoutes } from './ledger-routes.js';
 export { networkRoutes } from './network-routes.js';
+export { openaiRoutes } from './openai-routes.js';
 export { stakeRoutes } from './stake-routes.js';
 export { taskRoutes } from './task-routes.js';
 export { TrustApi } from './trust-api.js';

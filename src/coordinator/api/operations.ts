@@ -33,6 +33,8 @@ export interface CoordinatorOperations {
   listEus(): EuSummary[];
   getEu(ref: string): EuView;
   submitTasks(request: SubmitTasksRequest, authorization?: string): Promise<SubmitTasksResponse>;
+  /** Operators online now that could run the EU (the scheduler's view: requirements, stake, regions), busy or not. */
+  capableOperators(euId: string): number;
   getTask(id: string, viewer: Viewer): Promise<TaskView>;
   listTasks(
     filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },

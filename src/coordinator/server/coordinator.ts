@@ -57,6 +57,7 @@ import {
   ledgerRoutes,
   loadBuiltinEus,
   networkRoutes,
+  openaiRoutes,
   parsePackage,
   stakeRoutes,
   taskRoutes,
@@ -202,6 +203,13 @@ export class Coordinator implements CoordinatorOperations {
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
     });
+    // A scope of its own: these routes answer errors in OpenAI's error object, not the envelope.
+    void app.register(async (scoped) =>
+      openaiRoutes(scoped, this, {
+        requestsPerMinute: this.config.openaiRequestsPerMinute,
+        allowAnonymous: this.config.allowAnonymous,
+      }),
+    );
     return app;
   }
 
@@ -323,6 +331,11 @@ export class Coordinator implements CoordinatorOperations {
     const taskIds = await this.engine.submit(eu, inputs, owner, accountId);
     const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;
     return { euId: eu.id, taskIds, after, escrowed };
+  }
+
+  capableOperators(euId: string): number {
+    const eu = this.eus.resolve(euId);
+    return this.engine.scheduler.capable(this.engine.operators.values(), eu);
   }
 
   /** The task, when `viewer` may read it; another's task answers exactly as a missing one does. */
