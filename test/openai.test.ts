@@ -1,0 +1,361 @@
+/**
+ * The OpenAI-compatible endpoint, driven by the official `openai` client
+ * against a real coordinator and three real operator processes. Each
+ * operator's `llm.complete` is an OpenAI-compatible server started here: two
+ * honest ones word the same answer differently, the third lies (another
+ * height, another city: the same words with other facts). Every answer the
+ * endpoint gives, whole or streamed, chat or legacy completion, is an
+ * honest wording, the liar dissents, and each answer names its task and
+ * receipt. The errors come in OpenAI's error object with their statuses.
+ */
+import fc from 'fast-check';
+import OpenAI, { APIError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CortenClient } from '../src/client/index.js';
+import { LocalNetwork } from '../src/sim/index.js';
+import { loadEuFolder } from '../src/runtime/index.js';
+import { builtinEuDirs } from '../src/eus/index.js';
+import { tempDir } from './helpers/temp.js';
+import { startFakeLlm, type FakeLlm } from './runtime/support.js';
+
+const HONEST = [
+  'The Eiffel Tower is 330 metres tall and stands on the Champ de Mars in Paris.',
+  'Standing on the Champ de Mars in Paris, the Eiffel Tower is 330 metres tall.',
+];
+const LIE = 'The Eiffel Tower is 120 metres tall and stands on the Champ de Mars in Berlin.';
+const QUESTION = 'How tall is the Eiffel Tower, and where is it?';
+/** The coordinator's per-key limit here: above what the main account spends, low enough to reach in a loop. */
+const RATE = 30;
+
+let dir: ReturnType<typeof tempDir>;
+let network: LocalNetwork;
+let servers: FakeLlm[];
+let admin: CortenClient;
+let openai: OpenAI;
+let apiKey: string;
+let liarId: string;
+let failed = false;
+const taskIds: string[] = [];
+
+function client(key: string): OpenAI {
+  return new OpenAI({ apiKey: key, baseURL: `${network.url}/v1`, maxRetries: 0 });
+}
+
+/** The API error a call fails with. */
+async function refusal(call: () => Promise<unknown>): Promise<APIError> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof APIError) return error;
+    throw error;
+  }
+  throw new Error('the call succeeded');
+}
+
+beforeAll(async () => {
+  dir = tempDir('openai');
+  servers = [];
+  for (const content of [...HONEST, LIE]) servers.push(await startFakeLlm(() => ({ content })));
+  network = new LocalNetwork({ dir: dir.path, coordinatorArgs: ['--openai-rate-limit', String(RATE)] });
+  await network.startCoordinator();
+  const operators = await network.startOperators(
+    servers.map((s, k) => ({
+      region: `r${k + 1}`,
+      workers: 1,
+      capabilities: ['llm.complete'],
+      args: ['--llm-url', s.baseUrl, '--llm-model', 'fake-llm'],
+    })),
+  );
+  liarId = operators[2]!.operatorId;
+  admin = network.admin();
+  const account = await admin.createAccount('chat-app');
+  await admin.deposit(account.id, 10_000);
+  apiKey = account.apiKey;
+  openai = client(apiKey);
+});
+
+afterAll(async () => {
+  await network?.stop();
+  for (const s of servers ?? []) await s.close();
+  if (failed) process.stderr.write(`network log: ${network.logPath}\n`);
+  dir?.cleanup(failed);
+});
+
+/** Keeps the folder and its logs when a test fails. */
+function track(fn: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await fn();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  };
+}
+
+describe('the OpenAI-compatible endpoint, with the official openai client', () => {
+  it(
+    'lists the chat models with price, verification policy and context length',
+    track(async () => {
+      const list = await openai.models.list();
+      const ids = list.data.map((m) => m.id);
+      expect(ids).toEqual(['llm-chat']);
+      const model = (await openai.models.retrieve('llm-chat')) as OpenAI.Models.Model & { corten: unknown };
+      expect(model).toMatchObject({
+        id: 'llm-chat',
+        object: 'model',
+        corten: {
+          version: '1.0.0',
+          price: { credits_per_execution: 20, executions_per_request: 2, credits_per_request: 40 },
+          verification: { policy: 'semantic', quorum: 2, threshold: 0.3 },
+          context_length: 8192,
+          online_operators: 3,
+        },
+      });
+      expect(list.data[0]).toEqual(model);
+    }),
+  );
+
+  it(
+    'answers a chat with the verified output, never the liar’s, naming its task and receipt',
+    track(async () => {
+      // Two requests: the scheduler spreads work by last assignment, so the liar runs in one of the first two.
+      for (let i = 0; i < 2; i++) {
+        const { data, response } = await openai.chat.completions
+          .create({
+            model: 'llm-chat',
+            messages: [
+              { role: 'system', content: 'Answer in one sentence.' },
+              { role: 'user', content: QUESTION },
+            ],
+          })
+          .withResponse();
+        const taskId = response.headers.get('x-corten-task-id')!;
+        taskIds.push(taskId);
+        expect(data.object).toBe('chat.completion');
+        expect(data.id).toBe(`chatcmpl-${taskId}`);
+        expect(data.choices).toHaveLength(1);
+        expect(HONEST).toContain(data.choices[0]!.message.content);
+        expect(data.choices[0]!.finish_reason).toBe('stop');
+        expect(data.usage!.total_tokens).toBe(data.usage!.prompt_tokens + data.usage!.completion_tokens);
+        const corten = (data as unknown as { corten: { task_id: string; receipt_url: string; verdict: unknown } })
+          .corten;
+        expect(corten.task_id).toBe(taskId);
+        expect(corten.receipt_url).toBe(`${network.url}/v1/tasks/${taskId}/receipt`);
+        expect(corten.verdict).toMatchObject({ status: 'verified', quorum: 2 });
+
+        // The answer is the task's accepted output, and its receipt is there for the key that paid.
+        const task = await admin.getTask(taskId);
+        expect(task.status).toBe('verified');
+        expect((task.verdict!.output as { text: string }).text).toBe(data.choices[0]!.message.content);
+        const receipt = await fetch(corten.receipt_url, { headers: { authorization: `Bearer ${apiKey}` } });
+        expect(receipt.status).toBe(200);
+      }
+      // The honest operators sent their LLM the conversation as given.
+      const asked = servers[0]!.requests.concat(servers[1]!.requests).find((r) => r.body.messages.length === 2)!;
+      expect(asked.body.messages).toEqual([
+        { role: 'system', content: 'Answer in one sentence.' },
+        { role: 'user', content: QUESTION },
+      ]);
+      const verdicts = await Promise.all(taskIds.map((id) => admin.getTask(id)));
+      const liarRan = verdicts.flatMap((t) => t.assignments).filter((a) => a.operatorId === liarId);
+      expect(liarRan.length).toBeGreaterThan(0);
+      for (const a of liarRan) expect(a.status === 'rejected' || a.status === 'cancelled').toBe(true);
+      expect(liarRan.some((a) => a.dissenting)).toBe(true);
+    }),
+  );
+
+  it(
+    'streams the verified answer as chat.completion.chunk events with usage, ending with [DONE]',
+    track(async () => {
+      const { data: stream, response } = await openai.chat.completions
+        .create({ model: 'llm-chat', messages: [{ role: 'user', content: QUESTION }], stream: true })
+        .withResponse();
+      const taskId = response.headers.get('x-corten-task-id')!;
+      expect(taskId).toMatch(/\S/);
+      let text = '';
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      let finish: string | null = null;
+      let corten: { task_id: string } | undefined;
+      for await (const chunk of stream) {
+        expect(chunk.object).toBe('chat.completion.chunk');
+        expect(chunk.id).toBe(`chatcmpl-${taskId}`);
+        for (const choice of chunk.choices) {
+          text += choice.delta.content ?? '';
+          finish = choice.finish_reason ?? finish;
+        }
+        if (chunk.usage) usage = chunk.usage;
+        corten ??= (chunk as unknown as { corten?: { task_id: string } }).corten;
+      }
+      expect(HONEST).toContain(text);
+      expect(finish).toBe('stop');
+      expect(usage!.completion_tokens).toBeGreaterThan(0);
+      expect(corten!.task_id).toBe(taskId);
+      expect(((await admin.getTask(taskId)).verdict!.output as { text: string }).text).toBe(text);
+    }),
+  );
+
+  it(
+    'opens the stream at once with a comment, and ends it with data: [DONE]',
+    track(async () => {
+      const response = await fetch(`${network.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'llm-chat', messages: [{ role: 'user', content: QUESTION }], stream: true }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const taskId = response.headers.get('x-corten-task-id')!;
+      const raw = await response.text();
+      expect(raw.startsWith(`: corten task ${taskId} submitted`)).toBe(true);
+      expect(raw.endsWith('data: [DONE]\n\n')).toBe(true);
+      const events = raw
+        .split('\n\n')
+        .filter((block) => block.startsWith('data: {'))
+        .map((block) => JSON.parse(block.slice('data: '.length)) as { choices: unknown[]; usage?: unknown });
+      expect(events.at(-1)!.choices).toEqual([]);
+      expect(events.at(-1)!.usage).toMatchObject({ prompt_tokens: expect.any(Number) });
+    }),
+  );
+
+  it(
+    'answers a legacy completion with the verified text',
+    track(async () => {
+      const { data, response } = await openai.completions
+        .create({ model: 'llm-chat', prompt: QUESTION, max_tokens: 64 })
+        .withResponse();
+      const taskId = response.headers.get('x-corten-task-id')!;
+      expect(data.object).toBe('text_completion');
+      expect(HONEST).toContain(data.choices[0]!.text);
+      expect(data.usage!.prompt_tokens).toBeGreaterThan(0);
+      expect((data as unknown as { corten: { task_id: string } }).corten.task_id).toBe(taskId);
+      const sent = servers.flatMap((s) => s.requests).find((r) => r.body.max_tokens === 64)!;
+      expect(sent.body.messages).toEqual([{ role: 'user', content: QUESTION }]);
+    }),
+  );
+
+  it(
+    'refuses in OpenAI’s error object: 401, 402, 404, 400',
+    track(async () => {
+      const chat = (c: OpenAI, model = 'llm-chat') =>
+        c.chat.completions.create({ model, messages: [{ role: 'user', content: QUESTION }] });
+
+      const unknownKey = await refusal(() => chat(client('ck_not-a-key')));
+      expect(unknownKey.status).toBe(401);
+      expect(unknownKey.error).toMatchObject({ type: 'authentication_error', code: 'UNAUTHORIZED' });
+      expect((await refusal(() => client('ck_not-a-key').models.list())).status).toBe(401);
+
+      const broke = await admin.createAccount('broke');
+      const poor = await refusal(() => chat(client(broke.apiKey)));
+      expect(poor.status).toBe(402);
+      expect(poor.error).toMatchObject({ code: 'INSUFFICIENT_BALANCE', type: 'insufficient_quota' });
+      expect((await admin.getAccount(broke.id)).balance).toBe(0);
+
+      const missing = await refusal(() => chat(openai, 'gpt-4o'));
+      expect(missing.status).toBe(404);
+      expect(missing.error).toMatchObject({ code: 'EU_NOT_FOUND', param: 'model', type: 'not_found_error' });
+      expect((await refusal(() => openai.models.retrieve('sentiment'))).status).toBe(404);
+
+      const several = await refusal(() =>
+        openai.chat.completions.create({ model: 'llm-chat', messages: [{ role: 'user', content: 'x' }], n: 2 }),
+      );
+      expect(several.status).toBe(400);
+      expect(several.error).toMatchObject({ code: 'VALIDATION_FAILED', param: 'n' });
+      const tooLong = await refusal(() =>
+        openai.chat.completions.create({
+          model: 'llm-chat',
+          messages: [{ role: 'user', content: 'word '.repeat(20_000) }],
+        }),
+      );
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.message).toContain('context length is 8192');
+    }),
+  );
+
+  it(
+    'answers 503 when too few operators that can run the model are online',
+    track(async () => {
+      const chat = await loadEuFolder(builtinEuDirs().find((d) => d.endsWith('llm-chat'))!);
+      const manifest = {
+        ...chat.manifest,
+        name: 'llm-chat-gpu',
+        requirements: { ...chat.manifest.requirements, capabilities: ['llm.complete', 'llm:big-model'] },
+      };
+      await admin.publishEu({ manifest, files: chat.files });
+      expect((await openai.models.list()).data.map((m) => m.id)).toEqual(['llm-chat', 'llm-chat-gpu']);
+      const before = (await admin.stats()).tasks.submitted;
+      const busy = await refusal(() =>
+        openai.chat.completions.create({ model: 'llm-chat-gpu', messages: [{ role: 'user', content: QUESTION }] }),
+      );
+      expect(busy.status).toBe(503);
+      expect(busy.error).toMatchObject({ code: 'CAPABILITY_UNAVAILABLE' });
+      expect(busy.message).toContain('needs 2 operators');
+      expect((await admin.stats()).tasks.submitted).toBe(before);
+    }),
+  );
+
+  it(
+    'limits each key to its requests a minute with 429 and retry-after',
+    track(async () => {
+      const other = await admin.createAccount('busy');
+      const busy = client(other.apiKey);
+      let allowed = 0;
+      let limited: APIError | undefined;
+      for (let i = 0; i < RATE * 2 && !limited; i++) {
+        try {
+          await busy.models.list();
+          allowed += 1;
+        } catch (error) {
+          if (!(error instanceof APIError)) throw error;
+          limited = error;
+        }
+      }
+      expect(allowed).toBeGreaterThanOrEqual(RATE);
+      expect(limited!.status).toBe(429);
+      expect(limited!.error).toMatchObject({ code: 'RATE_LIMITED', type: 'rate_limit_error' });
+      expect(Number(limited!.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // Another key is not held back by this one.
+      expect((await openai.models.list()).data.length).toBeGreaterThan(0);
+    }),
+  );
+
+  it(
+    'answers hostile bodies with a 4xx error object and stays up',
+    track(async () => {
+      const fuzzer = (await admin.createAccount('fuzz')).apiKey;
+      const before = (await admin.stats()).tasks.submitted;
+      const body = fc.oneof(
+        fc.jsonValue({ maxDepth: 4 }),
+        fc.record(
+          {
+            model: fc.oneof(fc.string(), fc.constant('llm-chat'), fc.integer()),
+            messages: fc.oneof(
+              fc.array(fc.record({ role: fc.string(), content: fc.jsonValue({ maxDepth: 2 }) }), { maxLength: 3 }),
+              fc.jsonValue({ maxDepth: 2 }),
+            ),
+            n: fc.oneof(fc.integer(), fc.constant(null)),
+            temperature: fc.oneof(fc.double(), fc.string()),
+          },
+          { requiredKeys: ['model'] },
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, fc.constantFrom('/v1/chat/completions', '/v1/completions'), async (value, path) => {
+          const response = await fetch(`${network.url}${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${fuzzer}`, 'content-type': 'application/json' },
+            body: JSON.stringify(value),
+          });
+          // The rate limit may answer too: still an error object, never a 5xx.
+          expect(response.status).toBeGreaterThanOrEqual(400);
+          expect(response.status).toBeLessThan(500);
+          const error = ((await response.json()) as { error: Record<string, unknown> }).error;
+          expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+        }),
+        { numRuns: 200 },
+      );
+      expect((await admin.stats()).tasks.submitted).toBe(before);
+      expect((await admin.stats()).operators.online).toBe(3);
+    }),
+  );
+});
