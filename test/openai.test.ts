@@ -24,6 +24,13 @@ const HONEST = [
 ];
 const LIE = 'The Eiffel Tower is 120 metres tall and stands on the Champ de Mars in Berlin.';
 const QUESTION = 'How tall is the Eiffel Tower, and where is it?';
+/** A question on which each backend answers something else: no two replicas agree. */
+const SPLIT = 'Tell me something, anything.';
+const OFF_TOPIC = [
+  'The tower was painted red by its builders in 1889.',
+  'Bananas are an excellent source of potassium for athletes.',
+  'Mount Everest is the highest mountain above sea level.',
+];
 /** The coordinator's per-key limit here: above what the main account spends, low enough to reach in a loop. */
 const RATE = 30;
 
@@ -33,6 +40,7 @@ let servers: FakeLlm[];
 let admin: CortenClient;
 let openai: OpenAI;
 let apiKey: string;
+let accountId: string;
 let liarId: string;
 let failed = false;
 const taskIds: string[] = [];
@@ -55,8 +63,18 @@ async function refusal(call: () => Promise<unknown>): Promise<APIError> {
 beforeAll(async () => {
   dir = tempDir('openai');
   servers = [];
-  for (const content of [...HONEST, LIE]) servers.push(await startFakeLlm(() => ({ content })));
-  network = new LocalNetwork({ dir: dir.path, coordinatorArgs: ['--openai-rate-limit', String(RATE)] });
+  for (const [k, content] of [...HONEST, LIE].entries()) {
+    servers.push(
+      await startFakeLlm((request) =>
+        request.body.messages.at(-1)!.content.includes(SPLIT) ? { content: OFF_TOPIC[k]! } : { content },
+      ),
+    );
+  }
+  // Never suspended for dissent: the liar stays in the pool, so every request here may meet it.
+  network = new LocalNetwork({
+    dir: dir.path,
+    coordinatorArgs: ['--openai-rate-limit', String(RATE), '--suspend-after-dissents', '0'],
+  });
   await network.startCoordinator();
   const operators = await network.startOperators(
     servers.map((s, k) => ({
@@ -71,6 +89,7 @@ beforeAll(async () => {
   const account = await admin.createAccount('chat-app');
   await admin.deposit(account.id, 10_000);
   apiKey = account.apiKey;
+  accountId = account.id;
   openai = client(apiKey);
 });
 
@@ -273,6 +292,34 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
   );
 
   it(
+    'answers a task that ends unverifiable with an error naming it, whole (502) or in the stream',
+    track(async () => {
+      const chat = await loadEuFolder(builtinEuDirs().find((d) => d.endsWith('llm-chat'))!);
+      const verification = { ...chat.manifest.verification, maxReplicas: 2 };
+      await admin.publishEu({
+        manifest: { ...chat.manifest, name: 'llm-chat-strict', verification },
+        files: chat.files,
+      });
+      const messages = [{ role: 'user' as const, content: SPLIT }];
+      const balance = (await admin.getAccount(accountId)).balance;
+
+      const whole = await refusal(() => openai.chat.completions.create({ model: 'llm-chat-strict', messages }));
+      expect(whole.status).toBe(502);
+      expect(whole.error).toMatchObject({ code: 'UNVERIFIABLE', type: 'server_error' });
+      const taskId = whole.headers!.get('x-corten-task-id')!;
+      expect((await admin.getTask(taskId)).failure).toMatchObject({ reason: 'unverifiable' });
+
+      const stream = await openai.chat.completions.create({ model: 'llm-chat-strict', messages, stream: true });
+      const streamed = await refusal(async () => {
+        for await (const chunk of stream) expect(chunk.choices).toEqual([]);
+      });
+      expect(streamed.error).toMatchObject({ code: 'UNVERIFIABLE' });
+      // Neither unverified answer was paid for.
+      expect((await admin.getAccount(accountId)).balance).toBe(balance);
+    }),
+  );
+
+  it(
     'answers 503 when too few operators that can run the model are online',
     track(async () => {
       const chat = await loadEuFolder(builtinEuDirs().find((d) => d.endsWith('llm-chat'))!);
@@ -282,7 +329,11 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
         requirements: { ...chat.manifest.requirements, capabilities: ['llm.complete', 'llm:big-model'] },
       };
       await admin.publishEu({ manifest, files: chat.files });
-      expect((await openai.models.list()).data.map((m) => m.id)).toEqual(['llm-chat', 'llm-chat-gpu']);
+      expect((await openai.models.list()).data.map((m) => m.id)).toEqual([
+        'llm-chat',
+        'llm-chat-gpu',
+        'llm-chat-strict',
+      ]);
       const before = (await admin.stats()).tasks.submitted;
       const busy = await refusal(() =>
         openai.chat.completions.create({ model: 'llm-chat-gpu', messages: [{ role: 'user', content: QUESTION }] }),
