@@ -80,7 +80,7 @@ beforeAll(async () => {
     servers.map((s, k) => ({
       region: `r${k + 1}`,
       workers: 1,
-      capabilities: ['llm.complete'],
+      capabilities: ['llm.complete', 'embed.text'],
       args: ['--llm-url', s.baseUrl, '--llm-model', 'fake-llm'],
     })),
   );
@@ -118,7 +118,7 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
     track(async () => {
       const list = await openai.models.list();
       const ids = list.data.map((m) => m.id);
-      expect(ids).toEqual(['llm-chat']);
+      expect(ids).toEqual(['llm-chat', 'text-embed']);
       const model = (await openai.models.retrieve('llm-chat')) as OpenAI.Models.Model & { corten: unknown };
       expect(model).toMatchObject({
         id: 'llm-chat',
@@ -132,6 +132,10 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
         },
       });
       expect(list.data[0]).toEqual(model);
+      expect(list.data[1]).toMatchObject({
+        id: 'text-embed',
+        corten: { kind: 'embedding', dimensions: 512, verification: { policy: 'exact' } },
+      });
     }),
   );
 
@@ -254,6 +258,39 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
   );
 
   it(
+    'embeds texts through text-embed, verified exactly, as floats and as the client’s default base64',
+    track(async () => {
+      const texts = ['verified answers from independent operators', 'the Eiffel Tower stands in Paris'];
+      const { data, response } = await openai.embeddings.create({ model: 'text-embed', input: texts }).withResponse();
+      const taskId = response.headers.get('x-corten-task-id')!;
+      const task = await admin.getTask(taskId);
+      expect(task.status).toBe('verified');
+      expect(task.assignments.filter((a) => a.status === 'accepted')).toHaveLength(2);
+      const accepted = (task.verdict!.output as { embeddings: number[][] }).embeddings;
+      expect(data.data.map((d) => d.index)).toEqual([0, 1]);
+      data.data.forEach((d, i) => {
+        expect(d.embedding).toHaveLength(512);
+        d.embedding.forEach((x, j) => expect(x).toBeCloseTo(accepted[i]![j]!, 6));
+      });
+      const floats = await openai.embeddings.create({
+        model: 'text-embed',
+        input: texts[1]!,
+        encoding_format: 'float',
+      });
+      expect(floats.data[0]!.embedding).toEqual(accepted[1]);
+      expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
+      const wrong = await refusal(() => openai.embeddings.create({ model: 'text-embed', input: 'x', dimensions: 3 }));
+      expect(wrong.status).toBe(400);
+      expect(wrong.error).toMatchObject({ code: 'VALIDATION_FAILED', param: 'dimensions' });
+      expect((await refusal(() => openai.embeddings.create({ model: 'llm-chat', input: 'x' }))).status).toBe(404);
+      const notChat = await refusal(() =>
+        openai.chat.completions.create({ model: 'text-embed', messages: [{ role: 'user', content: 'x' }] }),
+      );
+      expect(notChat.status).toBe(404);
+    }),
+  );
+
+  it(
     'refuses in OpenAI’s error object: 401, 402, 404, 400',
     track(async () => {
       const chat = (c: OpenAI, model = 'llm-chat') =>
@@ -333,6 +370,7 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
         'llm-chat',
         'llm-chat-gpu',
         'llm-chat-strict',
+        'text-embed',
       ]);
       const before = (await admin.stats()).tasks.submitted;
       const busy = await refusal(() =>

@@ -117,7 +117,7 @@ describe('the package', () => {
         if (url) break;
       }
       const names = (await new CortenClient(url).listEus()).map((eu) => eu.name).sort();
-      expect(names).toEqual(['double', 'llm-chat', 'llm-summarize', 'news-summarize', 'sentiment']);
+      expect(names).toEqual(['double', 'llm-chat', 'llm-summarize', 'news-summarize', 'sentiment', 'text-embed']);
     } finally {
       child.kill('SIGKILL');
     }

@@ -14,7 +14,7 @@ import {
   CompletionRequest,
   completionInput,
   contextProblem,
-  isChatModel,
+  modelKind,
   streamPieces,
 } from '../../src/coordinator/api/openai-shapes.js';
 import { EventBus } from '../../src/coordinator/engine/event-bus.js';
@@ -188,14 +188,15 @@ describe('OpenAI shapes', () => {
     expect(CompletionRequest.safeParse({ model: 'chat', prompt: ['a', 'b'] }).success).toBe(false);
   });
 
-  it('knows a chat model from other EUs, and a prompt that cannot fit its context', () => {
-    expect(isChatModel({ manifest: CHAT_MANIFEST })).toBe(true);
-    expect(isChatModel({ manifest: { ...CHAT_MANIFEST, inputSchema: { properties: { text: {} } } } })).toBe(false);
+  it('knows a chat or embedding model from other EUs, and a prompt that cannot fit its context', () => {
+    expect(modelKind({ manifest: CHAT_MANIFEST })).toBe('chat');
+    expect(modelKind({ manifest: { ...CHAT_MANIFEST, inputSchema: { properties: { text: {} } } } })).toBeNull();
+    const noLlm = { ...CHAT_MANIFEST.requirements, capabilities: [] };
+    expect(modelKind({ manifest: { ...CHAT_MANIFEST, requirements: noLlm } })).toBeNull();
+    const embed = { ...CHAT_MANIFEST.requirements, capabilities: ['embed.text'] };
     expect(
-      isChatModel({
-        manifest: { ...CHAT_MANIFEST, requirements: { ...CHAT_MANIFEST.requirements, capabilities: [] } },
-      }),
-    ).toBe(false);
+      modelKind({ manifest: { ...CHAT_MANIFEST, requirements: embed, inputSchema: { properties: { input: {} } } } }),
+    ).toBe('embedding');
     const input = { messages: [{ role: 'user' as const, content: 'x'.repeat(360) }], maxTokens: 10 };
     expect(contextProblem(input, 100)).toBeNull();
     expect(contextProblem({ ...input, maxTokens: 11 }, 100)).toContain('context length is 100');

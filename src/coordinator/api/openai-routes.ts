@@ -24,9 +24,9 @@
  * operators online to verify an answer.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
 import { coerceError, CortenError, type EuView, type TaskView } from '../../protocol/index.js';
-import { asCortenError } from './errors.js';
+import { chatCompletion, nowS, stream, textCompletion } from './openai-answers.js';
+import { OpenAiError } from './openai-errors.js';
 import {
   answerOf,
   chatInput,
@@ -34,11 +34,13 @@ import {
   completionInput,
   CompletionRequest,
   contextProblem,
-  isChatModel,
+  embeddingDimensions,
+  EmbeddingRequest,
+  embeddingsOf,
+  modelKind,
   modelObject,
-  streamPieces,
-  type Answer,
   type ChatInput,
+  type ModelKind,
 } from './openai-shapes.js';
 import type { CoordinatorOperations } from './operations.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -57,67 +59,15 @@ export interface OpenAiOptions {
   allowAnonymous: boolean;
 }
 
-/**
- * SSE comment interval while a streamed answer is being verified: under the 30 s to 60 s after which proxies and
- * load balancers commonly drop an idle connection.
- */
-const KEEP_ALIVE_MS = 10_000;
 /** Largest request body here: 64 messages of 100,000 characters, escaped, fit. */
 const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
-
-/** OpenAI's `type` of an error, by HTTP status. */
-const TYPE_OF_STATUS: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  402: 'insufficient_quota',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'invalid_request_error',
-  422: 'invalid_request_error',
-  429: 'rate_limit_error',
-  503: 'service_unavailable',
-};
-
-/** Codes whose status differs here from the rest of the API (OpenAI clients switch on the status). */
-const STATUS_HERE: Partial<Record<string, number>> = {
-  INSUFFICIENT_BALANCE: 402,
-  INPUT_SCHEMA_MISMATCH: 400,
-  VALIDATION_FAILED: 400,
-  ANONYMOUS_DISABLED: 401,
-};
-
 /** Task failures the input caused (not retried by clients); the rest are the network's (502, retried). */
 const INPUT_FAILURES = new Set(['eu_error', 'eu_resource_exceeded']);
-
-/** An error as OpenAI shapes it: `param` names the offending request field, `corten` the task when there is one. */
-class OpenAiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly param: string | null = null,
-    readonly extra: { headers?: Record<string, string>; corten?: Record<string, unknown> } = {},
-  ) {
-    super(message);
-  }
-
-  static from(thrown: unknown): OpenAiError {
-    if (thrown instanceof OpenAiError) return thrown;
-    const error = thrown instanceof CortenError ? thrown : asCortenError(thrown);
-    const issues = (error.details as { issues?: { path: string }[] } | undefined)?.issues;
-    const param = issues?.[0]?.path.replace(/^body\./, '') ?? null;
-    return new OpenAiError(STATUS_HERE[error.code] ?? error.status, error.code, error.message, param);
-  }
-
-  body(): Record<string, unknown> {
-    const type = TYPE_OF_STATUS[this.status] ?? (this.status >= 500 ? 'server_error' : 'invalid_request_error');
-    const body: Record<string, unknown> = {
-      error: { message: this.message, type, param: this.param, code: this.code },
-    };
-    if (this.extra.corten) body.corten = this.extra.corten;
-    return body;
-  }
-}
+/** What a model of each kind takes, for the 404 of an EU that is not one. */
+const KIND_NEEDS: Record<ModelKind, string> = {
+  chat: 'a chat model needs llm.complete and takes { messages }',
+  embedding: 'an embedding model needs embed.text and takes { input }',
+};
 
 export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations, options: OpenAiOptions): void {
   const limiter = new RateLimiter(options.requestsPerMinute);
@@ -157,8 +107,8 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
     return authorization;
   }
 
-  /** The model's EU: a chat model by name, `name@version` or EU id; 404 for anything else. */
-  function model(ref: string): EuView {
+  /** The model's EU, of the kind the route serves, by name, `name@version` or EU id; 404 for anything else. */
+  function model(ref: string, kind: ModelKind | null): EuView & { kind: ModelKind } {
     let eu: EuView;
     try {
       eu = coordinator.getEu(ref);
@@ -171,38 +121,40 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
         'model',
       );
     }
-    if (!isChatModel(eu)) {
-      throw new OpenAiError(
-        404,
-        'EU_NOT_FOUND',
-        `'${ref}' is an EU but not a model: a model needs llm.complete and takes { messages } (GET /v1/models lists them)`,
-        'model',
-      );
+    const found = modelKind(eu);
+    if (found === null || (kind !== null && found !== kind)) {
+      const needs = kind === null ? `${KIND_NEEDS.chat}; ${KIND_NEEDS.embedding}` : KIND_NEEDS[kind];
+      throw new OpenAiError(404, 'EU_NOT_FOUND', `'${ref}' is not a model for this route: ${needs}`, 'model');
     }
-    return eu;
+    return { ...eu, kind: found };
   }
 
-  /** Every chat model, each name at its latest version. */
-  function models(): EuView[] {
+  /** Every model, each name at its latest version. */
+  function models(): (EuView & { kind: ModelKind })[] {
     const names = [...new Set(coordinator.listEus().map((e) => e.name))].sort();
-    return names.map((name) => coordinator.getEu(name)).filter(isChatModel);
+    return names.flatMap((name) => {
+      const eu = coordinator.getEu(name);
+      const kind = modelKind(eu);
+      return kind === null ? [] : [{ ...eu, kind }];
+    });
   }
 
   app.get('/v1/models', async (request) => {
     await admit(request);
-    return { object: 'list', data: models().map((eu) => modelObject(eu, coordinator.capableOperators(eu.id))) };
+    return {
+      object: 'list',
+      data: models().map((eu) => modelObject(eu, eu.kind, coordinator.capableOperators(eu.id))),
+    };
   });
 
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {
     await admit(request);
-    const eu = model(request.params.id);
-    return modelObject(eu, coordinator.capableOperators(eu.id));
+    const eu = model(request.params.id, null);
+    return modelObject(eu, eu.kind, coordinator.capableOperators(eu.id));
   });
 
   /** Submits the task of one request after every check that can refuse it; returns its id. */
-  async function submit(eu: EuView, input: ChatInput, authorization: string | undefined): Promise<string> {
-    const problem = contextProblem(input, eu.manifest.contextLength);
-    if (problem) throw new OpenAiError(400, 'VALIDATION_FAILED', problem, 'messages');
+  async function submit(eu: EuView, input: unknown, authorization: string | undefined): Promise<string> {
     const capable = coordinator.capableOperators(eu.id);
     const needed = eu.manifest.verification.quorum;
     if (capable < needed) {
@@ -218,20 +170,19 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
     return taskIds[0]!;
   }
 
-  /** Waits for the task's verdict and reads the answer; a failed task becomes an error naming it. */
+  /** Waits for the task's end and reads it: verified, or an error naming the task. */
   async function settle(
     taskId: string,
-    input: ChatInput,
     request: FastifyRequest,
     signal: AbortSignal,
-  ): Promise<Answer> {
+  ): Promise<{ task: TaskView; receiptUrl: string }> {
     const viewer = await coordinator.viewer(request.headers.authorization);
     const read = (): Promise<TaskView> => coordinator.getTask(taskId, viewer);
     const ended = (task: TaskView) => task.status === 'verified' || task.status === 'failed';
     await outcomes.wait(taskId, async () => ended(await read()), signal);
     const task = await read();
     const receiptUrl = `${request.protocol}://${request.host}/v1/tasks/${taskId}/receipt`;
-    if (task.status === 'verified') return answerOf(task, input, receiptUrl);
+    if (task.status === 'verified') return { task, receiptUrl };
     const reason = task.failure?.reason ?? 'unverifiable';
     throw new OpenAiError(
       INPUT_FAILURES.has(reason) ? 422 : 502,
@@ -245,7 +196,14 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
     );
   }
 
-  /** One request of either route: checks, submission, then the answer whole or streamed. */
+  /** Ends the wait, not the task, when the client goes away. */
+  function goneSignal(reply: FastifyReply): AbortSignal {
+    const gone = new AbortController();
+    reply.raw.on('close', () => gone.abort(new Error('the client closed the connection')));
+    return gone.signal;
+  }
+
+  /** One request of either text route: checks, submission, then the answer whole or streamed. */
   async function serve(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -253,23 +211,28 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
     body: { model: string; stream?: boolean | null },
     input: ChatInput,
   ): Promise<unknown> {
-    const eu = model(body.model);
+    const eu = model(body.model, 'chat');
+    const problem = contextProblem(input, eu.manifest.contextLength);
+    if (problem) throw new OpenAiError(400, 'VALIDATION_FAILED', problem, kind === 'chat' ? 'messages' : 'prompt');
     const taskId = await submit(eu, input, request.headers.authorization);
-    const gone = new AbortController();
-    reply.raw.on('close', () => gone.abort(new Error('the client closed the connection')));
+    const gone = goneSignal(reply);
     const frame = {
       id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${taskId}`,
       created: nowS(),
       model: eu.manifest.name,
     };
+    const answer = async () => {
+      const { task, receiptUrl } = await settle(taskId, request, gone);
+      return answerOf(task, input, receiptUrl);
+    };
     if (body.stream === true) {
       reply.hijack();
-      await stream(reply.raw, kind, frame, taskId, () => settle(taskId, input, request, gone.signal));
+      await stream(reply.raw, kind, frame, taskId, answer);
       return reply;
     }
-    const answer = await settle(taskId, input, request, gone.signal);
+    const whole = await answer();
     void reply.header('x-corten-task-id', taskId);
-    return kind === 'chat' ? chatCompletion(frame, answer) : textCompletion(frame, answer);
+    return kind === 'chat' ? chatCompletion(frame, whole) : textCompletion(frame, whole);
   }
 
   app.post('/v1/chat/completions', { bodyLimit: BODY_LIMIT_BYTES }, async (request, reply) => {
@@ -283,90 +246,25 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
     await admit(request);
     return serve(request, reply, 'text', body, completionInput(body));
   });
-}
 
-interface Frame {
-  id: string;
-  created: number;
-  model: string;
-}
-
-function nowS(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
-function chatCompletion(frame: Frame, answer: Answer): Record<string, unknown> {
-  return {
-    ...frame,
-    object: 'chat.completion',
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: answer.text, refusal: null },
-        finish_reason: answer.finishReason,
-        logprobs: null,
-      },
-    ],
-    usage: answer.usage,
-    corten: answer.corten,
-  };
-}
-
-function textCompletion(frame: Frame, answer: Answer): Record<string, unknown> {
-  return {
-    ...frame,
-    object: 'text_completion',
-    choices: [{ index: 0, text: answer.text, finish_reason: answer.finishReason, logprobs: null }],
-    usage: answer.usage,
-    corten: answer.corten,
-  };
-}
-
-/**
- * The streamed answer: headers and a first comment at once, a comment every KEEP_ALIVE_MS while the task is
- * verified, then the accepted text in chunks, the usage chunk and `[DONE]`; or, when the task fails, an error
- * event (OpenAI's clients throw it) and the end of the stream.
- */
-async function stream(
-  res: ServerResponse,
-  kind: 'chat' | 'text',
-  frame: Frame,
-  taskId: string,
-  settle: () => Promise<Answer>,
-): Promise<void> {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-corten-task-id': taskId,
+  app.post('/v1/embeddings', { bodyLimit: BODY_LIMIT_BYTES }, async (request, reply) => {
+    const body = parseOrThrow(EmbeddingRequest, request.body, 'body');
+    await admit(request);
+    const eu = model(body.model, 'embedding');
+    const dimensions = embeddingDimensions(eu);
+    if (body.dimensions !== null && body.dimensions !== undefined && body.dimensions !== dimensions) {
+      throw new OpenAiError(
+        400,
+        'VALIDATION_FAILED',
+        `${eu.manifest.name} embeds in ${dimensions ?? 'its own number of'} dimensions, not ${body.dimensions}`,
+        'dimensions',
+      );
+    }
+    const texts = typeof body.input === 'string' ? [body.input] : body.input;
+    const taskId = await submit(eu, { input: texts }, request.headers.authorization);
+    const { task, receiptUrl } = await settle(taskId, request, goneSignal(reply));
+    const answer = embeddingsOf(task, texts, eu.manifest.name, body.encoding_format ?? 'float', receiptUrl);
+    void reply.header('x-corten-task-id', taskId);
+    return answer;
   });
-  res.write(`: corten task ${taskId} submitted; the answer streams once its replicas agree on it\n\n`);
-  const keepAlive = setInterval(() => res.write(': verifying\n\n'), KEEP_ALIVE_MS);
-  const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
-  const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
-  try {
-    const answer = await settle();
-    clearInterval(keepAlive);
-    if (res.destroyed) return;
-    const choice = (text: string | null, finish: string | null, first = false) =>
-      kind === 'chat'
-        ? {
-            index: 0,
-            delta: text === null ? {} : first ? { role: 'assistant', content: text } : { content: text },
-            finish_reason: finish,
-            logprobs: null,
-          }
-        : { index: 0, text: text ?? '', finish_reason: finish, logprobs: null };
-    const pieces = streamPieces(answer.text);
-    pieces.forEach((piece, i) => send({ ...frame, object, choices: [choice(piece, null, i === 0)] }));
-    send({ ...frame, object, choices: [choice(null, answer.finishReason)] });
-    send({ ...frame, object, choices: [], usage: answer.usage, corten: answer.corten });
-    res.write('data: [DONE]\n\n');
-  } catch (thrown) {
-    clearInterval(keepAlive);
-    if (!res.destroyed) send(OpenAiError.from(thrown).body());
-  } finally {
-    res.end();
-  }
 }

@@ -1,12 +1,14 @@
 /**
  * OpenAI's request and response shapes, as the OpenAI-compatible routes take
- * and give them, and the translation between them and a chat EU's input and
+ * and give them, and the translation between them and a model EU's input and
  * output.
  *
- * A model is an LLM EU (it needs `llm.complete`) whose input is a
+ * A chat model is an LLM EU (it needs `llm.complete`) whose input is a
  * conversation: `{ messages: [{ role, content }], maxTokens?, temperature? }`
  * and whose output is `{ text, truncated?, usage? }` (the built-in llm-chat,
- * or any developer's EU of that shape). The request's fields OpenAI defines
+ * or any developer's EU of that shape). An embedding model needs `embed.text`,
+ * takes `{ input: [text] }` and returns `{ embeddings: [[number]] }` (the
+ * built-in text-embed). The request's fields OpenAI defines
  * and corten cannot honour (several choices, tools) are refused by name;
  * sampling hints it has no use for are ignored, as other compatible servers
  * do.
@@ -68,17 +70,51 @@ export const CompletionRequest = z.object({
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
 
+/** Texts one embeddings request may hold: what text-embed's input schema takes. */
+const MAX_EMBED_INPUTS = 64;
+/** Longest text to embed: the `embed.text` capability's limit. */
+const MAX_EMBED_CHARS = 200_000;
+
+export const EmbeddingRequest = z.object({
+  model: z.string().min(1).max(200),
+  input: z.union([
+    z.string().max(MAX_EMBED_CHARS),
+    z
+      .array(z.string().max(MAX_EMBED_CHARS), { error: 'input is a text or an array of texts (not tokens)' })
+      .min(1)
+      .max(MAX_EMBED_INPUTS),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: z.int().min(1).max(65_536).nullish(),
+  user: z.string().max(256).nullish(),
+});
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequest>;
+
 export interface ChatInput {
   messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
   maxTokens?: number;
   temperature?: number;
 }
 
-/** Whether an EU serves as a model: it needs the LLM and takes a conversation. */
-export function isChatModel(eu: Pick<EuView, 'manifest'>): boolean {
+/**
+ * What an EU serves as, if anything: a chat model needs the LLM and takes a conversation (`{ messages }`); an
+ * embedding model needs `embed.text` and takes texts (`{ input: [text] }`) and returns `{ embeddings }`.
+ */
+export function modelKind(eu: Pick<EuView, 'manifest'>): ModelKind | null {
   const { requirements, inputSchema } = eu.manifest;
   const properties = (inputSchema as { properties?: Record<string, unknown> }).properties;
-  return requirements.capabilities.includes('llm.complete') && properties?.messages !== undefined;
+  if (requirements.capabilities.includes('llm.complete') && properties?.messages !== undefined) return 'chat';
+  if (requirements.capabilities.includes('embed.text') && properties?.input !== undefined) return 'embedding';
+  return null;
+}
+
+export type ModelKind = 'chat' | 'embedding';
+
+/** The dimensions an embedding model declares (`outputSchema.properties.dimensions.const`), if it does. */
+export function embeddingDimensions(eu: Pick<EuView, 'manifest'>): number | undefined {
+  const properties = (eu.manifest.outputSchema as { properties?: { dimensions?: { const?: unknown } } }).properties;
+  const declared = properties?.dimensions?.const;
+  return typeof declared === 'number' ? declared : undefined;
 }
 
 /** The chat EU's input for a chat request. */
@@ -125,7 +161,7 @@ export function contextProblem(input: ChatInput, contextLength: number | undefin
 }
 
 /** The model object: OpenAI's fields, and what corten adds under `corten`. */
-export function modelObject(eu: EuView, onlineOperators: number): Record<string, unknown> {
+export function modelObject(eu: EuView, kind: ModelKind, onlineOperators: number): Record<string, unknown> {
   const { manifest } = eu;
   return {
     id: manifest.name,
@@ -133,6 +169,7 @@ export function modelObject(eu: EuView, onlineOperators: number): Record<string,
     created: Math.floor(eu.publishedAt / 1000),
     owned_by: 'corten',
     corten: {
+      kind,
       eu_id: eu.id,
       version: manifest.version,
       description: manifest.description,
@@ -143,6 +180,7 @@ export function modelObject(eu: EuView, onlineOperators: number): Record<string,
       },
       verification: manifest.verification,
       context_length: manifest.contextLength ?? null,
+      ...(kind === 'embedding' ? { dimensions: embeddingDimensions(eu) ?? null } : {}),
       online_operators: onlineOperators,
     },
   };
@@ -156,6 +194,49 @@ export interface Answer {
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** The body's `corten` field: the task, its receipt and its verdict. */
   corten: Record<string, unknown>;
+}
+
+/** The corten field of an answer: the task, its receipt and its verdict. */
+export function cortenField(task: TaskView, receiptUrl: string): Record<string, unknown> {
+  return {
+    task_id: task.id,
+    eu_id: task.euId,
+    receipt_url: receiptUrl,
+    verdict: {
+      status: task.status,
+      output_hash: task.verdict?.outputHash ?? null,
+      quorum: task.quorum,
+      replicas: task.replicas,
+      agreeing: task.assignments.filter((a) => a.status === 'accepted').map((a) => a.operatorId),
+      dissenting: task.assignments.filter((a) => a.dissenting).map((a) => a.operatorId),
+    },
+  };
+}
+
+/**
+ * The embeddings response of a verified text-embed task: each vector as numbers, or as base64 of its float32
+ * little-endian bytes (what OpenAI's clients ask for by default, and decode).
+ */
+export function embeddingsOf(
+  task: TaskView,
+  texts: string[],
+  model: string,
+  format: 'float' | 'base64',
+  receiptUrl: string,
+): Record<string, unknown> {
+  const { embeddings } = (task.verdict?.output ?? {}) as { embeddings?: number[][] };
+  const tokens = estimatedTokens(texts.join('\n'));
+  return {
+    object: 'list',
+    data: (embeddings ?? []).map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: format === 'float' ? vector : Buffer.from(Float32Array.from(vector).buffer).toString('base64'),
+    })),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+    corten: cortenField(task, receiptUrl),
+  };
 }
 
 /** Reads a verified task's accepted output as an answer; `receiptUrl` is the link to its receipt. */
@@ -182,19 +263,7 @@ export function answerOf(task: TaskView, input: ChatInput, receiptUrl: string): 
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
     },
-    corten: {
-      task_id: task.id,
-      eu_id: task.euId,
-      receipt_url: receiptUrl,
-      verdict: {
-        status: task.status,
-        output_hash: task.verdict?.outputHash ?? null,
-        quorum: task.quorum,
-        replicas: task.replicas,
-        agreeing: task.assignments.filter((a) => a.status === 'accepted').map((a) => a.operatorId),
-        dissenting: task.assignments.filter((a) => a.dissenting).map((a) => a.operatorId),
-      },
-    },
+    corten: cortenField(task, receiptUrl),
   };
 }
 
