@@ -11,12 +11,13 @@
 import fc from 'fast-check';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CortenClient } from '../src/client/index.js';
+import type { CortenClient } from '../src/client/index.js';
+import type { TaskView } from '../src/protocol/index.js';
 import { LocalNetwork } from '../src/sim/index.js';
 import { loadEuFolder } from '../src/runtime/index.js';
 import { builtinEuDirs } from '../src/eus/index.js';
 import { tempDir } from './helpers/temp.js';
-import { startFakeLlm, type FakeLlm } from './runtime/support.js';
+import { startFakeLlm, type ChatRequest, type FakeLlm } from './runtime/support.js';
 
 const HONEST = [
   'The Eiffel Tower is 330 metres tall and stands on the Champ de Mars in Paris.',
@@ -24,6 +25,10 @@ const HONEST = [
 ];
 const LIE = 'The Eiffel Tower is 120 metres tall and stands on the Champ de Mars in Berlin.';
 const QUESTION = 'How tall is the Eiffel Tower, and where is it?';
+/** A question the backends answer only when the test releases them. */
+const HOLD = 'Take your time: how tall is the Eiffel Tower?';
+const held: (() => void)[] = [];
+let holding = true;
 /** A question on which each backend answers something else: no two replicas agree. */
 const SPLIT = 'Tell me something, anything.';
 const OFF_TOPIC = [
@@ -43,7 +48,6 @@ let apiKey: string;
 let accountId: string;
 let liarId: string;
 let failed = false;
-const taskIds: string[] = [];
 
 function client(key: string): OpenAI {
   return new OpenAI({ apiKey: key, baseURL: `${network.url}/v1`, maxRetries: 0 });
@@ -65,9 +69,12 @@ beforeAll(async () => {
   servers = [];
   for (const [k, content] of [...HONEST, LIE].entries()) {
     servers.push(
-      await startFakeLlm((request) =>
-        request.body.messages.at(-1)!.content.includes(SPLIT) ? { content: OFF_TOPIC[k]! } : { content },
-      ),
+      await startFakeLlm((request) => {
+        const asked = request.body.messages.at(-1)!.content;
+        if (asked.includes(SPLIT)) return { content: OFF_TOPIC[k]! };
+        if (asked.includes(HOLD) && holding) return new Promise((release) => held.push(() => release({ content })));
+        return { content };
+      }),
     );
   }
   // Never suspended for dissent: the liar stays in the pool, so every request here may meet it.
@@ -142,8 +149,9 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
   it(
     'answers a chat with the verified output, never the liar’s, naming its task and receipt',
     track(async () => {
-      // Two requests: the scheduler spreads work by last assignment, so the liar runs in one of the first two.
-      for (let i = 0; i < 2; i++) {
+      // Until the liar has run on one (the scheduler spreads replicas, so that comes within a request or two).
+      const liarRan: TaskView['assignments'] = [];
+      for (let i = 0; i < 6 && !liarRan.some((a) => a.dissenting); i++) {
         const { data, response } = await openai.chat.completions
           .create({
             model: 'llm-chat',
@@ -154,7 +162,6 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
           })
           .withResponse();
         const taskId = response.headers.get('x-corten-task-id')!;
-        taskIds.push(taskId);
         expect(data.object).toBe('chat.completion');
         expect(data.id).toBe(`chatcmpl-${taskId}`);
         expect(data.choices).toHaveLength(1);
@@ -173,18 +180,19 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
         expect((task.verdict!.output as { text: string }).text).toBe(data.choices[0]!.message.content);
         const receipt = await fetch(corten.receipt_url, { headers: { authorization: `Bearer ${apiKey}` } });
         expect(receipt.status).toBe(200);
+        const liar = task.assignments.filter((a) => a.operatorId === liarId);
+        expect(corten.verdict).toMatchObject({ dissenting: liar.filter((a) => a.dissenting).map(() => liarId) });
+        liarRan.push(...liar);
       }
+      // The liar ran, its answer was refused as dissent (or its lease cancelled by the verdict), never accepted.
+      expect(liarRan.some((a) => a.dissenting)).toBe(true);
+      for (const a of liarRan) expect(['rejected', 'cancelled']).toContain(a.status);
       // The honest operators sent their LLM the conversation as given.
       const asked = servers[0]!.requests.concat(servers[1]!.requests).find((r) => r.body.messages.length === 2)!;
       expect(asked.body.messages).toEqual([
         { role: 'system', content: 'Answer in one sentence.' },
         { role: 'user', content: QUESTION },
       ]);
-      const verdicts = await Promise.all(taskIds.map((id) => admin.getTask(id)));
-      const liarRan = verdicts.flatMap((t) => t.assignments).filter((a) => a.operatorId === liarId);
-      expect(liarRan.length).toBeGreaterThan(0);
-      for (const a of liarRan) expect(a.status === 'rejected' || a.status === 'cancelled').toBe(true);
-      expect(liarRan.some((a) => a.dissenting)).toBe(true);
     }),
   );
 
@@ -238,6 +246,38 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
         .map((block) => JSON.parse(block.slice('data: '.length)) as { choices: unknown[]; usage?: unknown });
       expect(events.at(-1)!.choices).toEqual([]);
       expect(events.at(-1)!.usage).toMatchObject({ prompt_tokens: expect.any(Number) });
+    }),
+  );
+
+  it(
+    'opens the stream while the replicas still run, and sends text only after the verdict',
+    track(async () => {
+      const response = await fetch(`${network.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'llm-chat', messages: [{ role: 'user', content: HOLD }], stream: true }),
+      });
+      const taskId = response.headers.get('x-corten-task-id')!;
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      const first = decoder.decode((await reader.read()).value);
+      expect(first).toMatch(/^: corten task \S+ submitted/);
+      expect(first).not.toContain('chat.completion.chunk');
+      // Two replicas are with their backends, held: nothing is verified, and nothing but the comment was sent.
+      const asksHold = (r: ChatRequest) => r.body.messages.at(-1)!.content === HOLD;
+      await Promise.any(servers.map((s) => s.nextRequestMatching(asksHold)));
+      expect((await admin.getTask(taskId)).status).toBe('running');
+      holding = false;
+      while (held.length > 0) held.shift()!();
+      let rest = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        rest += decoder.decode(value, { stream: true });
+      }
+      expect(rest).toContain('chat.completion.chunk');
+      expect(rest.endsWith('data: [DONE]\n\n')).toBe(true);
+      expect((await admin.getTask(taskId)).status).toBe('verified');
     }),
   );
 
