@@ -282,6 +282,29 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
   );
 
   it(
+    'runs a task to its verdict after its client went away, and stays up',
+    track(async () => {
+      const question = `${HOLD} Once more.`;
+      holding = true;
+      const gone = new AbortController();
+      const request = fetch(`${network.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'llm-chat', messages: [{ role: 'user', content: question }] }),
+        signal: gone.signal,
+      }).catch((error: unknown) => error);
+      await Promise.any(servers.map((s) => s.nextRequestMatching((r) => r.body.messages.at(-1)!.content === question)));
+      gone.abort();
+      expect(await request).toBeInstanceOf(Error);
+      const [running] = await admin.listTasks({ status: 'running' });
+      holding = false;
+      while (held.length > 0) held.shift()!();
+      expect((await admin.waitForTasks([running!.id])).get(running!.id)).toBe('verified');
+      expect((await openai.models.list()).data.length).toBeGreaterThan(0);
+    }),
+  );
+
+  it(
     'answers a legacy completion with the verified text',
     track(async () => {
       const { data, response } = await openai.completions
