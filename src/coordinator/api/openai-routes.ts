@@ -1,8 +1,8 @@
 /**
  * The OpenAI-compatible endpoint: `POST /v1/chat/completions`,
- * `POST /v1/completions`, `GET /v1/models` and `GET /v1/models/:id`, in
- * OpenAI's shapes, so that code written for the OpenAI client runs on corten
- * by changing its base URL and key.
+ * `POST /v1/completions`, `POST /v1/embeddings`, `GET /v1/models` and
+ * `GET /v1/models/:id`, in OpenAI's shapes, so that code written for the
+ * OpenAI client runs on corten by changing its base URL and key.
  *
  * A request is one ordinary task of the model's EU, paid from the caller's
  * account and verified like any other (semantically, for llm-chat); the
@@ -22,6 +22,10 @@
  * with corten's stable codes: 401 no valid key, 402 INSUFFICIENT_BALANCE,
  * 404 unknown model, 429 over the per-key rate limit, 503 too few capable
  * operators online to verify an answer.
+ *
+ * A request's body is checked first (a malformed one costs only its parse),
+ * then its key, then its caller's rate: the limit guards the costly path,
+ * the tasks.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { coerceError, CortenError, type EuView, type TaskView } from '../../protocol/index.js';
@@ -82,8 +86,8 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
       .send(error.body());
   });
 
-  /** Authenticates and spends one request of the caller's rate; returns the caller's Authorization header. */
-  async function admit(request: FastifyRequest): Promise<string | undefined> {
+  /** Authenticates the request and spends one of its caller's rate. */
+  async function admit(request: FastifyRequest): Promise<void> {
     const authorization = request.headers.authorization;
     const caller = await coordinator.accounts.identify(authorization);
     if (caller.kind === 'anonymous' && !options.allowAnonymous) {
@@ -104,7 +108,6 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
         { headers: { 'retry-after': String(decision.retryAfterS) } },
       );
     }
-    return authorization;
   }
 
   /** The model's EU, of the kind the route serves, by name, `name@version` or EU id; 404 for anything else. */
@@ -199,7 +202,10 @@ export function openaiRoutes(app: FastifyInstance, coordinator: OpenAiOperations
   /** Ends the wait, not the task, when the client goes away. */
   function goneSignal(reply: FastifyReply): AbortSignal {
     const gone = new AbortController();
-    reply.raw.on('close', () => gone.abort(new Error('the client closed the connection')));
+    const leave = () => gone.abort(new Error('the client closed the connection'));
+    // It may have gone while the task was being submitted.
+    if (reply.raw.destroyed) leave();
+    else reply.raw.once('close', leave);
     return gone.signal;
   }
 
