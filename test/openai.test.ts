@@ -305,7 +305,7 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
   );
 
   it(
-    'answers a legacy completion with the verified text',
+    'answers a legacy completion with the verified text, whole and streamed',
     track(async () => {
       const { data, response } = await openai.completions
         .create({ model: 'llm-chat', prompt: QUESTION, max_tokens: 64 })
@@ -317,6 +317,14 @@ describe('the OpenAI-compatible endpoint, with the official openai client', () =
       expect((data as unknown as { corten: { task_id: string } }).corten.task_id).toBe(taskId);
       const sent = servers.flatMap((s) => s.requests).find((r) => r.body.max_tokens === 64)!;
       expect(sent.body.messages).toEqual([{ role: 'user', content: QUESTION }]);
+
+      let streamed = '';
+      const chunks = await openai.completions.create({ model: 'llm-chat', prompt: QUESTION, stream: true });
+      for await (const chunk of chunks) {
+        if (chunk.choices.length > 0) expect(chunk.object).toBe('text_completion');
+        streamed += chunk.choices[0]?.text ?? '';
+      }
+      expect(HONEST).toContain(streamed);
     }),
   );
 
