@@ -16,12 +16,15 @@ import { CortenClient } from '../src/client/index.js';
 import { Coordinator } from '../src/coordinator/index.js';
 import { API_ROUTES, installApiDocs, openApiPath, type OpenApiDocument } from '../src/coordinator/api/index.js';
 import {
+  AccountIdParam,
   EuListSchema,
   EuViewSchema,
   EventsPageSchema,
   HealthSchema,
+  OperatorIdParam,
   OperatorListSchema,
   RegionListSchema,
+  RegionParam,
   StatsSchema,
   TaskListSchema,
   TaskViewSchema,
@@ -125,6 +128,35 @@ describe('the OpenAPI document', () => {
       const text = await response.text();
       expect(text, `${route.method} ${route.url}`).not.toMatch(/"no route /);
     }
+  });
+
+  it('has every documented body and query schema enforced by its route', async () => {
+    const sample: [z.ZodType, string][] = [
+      [OperatorIdParam, `op_${'0'.repeat(20)}`],
+      [AccountIdParam, `acct_${'0'.repeat(16)}`],
+      [RegionParam, 'eu-west'],
+    ];
+    const checked: string[] = [];
+    for (const route of API_ROUTES) {
+      if (!route.body && !route.query) continue;
+      const value = sample.find(([schema]) => schema === route.params)?.[1] ?? 'x';
+      const path = route.url.replace(/:[A-Za-z0-9_]+/g, value);
+      // Every schema here is strict: a field it does not name is refused.
+      const init: RequestInit = { method: route.method, headers: { authorization: `Bearer ${ADMIN}` } };
+      if (route.body) {
+        init.body = JSON.stringify({ notAField: 1 });
+        (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+      const where = route.body ? 'body' : 'query';
+      const response = await fetch(`${url}${path}${route.body ? '' : '?notAField=1'}`, init);
+      const { error } = (await response.json()) as {
+        error: { code: string; details?: { issues: { path: string }[] } };
+      };
+      expect(error.code, `${route.method} ${route.url}`).toBe('VALIDATION_FAILED');
+      expect(error.details!.issues[0]!.path.startsWith(where), `${route.method} ${route.url}`).toBe(true);
+      checked.push(route.operationId);
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(10);
   });
 
   it('describes the JSON the routes really answer', async () => {
