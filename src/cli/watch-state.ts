@@ -44,6 +44,8 @@ export interface WatchSnapshot {
   reassignments: { total: number; recent: string[] };
   escalations: { total: number; recent: string[] };
   refusedResults: number;
+  /** Tasks waiting for an operator able to run them, by the reason their `task.waiting` event gave. */
+  waiting: Record<string, number>;
   regions: Record<string, RegionTally>;
 }
 
@@ -74,6 +76,7 @@ export class WatchState {
   private readonly reassignments = { total: 0, recent: [] as string[] };
   private readonly escalations = { total: 0, recent: [] as string[] };
   private refusedResults = 0;
+  private readonly waiting = new Map<string, string>();
   private readonly operators = new Map<string, { region: string; online: boolean }>();
   private readonly downRegions = new Set<string>();
 
@@ -95,6 +98,15 @@ export class WatchState {
     const job = jobIdOf(event);
     if (event.type.startsWith('job.') && job !== undefined) {
       this.job(job).status = event.type.slice('job.'.length);
+    }
+    // `task.waiting` (no online operator can run the task) is read by name: the watch works with or without it.
+    if ((event.type as string) === 'task.waiting' && event.taskId) {
+      this.waiting.set(event.taskId, typeof data.reason === 'string' ? data.reason : 'waiting');
+    } else if (
+      event.taskId &&
+      (event.type === 'task.assigned' || event.type === 'task.verified' || event.type === 'task.failed')
+    ) {
+      this.waiting.delete(event.taskId);
     }
     switch (event.type) {
       case 'task.submitted': {
@@ -175,6 +187,10 @@ export class WatchState {
       reassignments: { total: this.reassignments.total, recent: [...this.reassignments.recent] },
       escalations: { total: this.escalations.total, recent: [...this.escalations.recent] },
       refusedResults: this.refusedResults,
+      waiting: [...this.waiting.values()].reduce<Record<string, number>>((out, reason) => {
+        out[reason] = (out[reason] ?? 0) + 1;
+        return out;
+      }, {}),
       regions: Object.fromEntries(Object.entries(regions).sort(([a], [b]) => a.localeCompare(b))),
     };
   }

@@ -60,6 +60,10 @@ export function renderWatch(s: WatchSnapshot, context: ViewContext): string[] {
     lines.push(b(`JOB${header.slice(3)}`));
     for (const [id, t] of jobs) lines.push(row(id, t, width, context.color, `  ${t.status}`));
   }
+  const waiting = Object.entries(s.waiting);
+  if (waiting.length > 0) {
+    lines.push(`${b('waiting for an operator')}  ${waiting.map(([reason, n]) => `${n} (${reason})`).join('   ')}`);
+  }
   lines.push('');
   lines.push(
     `${b('reassignments')} ${s.reassignments.total}   ${b('escalations')} ${s.escalations.total}   ` +

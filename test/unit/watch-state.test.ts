@@ -111,6 +111,22 @@ describe('the watch state', () => {
   });
 });
 
+describe('tasks waiting for an operator', () => {
+  it('counts tasks whose task.waiting event says why, until they are assigned or settle', () => {
+    const state = new WatchState();
+    for (const id of ['t1', 't2', 't3']) {
+      state.apply(event('task.submitted', { euId: 'eu_gpu' }, { taskId: id }));
+      state.apply(event('task.waiting' as EventType, { reason: 'no_capable_operator' }, { taskId: id }));
+    }
+    expect(state.snapshot().waiting).toEqual({ no_capable_operator: 3 });
+    state.apply(event('task.assigned', { operatorId: 'op_a', region: 'r', attempt: 1 }, { taskId: 't1' }));
+    state.apply(event('task.failed', { reason: 'unverifiable' }, { taskId: 't2' }));
+    expect(state.snapshot().waiting).toEqual({ no_capable_operator: 1 });
+    const text = renderWatch(state.snapshot(), { url: 'u', connection: 'live', color: false }).join('\n');
+    expect(text).toContain('waiting for an operator  1 (no_capable_operator)');
+  });
+});
+
 describe('the watch view', () => {
   it('draws verified, failed and open tasks in proportion', () => {
     expect(bar({ submitted: 4, verified: 2, failed: 1, escalated: 0 }, false, 8)).toBe('[██████░░]');
