@@ -15,6 +15,7 @@ import {
   CreatedAccountSchema,
   DepositResponseSchema,
   EuListSchema,
+  EuManifest,
   EuViewSchema,
   EventSchema,
   EventsPageSchema,
@@ -44,9 +45,22 @@ import {
 } from '../../protocol/index.js';
 import type { RouteDoc } from './route-docs.js';
 
+const text = (description: string, contentType = 'text/plain') => ({ description, contentType });
+
+/** What a publisher sends: the route takes any object as `manifest` and then parses it as the EU manifest. */
+const PublishEuBody = PublishEuRequest.extend({ manifest: EuManifest });
+
+const EVENT_QUERY_NOTES = {
+  after: 'only events after this seq',
+  limit: 'most events in the page',
+  taskId: "only this task's events",
+  operatorId: "only this operator's events",
+  types: 'only these event types, comma-separated (task.verified,task.failed)',
+};
+
 /** Schemas the document names (components.schemas): request bodies and JSON answers. */
 export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
-  PublishEuRequest,
+  PublishEuRequest: PublishEuBody,
   SubmitTasksRequest,
   RegionRequest,
   CreateAccountRequest,
@@ -76,8 +90,6 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   Receipt,
 };
 
-const text = (description: string, contentType = 'text/plain') => ({ description, contentType });
-
 export const API_ROUTES: RouteDoc[] = [
   // ---- EUs ----
   {
@@ -90,7 +102,7 @@ export const API_ROUTES: RouteDoc[] = [
     description:
       'The manifest (eu.json) and the files by relative path. 201 when new, 200 when the identical package exists. ' +
       'The first publisher of a name owns it.',
-    body: PublishEuRequest,
+    body: PublishEuBody,
     responses: { 201: PublishEuResponseSchema, 200: PublishEuResponseSchema },
     errors: ['INVALID_MANIFEST', 'EU_VERSION_CONFLICT', 'EU_NAME_TAKEN'],
   },
@@ -137,6 +149,11 @@ export const API_ROUTES: RouteDoc[] = [
     auth: 'optional',
     summary: "The caller's tasks (the admin's: all), keyset-paged",
     query: ListTasksQuery,
+    notes: {
+      status: 'only tasks in this status',
+      eu: 'only tasks of this EU: an id, name@version or a name',
+      after: 'the last task id of the page before',
+    },
     responses: { 200: TaskListSchema },
   },
   {
@@ -146,6 +163,7 @@ export const API_ROUTES: RouteDoc[] = [
     tag: 'Tasks',
     auth: 'optional',
     summary: 'A task with its assignments and verdict (its owner and the admin)',
+    notes: { id: 'the task id (t_…)' },
     responses: { 200: TaskViewSchema },
     errors: ['TASK_NOT_FOUND'],
   },
@@ -168,6 +186,7 @@ export const API_ROUTES: RouteDoc[] = [
     auth: 'optional',
     summary: 'The events the caller may read, paged by sequence number',
     query: ListEventsQuery,
+    notes: EVENT_QUERY_NOTES,
     responses: { 200: EventsPageSchema },
   },
   {
@@ -181,6 +200,7 @@ export const API_ROUTES: RouteDoc[] = [
       'Replays what comes after Last-Event-ID (or `after`), then tails the log. Each message has `id` (the seq), ' +
       '`event` (the type) and `data` (the event as JSON). Without either, it starts at the present.',
     query: ListEventsQuery,
+    notes: EVENT_QUERY_NOTES,
     headers: [{ name: 'Last-Event-ID', description: 'resume after this seq (what EventSource sends on reconnect)' }],
     responses: {
       200: {
@@ -207,6 +227,7 @@ export const API_ROUTES: RouteDoc[] = [
     tag: 'Network',
     auth: 'public',
     summary: 'One operator',
+    notes: { id: 'the operator id (op_…)' },
     responses: { 200: OperatorViewSchema },
     errors: ['OPERATOR_NOT_FOUND'],
   },

@@ -79,18 +79,19 @@ function schemaOf(schema: z.ZodType, refOf: Map<z.ZodType, string>, io: 'input' 
 }
 
 /** Each property of an object schema as one parameter. */
-function parameters(schema: z.ZodObject, where: 'path' | 'query'): JsonSchema[] {
+function parameters(schema: z.ZodObject, where: 'path' | 'query', notes: Record<string, string> = {}): JsonSchema[] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
     properties?: Record<string, JsonSchema>;
     required?: string[];
   };
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
-    const { description, ...rest } = property;
+    const { description: own, ...rest } = property;
+    const description = typeof own === 'string' ? own : notes[name];
     return {
       name,
       in: where,
       required: where === 'path' || (json.required ?? []).includes(name),
-      ...(typeof description === 'string' ? { description } : {}),
+      ...(description !== undefined ? { description } : {}),
       schema: rest,
     };
   });
@@ -149,7 +150,7 @@ const SECURITY: Record<RouteDoc['auth'], unknown[] | undefined> = {
 function operation(route: RouteDoc, refOf: Map<z.ZodType, string>): Record<string, unknown> {
   const params = [
     ...pathParameters(route),
-    ...(route.query ? parameters(route.query, 'query') : []),
+    ...(route.query ? parameters(route.query, 'query', route.notes) : []),
     ...(route.headers ?? []).map((h) => ({
       name: h.name,
       in: 'header',

@@ -41,6 +41,8 @@ export interface RouteDoc {
   /** Path parameters; a `:name` without a schema is documented as a string. */
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** Descriptions of path and query parameters, by name, where their schemas carry none. */
+  notes?: Record<string, string>;
   /** Headers the route reads besides Authorization. */
   headers?: { name: string; description: string }[];
   body?: z.ZodType;
