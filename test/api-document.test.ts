@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { CortenClient } from '../src/client/index.js';
 import { Coordinator } from '../src/coordinator/index.js';
-import { API_ROUTES, installApiDocs, openApiPath, type OpenApiDocument } from '../src/coordinator/api/index.js';
+import { API_ROUTES, doc, installApiDocs, openApiPath, type OpenApiDocument } from '../src/coordinator/api/index.js';
 import {
   AccountIdParam,
   EuListSchema,
@@ -102,6 +102,15 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/v1/brand-new/{id}']?.post).toMatchObject({ 'x-undocumented': true });
     expect(doc.paths['/v1/tasks']?.get).toMatchObject({ operationId: 'listTasks' });
     expect(doc.paths['/v1/eus']).toBeUndefined();
+  });
+
+  it('takes a new entry in one line, with its tag and operationId from the path', () => {
+    expect(doc('GET /v1/jobs/:id', 'A job', { auth: 'optional', responses: {} })).toMatchObject({
+      method: 'GET',
+      url: '/v1/jobs/:id',
+      tag: 'Jobs',
+      operationId: 'getJobsId',
+    });
   });
 
   it('names the request body schemas the routes validate with, and the error envelope', () => {

@@ -3,7 +3,10 @@
  * it (route-docs.ts says what an entry holds). The schemas are the objects
  * the route files validate with and the view schemas of protocol/api-views.ts.
  * A route registered on the server without an entry here is flagged in the
- * document (`x-undocumented`) and fails the API document test.
+ * document (`x-undocumented`) and fails the API document test. A new route's
+ * entry can be one line:
+ *
+ *   doc('GET /v1/jobs/:id', 'A job with its steps', { auth: 'optional', responses: { 200: JobViewSchema } }),
  */
 import { z } from 'zod';
 import {
@@ -43,7 +46,7 @@ import {
   TaskViewSchema,
   UnbondingSchema,
 } from '../../protocol/index.js';
-import type { RouteDoc } from './route-docs.js';
+import { doc, type RouteDoc } from './route-docs.js';
 
 const text = (description: string, contentType = 'text/plain') => ({ description, contentType });
 
@@ -422,32 +425,23 @@ export const API_ROUTES: RouteDoc[] = [
     responses: { 200: HealthSchema },
   },
   // ---- This document ----
-  {
-    method: 'GET',
-    url: '/v1/openapi.json',
+  doc('GET /v1/openapi.json', 'This OpenAPI 3.1 document', {
+    tag: 'Reference',
     operationId: 'getOpenApi',
-    tag: 'Reference',
     auth: 'public',
-    summary: 'This OpenAPI 3.1 document',
     responses: { 200: text('the document', 'application/json') },
-  },
-  {
-    method: 'GET',
-    url: '/docs',
+  }),
+  doc('GET /docs', 'The API reference page (Swagger UI, served from this coordinator)', {
+    tag: 'Reference',
     operationId: 'getReferencePage',
-    tag: 'Reference',
     auth: 'public',
-    summary: 'The API reference page (Swagger UI, served from this coordinator)',
     responses: { 200: text('an HTML page', 'text/html') },
-  },
-  {
-    method: 'GET',
-    url: '/docs/:asset',
-    operationId: 'getReferenceAsset',
+  }),
+  doc('GET /docs/:asset', "The reference page's scripts, styles and icons", {
     tag: 'Reference',
+    operationId: 'getReferenceAsset',
     auth: 'public',
-    summary: "The reference page's scripts, styles and icons",
     responses: { 200: text('a static file', 'application/octet-stream') },
     errors: ['NOT_FOUND'],
-  },
+  }),
 ];

@@ -12,4 +12,4 @@ export { type CoordinatorOperations } from './operations.js';
 export { installApiDocs } from './docs-routes.js';
 export { buildOpenApi, openApiPath, type OpenApiDocument, type RegisteredRoute } from './openapi.js';
 export { API_ROUTES } from './api-catalog.js';
-export { routeKey, type RouteDoc } from './route-docs.js';
+export { doc, routeKey, type RouteDoc } from './route-docs.js';

@@ -56,3 +56,29 @@ export interface RouteDoc {
 export function routeKey(method: string, url: string): string {
   return `${method.toUpperCase()} ${url}`;
 }
+
+/** `/v1/tasks/:id/receipt` → `Tasks`: the first segment after the version, capitalized. */
+function tagOf(url: string): string {
+  const segment = url.split('/').filter((s) => s !== '' && !/^v\d+$/.test(s))[0] ?? 'api';
+  return segment.charAt(0).toUpperCase() + segment.slice(1);
+}
+
+/** `GET /v1/tasks/:id/receipt` → `getTasksIdReceipt`. */
+function operationIdOf(method: string, url: string): string {
+  const words = url.split(/[/:._-]/).filter((s) => s !== '' && !/^v\d+$/.test(s));
+  return method.toLowerCase() + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+/**
+ * A catalog entry in one line: `doc('GET /v1/jobs/:id', 'A job with its steps', { auth: 'optional', responses:
+ * { 200: JobViewSchema } })`. The tag defaults to the path's first segment, the operationId to method and path.
+ */
+export function doc(
+  key: `${HttpMethod} /${string}`,
+  summary: string,
+  rest: Omit<RouteDoc, 'method' | 'url' | 'summary' | 'tag' | 'operationId'> &
+    Partial<Pick<RouteDoc, 'tag' | 'operationId'>>,
+): RouteDoc {
+  const [method, url] = key.split(' ') as [HttpMethod, string];
+  return { method, url, summary, tag: tagOf(url), operationId: operationIdOf(method, url), ...rest };
+}
