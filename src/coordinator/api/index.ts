@@ -10,3 +10,7 @@ export { stakeRoutes } from './stake-routes.js';
 export { taskRoutes } from './task-routes.js';
 export { TrustApi } from './trust-api.js';
 export { type CoordinatorOperations } from './operations.js';
+export { installApiDocs } from './docs-routes.js';
+export { buildOpenApi, openApiPath, type OpenApiDocument, type RegisteredRoute } from './openapi.js';
+export { API_ROUTES } from './api-catalog.js';
+export { doc, routeKey, type RouteDoc } from './route-docs.js';

@@ -53,6 +53,7 @@ import {
   eventRoutes,
   frameworkErrors,
   inputCheckFor,
+  installApiDocs,
   installErrorHandling,
   ledgerRoutes,
   loadBuiltinEus,
@@ -181,6 +182,7 @@ export class Coordinator implements CoordinatorOperations {
       clientErrorHandler,
     });
     installErrorHandling(app);
+    installApiDocs(app);
     void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
     void app.register(async (scoped) => {
       scoped.route({
