@@ -46,6 +46,7 @@ import {
   TaskViewSchema,
   UnbondingSchema,
 } from '../../protocol/index.js';
+import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from './openai-shapes.js';
 import { doc, type RouteDoc } from './route-docs.js';
 
 const text = (description: string, contentType = 'text/plain') => ({ description, contentType });
@@ -443,5 +444,45 @@ export const API_ROUTES: RouteDoc[] = [
     auth: 'public',
     responses: { 200: text('a static file', 'application/octet-stream') },
     errors: ['NOT_FOUND'],
+  }),
+  // ---- The OpenAI-compatible endpoint (OpenAI's shapes and error object; answers carry `corten`) ----
+  doc('GET /v1/models', 'The models: chat and embedding EUs, with price, verification and context length', {
+    tag: 'OpenAI',
+    operationId: 'listModels',
+    auth: 'account',
+    responses: { 200: text('an OpenAI model list', 'application/json') },
+  }),
+  doc('GET /v1/models/:id', 'One model', {
+    tag: 'OpenAI',
+    operationId: 'getModel',
+    auth: 'account',
+    responses: { 200: text('an OpenAI model object', 'application/json') },
+    errors: ['EU_NOT_FOUND'],
+  }),
+  doc('POST /v1/chat/completions', 'A verified chat answer, whole or streamed once verified', {
+    tag: 'OpenAI',
+    operationId: 'createChatCompletion',
+    auth: 'account',
+    body: ChatCompletionRequest,
+    responses: {
+      200: text('a chat.completion, or with stream: true chat.completion.chunk events', 'application/json'),
+    },
+    errors: ['INSUFFICIENT_BALANCE', 'EU_NOT_FOUND', 'RATE_LIMITED', 'CAPABILITY_UNAVAILABLE'],
+  }),
+  doc('POST /v1/completions', 'A verified legacy completion', {
+    tag: 'OpenAI',
+    operationId: 'createCompletion',
+    auth: 'account',
+    body: CompletionRequest,
+    responses: { 200: text('a text_completion, or streamed chunks', 'application/json') },
+    errors: ['INSUFFICIENT_BALANCE', 'EU_NOT_FOUND', 'RATE_LIMITED', 'CAPABILITY_UNAVAILABLE'],
+  }),
+  doc('POST /v1/embeddings', 'Embeddings, verified exactly', {
+    tag: 'OpenAI',
+    operationId: 'createEmbedding',
+    auth: 'account',
+    body: EmbeddingRequest,
+    responses: { 200: text('an OpenAI embedding list', 'application/json') },
+    errors: ['INSUFFICIENT_BALANCE', 'EU_NOT_FOUND', 'RATE_LIMITED', 'CAPABILITY_UNAVAILABLE'],
   }),
 ];
