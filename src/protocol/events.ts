@@ -94,7 +94,9 @@ export interface EventMap {
   'ledger.refunded': { taskId: string; account: string; amount: number; entryId: string };
   'ledger.slashed': { operatorId: string; amount: number; reason: string; taskId?: string; entryId: string };
   'ledger.withdrawal_requested': { operatorId: string; amount: number; availableAt: number };
-  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string };
+  /** Paid out of the coordinator: unbonded stake after its period, or earnings (absent on events written before it
+   * was recorded). */
+  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string; source?: 'unbonding' | 'earnings' };
 }
 
 export type EventType = keyof EventMap;

@@ -13,3 +13,5 @@ export * from './ledger.js';
 export * from './receipt.js';
 export * from './trust-api.js';
 export * from './limits.js';
+export * from './operator-request.js';
+export * from './operator-api.js';

@@ -9,3 +9,6 @@ export { stakeRoutes } from './stake-routes.js';
 export { taskRoutes } from './task-routes.js';
 export { TrustApi } from './trust-api.js';
 export { type CoordinatorOperations } from './operations.js';
+export { OperatorApi } from './operator-api.js';
+export { OperatorAuth } from './operator-auth.js';
+export { operatorRoutes } from './operator-routes.js';

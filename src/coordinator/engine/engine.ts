@@ -45,7 +45,7 @@ import { Scheduler } from '../scheduling/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
 import { acceptResults, type UnreadableResult } from '../verification/index.js';
-import { Trust } from '../trust/index.js';
+import { queueStandingNotices, Trust } from '../trust/index.js';
 import { TaskMemory, Turn } from '../memory/index.js';
 
 interface Command {
@@ -362,6 +362,7 @@ export class Engine extends EventEmitter {
       this.writeRefusals(turn);
       this.trust.endTurn(turn);
       moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      queueStandingNotices(turn, this.operators, this.trust);
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
       const inputs =

@@ -57,6 +57,9 @@ import {
   ledgerRoutes,
   loadBuiltinEus,
   networkRoutes,
+  OperatorApi,
+  OperatorAuth,
+  operatorRoutes,
   parsePackage,
   stakeRoutes,
   taskRoutes,
@@ -81,6 +84,9 @@ export class Coordinator implements CoordinatorOperations {
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
   accounts!: Accounts;
+  /** An operator's standing and webhooks, for whoever holds its key (see operator-api.ts). */
+  operatorApi!: OperatorApi;
+  private operatorAuth!: OperatorAuth;
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
@@ -147,6 +153,8 @@ export class Coordinator implements CoordinatorOperations {
       coordinatorId: this.id,
       accounts: this.accounts,
     });
+    this.operatorApi = new OperatorApi({ engine: this.engine, store: this.store });
+    this.operatorAuth = new OperatorAuth(this.accounts);
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
@@ -201,6 +209,7 @@ export class Coordinator implements CoordinatorOperations {
       accountRoutes(scoped, this);
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
+      operatorRoutes(scoped, { api: this.operatorApi, auth: this.operatorAuth });
     });
     return app;
   }
