@@ -3,10 +3,20 @@
  * webhooks part) its alerts. Every one is for one operator and needs its
  * key's signature or the admin token (operator-auth.ts).
  */
-import { CortenError, type OperatorStandingView, type SlashView } from '../../protocol/index.js';
-import type { Store } from '../../store/index.js';
+import {
+  CortenError,
+  WEBHOOK_KINDS,
+  type CreatedWebhook,
+  type OperatorStandingView,
+  type SlashView,
+  type WebhookDeliveryView,
+  type WebhookKind,
+  type WebhookView,
+} from '../../protocol/index.js';
+import type { Store, WebhookAttemptRow } from '../../store/index.js';
 import type { Engine } from '../engine/index.js';
 import { reputationView } from '../trust/index.js';
+import { checkWebhookUrl, webhookView } from '../webhooks/index.js';
 
 export interface OperatorApiDeps {
   engine: Engine;
@@ -85,5 +95,52 @@ export class OperatorApi {
       suspensions: suspensions.reverse(),
       reputation: reputationView(trust, operatorId, engine.now()),
     };
+  }
+
+  /** Registers a webhook for the operator's alerts; the answer holds its secret, shown this once. */
+  async registerWebhook(
+    operatorId: string,
+    request: { url: string; kinds?: WebhookKind[] | undefined; description: string },
+    createdBy: 'operator' | 'admin',
+  ): Promise<CreatedWebhook> {
+    this.requireKnown(operatorId);
+    const url = checkWebhookUrl(request.url, this.deps.engine.config.webhookAllowedHosts);
+    const kinds = request.kinds ? WEBHOOK_KINDS.filter((k) => request.kinds!.includes(k)) : [...WEBHOOK_KINDS];
+    const spec = { operatorId, url, kinds, description: request.description, createdBy };
+    return this.deps.engine.command((turn) => this.deps.engine.webhooks.register(turn, spec));
+  }
+
+  listWebhooks(operatorId: string): WebhookView[] {
+    this.requireKnown(operatorId);
+    return this.deps.engine.webhooks.ofOperator(operatorId).map(webhookView);
+  }
+
+  removeWebhook(operatorId: string, webhookId: string): Promise<WebhookView> {
+    return this.deps.engine.command((turn) => this.deps.engine.webhooks.remove(turn, operatorId, webhookId));
+  }
+
+  /** A webhook's latest deliveries, newest first, each with every attempt (removed webhooks' too). */
+  async deliveries(operatorId: string, webhookId: string, limit: number): Promise<WebhookDeliveryView[]> {
+    const webhook = await this.deps.store.webhooks.getWebhook(webhookId);
+    if (!webhook || webhook.operatorId !== operatorId)
+      throw new CortenError('WEBHOOK_NOT_FOUND', `operator ${operatorId} has no webhook ${webhookId}`);
+    const rows = await this.deps.store.webhooks.listDeliveries(webhookId, limit);
+    const attempts = new Map<string, WebhookAttemptRow[]>();
+    for (const a of await this.deps.store.webhooks.listAttempts(rows.map((r) => r.id))) {
+      let list = attempts.get(a.deliveryId);
+      if (!list) attempts.set(a.deliveryId, (list = []));
+      list.push(a);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      webhookId: r.webhookId,
+      kind: r.kind as WebhookKind,
+      eventType: r.eventType,
+      status: r.status,
+      attempts: r.attempts,
+      nextAttemptAt: r.nextAttemptAt,
+      createdAt: r.createdAt,
+      log: (attempts.get(r.id) ?? []).map(({ deliveryId: _id, ...a }) => a),
+    }));
   }
 }

@@ -68,6 +68,7 @@ import {
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
+import { WebhookDispatcher } from '../webhooks/index.js';
 
 export class Coordinator implements CoordinatorOperations {
   readonly config: CoordinatorConfig;
@@ -87,6 +88,7 @@ export class Coordinator implements CoordinatorOperations {
   /** An operator's standing and webhooks, for whoever holds its key (see operator-api.ts). */
   operatorApi!: OperatorApi;
   private operatorAuth!: OperatorAuth;
+  private dispatcher: WebhookDispatcher | null = null;
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
@@ -143,6 +145,8 @@ export class Coordinator implements CoordinatorOperations {
     this.bus.subscribe((events) => {
       for (const e of events) this.engine.metrics.events.inc({ type: e.type });
     });
+    // Before recovery: the alerts of its turn (operators offline across the restart) are delivered too.
+    await this.engine.webhooks.load(this.store);
     this.recovery = await recover(this.engine);
     this.accounts = new Accounts(this.store, this.config.adminToken);
     this.trust = new TrustApi({
@@ -166,11 +170,20 @@ export class Coordinator implements CoordinatorOperations {
     this.url = `http://${this.config.host}:${port}`;
     this.lock?.describe({ url: this.url, coordinatorId: this.id });
     this.engine.startTimers();
+    this.dispatcher = new WebhookDispatcher({
+      store: this.store,
+      registry: this.engine.webhooks,
+      command: (fn) => this.engine.command(fn),
+      config: this.config,
+      log: this.log,
+    });
+    this.dispatcher.start();
     this.log.info({ url: this.url, coordinatorId: this.id, recovery: this.recovery }, 'coordinator listening');
     return this.url;
   }
 
   async stop(): Promise<void> {
+    this.dispatcher?.stop();
     await this.engine?.stop();
     this.gateway?.closeAll();
     await this.app?.close();
