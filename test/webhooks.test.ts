@@ -20,6 +20,7 @@ import {
   type WebhookPayload,
 } from '../src/protocol/index.js';
 import { inputs, spinEu } from './fixtures/eus.js';
+import { runCli } from './helpers/cli.js';
 import { startNetwork } from './helpers/network.js';
 
 interface Received {
@@ -182,6 +183,39 @@ describe('webhooks', () => {
     await expect(owner.removeWebhook(late.operatorId, webhook.id)).rejects.toMatchObject({ code: 'WEBHOOK_NOT_FOUND' });
     expect((await owner.listWebhooks(late.operatorId)).map((w) => w.id)).toEqual([slashOnly.id]);
     expect((await owner.listWebhookDeliveries(late.operatorId, webhook.id)).length).toBeGreaterThan(0);
+
+    // The same from the command line, signed with the key file.
+    const key = join(network.dir, 'keys', 'late.json');
+    const listedByCli = await runCli(['operator', 'webhook', 'list', '--key', key, '--coordinator', network.url]);
+    expect(listedByCli.stdout).toContain(slashOnly.id);
+    expect(listedByCli.stdout).not.toContain(webhook.id);
+    const cliLog = await runCli([
+      'operator',
+      'webhook',
+      'deliveries',
+      webhook.id,
+      '--key',
+      key,
+      '--coordinator',
+      network.url,
+    ]);
+    expect(cliLog.stdout).toMatch(/lease_expired +delivered +\d/);
+    const added = await runCli([
+      'operator',
+      'webhook',
+      'add',
+      hooks.url,
+      '--kinds',
+      'suspended,degraded',
+      '--key',
+      key,
+      '--coordinator',
+      network.url,
+    ]);
+    expect(JSON.parse(added.stdout)).toMatchObject({ kinds: ['suspended', 'degraded'], createdBy: 'operator' });
+    const refused = await runCli(['operator', 'webhook', 'add', hooks.url, '--kinds', 'bogus', '--key', key]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/unknown kind bogus/);
     hooks.close();
   });
 });

@@ -5,6 +5,7 @@ import { identityId, loadOrCreateKeyFile, type OperatorResources } from '../prot
 import { createRuntime, detectResources } from '../runtime/index.js';
 import { intOption, listOption } from './options.js';
 import { operatorStatusCommand } from './operator-status-command.js';
+import { operatorWebhookCommands } from './operator-webhook-commands.js';
 
 export interface OperatorOptions {
   coordinator: string;
@@ -46,6 +47,7 @@ export function operatorCommand(program: Command): void {
       return runOperator(opts);
     });
   operatorStatusCommand(operator);
+  operatorWebhookCommands(operator);
 }
 
 /** The operator's options, on `command`; `required` marks the ones it cannot run without. */

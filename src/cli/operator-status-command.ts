@@ -25,16 +25,21 @@ export function operatorStatusCommand(operator: Command): void {
     .option('--coordinator <url>', 'coordinator base URL (default $CORTEN_URL or http://127.0.0.1:7070)')
     .option('--json', 'print the standing as JSON')
     .action(async (opts: StatusOptions) => {
-      if (!existsSync(opts.key)) {
-        throw new CortenError('VALIDATION_FAILED', `no key file at ${opts.key}: pass the file the operator runs with`);
-      }
-      const { keys } = loadOrCreateKeyFile(opts.key);
-      const operatorId = identityId('op', keys.publicKey.toString('hex'));
-      const client = new CortenClient(coordinatorUrl(opts.coordinator), { operatorKeys: keys });
+      const { client, operatorId } = ownerClient(opts);
       const standing = await client.getStanding(operatorId);
       if (opts.json) printJson(standing);
       else process.stdout.write(formatStanding(standing));
     });
+}
+
+/** A client that signs with the operator's key file, and its id; a missing file is an error, never a new key. */
+export function ownerClient(opts: { key: string; coordinator?: string }): { client: CortenClient; operatorId: string } {
+  if (!existsSync(opts.key)) {
+    throw new CortenError('VALIDATION_FAILED', `no key file at ${opts.key}: pass the file the operator runs with`);
+  }
+  const { keys } = loadOrCreateKeyFile(opts.key);
+  const operatorId = identityId('op', keys.publicKey.toString('hex'));
+  return { client: new CortenClient(coordinatorUrl(opts.coordinator), { operatorKeys: keys }), operatorId };
 }
 
 const credits = (n: number) => `${n} credit${n === 1 ? '' : 's'}`;
