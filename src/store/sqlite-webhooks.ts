@@ -110,12 +110,18 @@ export class SqliteWebhooks implements WebhookStore {
     return row ? webhookFromRaw(row) : undefined;
   }
 
-  async listDueDeliveries(now: number, limit: number): Promise<WebhookDeliveryRow[]> {
+  async listDueDeliveries(
+    now: number,
+    limit: number,
+    exceptWebhooks: readonly string[] = [],
+  ): Promise<WebhookDeliveryRow[]> {
+    const except =
+      exceptWebhooks.length > 0 ? `AND webhook_id NOT IN (${exceptWebhooks.map(() => '?').join(', ')})` : '';
     return this.stmt(
-      `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+      `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ${except}
        ORDER BY next_attempt_at, id LIMIT ?`,
     )
-      .all(now, limit)
+      .all(now, ...exceptWebhooks, limit)
       .map(deliveryFromRaw);
   }
 

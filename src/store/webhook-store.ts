@@ -67,8 +67,12 @@ export interface WebhookStore {
   listWebhooks(): Promise<WebhookRow[]>;
   /** A webhook, removed or not. */
   getWebhook(id: string): Promise<WebhookRow | undefined>;
-  /** Pending deliveries due at `now`, the longest due first. */
-  listDueDeliveries(now: number, limit: number): Promise<WebhookDeliveryRow[]>;
+  /**
+   * Pending deliveries due at `now`, the longest due first, leaving out those
+   * of `exceptWebhooks` (the ones with their share in flight: a dead
+   * receiver's backlog must not hide everyone else's deliveries).
+   */
+  listDueDeliveries(now: number, limit: number, exceptWebhooks?: readonly string[]): Promise<WebhookDeliveryRow[]>;
   /** The earliest next attempt of any pending delivery; null when none is pending. */
   nextDueAt(): Promise<number | null>;
   /** A webhook's latest deliveries, newest first. */

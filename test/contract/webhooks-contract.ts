@@ -77,6 +77,8 @@ export function describeWebhooksContract(ctx: StoreContext): void {
       expect((await w.listDueDeliveries(20, 10)).map((d) => d.id)).toEqual(['whd_1', 'whd_2']);
       expect((await w.listDueDeliveries(100, 1)).map((d) => d.id)).toEqual(['whd_1']);
       expect(await w.listDueDeliveries(9, 10)).toEqual([]);
+      expect(await w.listDueDeliveries(100, 10, ['wh_1'])).toEqual([]);
+      expect((await w.listDueDeliveries(100, 10, ['wh_other'])).map((d) => d.id)).toEqual(['whd_1', 'whd_2', 'whd_3']);
       expect(await w.nextDueAt()).toBe(10);
       expect((await w.listDueDeliveries(10, 10))[0]).toEqual(delivery('whd_1', 'wh_1', { nextAttemptAt: 10 }));
     });

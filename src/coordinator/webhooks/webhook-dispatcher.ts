@@ -104,20 +104,26 @@ export class WebhookDispatcher {
   }
 
   private async fill(): Promise<void> {
-    const free = this.deps.config.webhookConcurrency - this.inFlight.size;
-    if (free <= 0) return;
-    // More than the free slots: some may belong to a webhook already at its share, or be in flight.
-    const due = await this.deps.store.webhooks.listDueDeliveries(this.now(), free * 4 + this.inFlight.size);
     const perWebhook = new Map<string, number>();
     for (const d of this.inFlight.values()) perWebhook.set(d.webhookId, (perWebhook.get(d.webhookId) ?? 0) + 1);
-    for (const delivery of due) {
-      if (this.stopped || this.inFlight.size >= this.deps.config.webhookConcurrency) return;
-      if (this.inFlight.has(delivery.id)) continue;
-      const taken = perWebhook.get(delivery.webhookId) ?? 0;
-      if (taken >= PER_WEBHOOK) continue;
-      perWebhook.set(delivery.webhookId, taken + 1);
-      this.inFlight.set(delivery.id, delivery);
-      void this.attempt(delivery);
+    // A few reads at most: each leaves out the webhooks already at their share, so one receiver's backlog
+    // cannot hide the rest.
+    for (let read = 0; read < 3; read++) {
+      const free = this.deps.config.webhookConcurrency - this.inFlight.size;
+      if (free <= 0 || this.stopped) return;
+      const full = [...perWebhook].filter(([, n]) => n >= PER_WEBHOOK).map(([id]) => id);
+      const limit = free * 2 + this.inFlight.size;
+      const due = await this.deps.store.webhooks.listDueDeliveries(this.now(), limit, full);
+      for (const delivery of due) {
+        if (this.stopped || this.inFlight.size >= this.deps.config.webhookConcurrency) return;
+        if (this.inFlight.has(delivery.id)) continue;
+        const taken = perWebhook.get(delivery.webhookId) ?? 0;
+        if (taken >= PER_WEBHOOK) continue;
+        perWebhook.set(delivery.webhookId, taken + 1);
+        this.inFlight.set(delivery.id, delivery);
+        void this.attempt(delivery);
+      }
+      if (due.length < limit) return;
     }
   }
 
