@@ -94,12 +94,16 @@ export class AgentMetrics {
     agent.on('welcome', () => this.connected.set(1));
     agent.on('disconnected', () => this.connected.set(0));
     agent.on('standing', (s: StandingMessage) => {
-      this.stake.set(s.stake);
-      this.unbonding.set(s.unbonding);
-      this.earnings.set(s.earnings);
-      this.eligible.set(s.eligible ? 1 : 0);
-      for (const change of s.changes) {
-        if (change.kind === 'slashed') this.slashes.inc({ reason: change.reason }, change.amount);
+      // Figures from the coordinator, checked before use: a gauge refuses what is not a number.
+      const set = (gauge: Gauge, value: unknown) =>
+        typeof value === 'number' && Number.isFinite(value) && gauge.set(value);
+      set(this.stake, s.stake);
+      set(this.unbonding, s.unbonding);
+      set(this.earnings, s.earnings);
+      this.eligible.set(s.eligible === true ? 1 : 0);
+      for (const change of Array.isArray(s.changes) ? s.changes : []) {
+        if (change?.kind === 'slashed' && typeof change.amount === 'number' && change.amount > 0)
+          this.slashes.inc({ reason: String(change.reason) }, change.amount);
       }
     });
   }

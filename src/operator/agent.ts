@@ -273,7 +273,7 @@ export class Agent extends EventEmitter {
   private onStanding(message: StandingMessage): void {
     const { t: _t, changes, ...standing } = message;
     this.standing = standing;
-    for (const change of Array.isArray(changes) ? changes : []) this.logStanding(change, standing.stake);
+    for (const change of Array.isArray(changes) ? changes : []) if (change) this.logStanding(change, standing.stake);
     this.emit('standing', message);
   }
 

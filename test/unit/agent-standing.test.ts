@@ -161,6 +161,9 @@ describe('agent standing', () => {
       refused: [{ assignmentId: 'a3', code: 'LEASE_EXPIRED', message: 'late' }],
     });
     deliver(standing({ stake: 170, earnings: 12, changes: [{ kind: 'slashed', amount: 30, reason: 'dissent' }] }));
+    // A garbled notice changes no figure and throws nothing.
+    deliver({ t: 'standing', stake: 'lots', earnings: null, changes: 5 });
+    deliver({ t: 'standing', stake: 170, earnings: 12, changes: [null, { kind: 'slashed', amount: 'all' }] });
     // The link drops and comes back: one reconnect.
     const again = new Promise<void>((resolve) => agent.once('welcome', () => resolve()));
     transport.links.at(-1)!.close();
