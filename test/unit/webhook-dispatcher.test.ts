@@ -2,7 +2,8 @@
  * The webhook dispatcher in process, against local HTTP servers: a dead
  * receiver is retried with backoff and given up after its attempts (with a
  * `webhook.failed` event); a hanging one holds at most two slots and times
- * out, while another webhook's delivery goes through meanwhile.
+ * out, while another webhook's delivery goes through meanwhile; deliveries
+ * written before a restart are sent after it, from the store.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,16 +14,21 @@ import { Turn } from '../../src/coordinator/memory/index.js';
 import { WebhookDispatcher, WebhookRegistry } from '../../src/coordinator/webhooks/index.js';
 import type { CortenEvent } from '../../src/protocol/index.js';
 import { SqliteStore } from '../../src/store/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function setup(config: Partial<ReturnType<typeof defaultConfig>>) {
-  const store = new SqliteStore({ dir: ':memory:' });
+async function setup(
+  config: Partial<ReturnType<typeof defaultConfig>>,
+  options: { dir?: string; start?: boolean } = {},
+) {
+  const store = new SqliteStore({ dir: options.dir ?? ':memory:' });
   await store.migrate();
   const registry = new WebhookRegistry(10);
+  await registry.load(store);
   const committed: CortenEvent[] = [];
   const listeners: (() => void)[] = [];
   // The engine's turn, reduced to what the dispatcher and registry need: writes, deliveries, commit, effects.
@@ -42,7 +48,7 @@ async function setup(config: Partial<ReturnType<typeof defaultConfig>>) {
     config: { ...defaultConfig(), webhookRetryBaseMs: 10, webhookRetryMaxMs: 40, ...config },
     log: pino({ level: 'silent' }),
   });
-  dispatcher.start();
+  if (options.start !== false) dispatcher.start();
   cleanups.push(async () => {
     dispatcher.stop();
     await store.close();
@@ -73,7 +79,11 @@ async function setup(config: Partial<ReturnType<typeof defaultConfig>>) {
       listeners.push(check);
       check();
     });
-  return { store, registry, register, offline, waitForEvent, waitForCommit };
+  const close = async () => {
+    dispatcher.stop();
+    await store.close();
+  };
+  return { store, registry, register, offline, waitForEvent, waitForCommit, close };
 }
 
 async function server(handle: (response: ServerResponse) => void): Promise<{ url: string; server: Server }> {
@@ -144,5 +154,27 @@ describe('webhook dispatcher', () => {
     expect(attempts).toHaveLength(20);
     expect(attempts.every((a) => a.error === 'no answer within 200 ms')).toBe(true);
     expect(attempts.every((a) => a.durationMs >= 150)).toBe(true);
+  });
+
+  it('sends after a restart what was written before it: deliveries are read from the store', async () => {
+    const dir = tempDir('webhooks-restart');
+    cleanups.push(() => dir.cleanup(false));
+    const received: string[] = [];
+    const good = await server((response) => {
+      received.push('delivery');
+      response.writeHead(204).end();
+    });
+    // Written with the event, then the process stops before any attempt.
+    const before = await setup({}, { dir: dir.path, start: false });
+    const webhook = await before.register('op_1', good.url);
+    await before.offline('op_1');
+    await before.close();
+    expect(received).toEqual([]);
+    const after = await setup({}, { dir: dir.path });
+    expect(after.registry.get(webhook.id)?.url).toBe(good.url);
+    await after.waitForCommit(
+      async () => (await after.store.webhooks.listDeliveries(webhook.id, 1))[0]?.status === 'delivered',
+    );
+    expect(received).toHaveLength(1);
   });
 });
