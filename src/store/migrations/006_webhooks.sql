@@ -29,7 +29,7 @@ CREATE TABLE webhook_deliveries (
   updated_at      INTEGER NOT NULL
 );
 -- The dispatcher reads what is due, oldest first; finished deliveries leave the index.
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE status = 'pending';
 -- The delivery log of one webhook, newest first.
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, created_at);
 
