@@ -25,6 +25,7 @@ import {
   OperatorListSchema,
   RegionListSchema,
   RegionParam,
+  WebhookParams,
   StatsSchema,
   TaskListSchema,
   TaskViewSchema,
@@ -144,12 +145,13 @@ describe('the OpenAPI document', () => {
       [OperatorIdParam, `op_${'0'.repeat(20)}`],
       [AccountIdParam, `acct_${'0'.repeat(16)}`],
       [RegionParam, 'eu-west'],
+      [WebhookParams, `op_${'0'.repeat(20)}`],
     ];
     const checked: string[] = [];
     for (const route of API_ROUTES) {
       if (!route.body && !route.query) continue;
       const value = sample.find(([schema]) => schema === route.params)?.[1] ?? 'x';
-      const path = route.url.replace(/:[A-Za-z0-9_]+/g, value);
+      const path = route.url.replace(':webhookId', 'wh_0').replace(/:[A-Za-z0-9_]+/g, value);
       // Every schema here is strict: a field it does not name is refused.
       const init: RequestInit = { method: route.method, headers: { authorization: `Bearer ${ADMIN}` } };
       if (route.body) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { Coordinator } from '../coordinator/index.js';
-import { intOption } from './options.js';
+import { intOption, listOption } from './options.js';
 import { trustOptions, trustConfig, type TrustOptions } from './trust-options.js';
 
 export function coordinatorCommand(program: Command): void {
@@ -22,6 +22,18 @@ export function coordinatorCommand(program: Command): void {
       intOption,
       120,
     )
+    .option(
+      '--webhook-hosts <list>',
+      "hosts operators' webhooks may call (example.com, *.example.com); default: any",
+      listOption,
+    )
+    .option('--webhook-timeout-ms <ms>', 'how long one webhook delivery attempt may take', intOption, 5000)
+    .option(
+      '--webhook-retry-ms <ms>',
+      'wait before the first retry of a delivery; it doubles each time',
+      intOption,
+      5000,
+    )
     .option('--log-level <level>', 'pino log level', 'info');
   trustOptions(command);
   command.action(
@@ -36,6 +48,9 @@ export function coordinatorCommand(program: Command): void {
         builtinEus: boolean;
         allowAnonymous: boolean;
         openaiRateLimit: number;
+        webhookHosts?: string[];
+        webhookTimeoutMs: number;
+        webhookRetryMs: number;
         logLevel: string;
       },
     ) => {
@@ -51,6 +66,9 @@ export function coordinatorCommand(program: Command): void {
           publishBuiltinEus: opts.builtinEus,
           allowAnonymous: opts.allowAnonymous,
           openaiRequestsPerMinute: opts.openaiRateLimit,
+          webhookAllowedHosts: opts.webhookHosts ?? null,
+          webhookTimeoutMs: opts.webhookTimeoutMs,
+          webhookRetryBaseMs: opts.webhookRetryMs,
           logLevel: opts.logLevel,
         },
         pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)),

@@ -22,7 +22,9 @@ const program = new Command();
 program
   .name('corten')
   .description('run AI workloads on independent operators, verified and fault-tolerant')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Options belong to the command they follow, so `operator status --key` is the status command's key.
+  .enablePositionalOptions();
 
 coordinatorCommand(program);
 operatorCommand(program);

@@ -33,6 +33,13 @@ import {
   type Receipt,
   type ReputationView,
   type StakeView,
+  signRequest,
+  type CreatedWebhook,
+  type KeyPair,
+  type OperatorStandingView,
+  type RegisterWebhookRequest,
+  type WebhookDeliveryView,
+  type WebhookView,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -40,6 +47,11 @@ export interface ClientOptions {
   apiKey?: string;
   /** The coordinator's admin token, for accounts, deposits and stake. Default: $CORTEN_ADMIN_TOKEN. */
   adminToken?: string;
+  /**
+   * An operator's key pair (from its key file): requests for that operator's
+   * standing and webhooks are signed with it. Without it they carry the admin token.
+   */
+  operatorKeys?: KeyPair;
 }
 
 /**
@@ -79,11 +91,13 @@ export class CortenClient {
 
   private readonly apiKey: string | undefined;
   private readonly adminToken: string | undefined;
+  private readonly operatorKeys: KeyPair | undefined;
 
   constructor(baseUrl: string, options: ClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.apiKey = options.apiKey ?? process.env.CORTEN_API_KEY;
     this.adminToken = options.adminToken ?? process.env.CORTEN_ADMIN_TOKEN;
+    this.operatorKeys = options.operatorKeys;
   }
 
   private token(auth: Auth): string | undefined {
@@ -91,10 +105,19 @@ export class CortenClient {
     return auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, auth: Auth = 'caller'): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth | 'operator' = 'caller',
+  ): Promise<T> {
     const init: RequestInit = { method, headers: {} };
-    const token = this.token(auth);
-    if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
+    if (auth === 'operator' && this.operatorKeys) {
+      init.headers = signRequest(this.operatorKeys, method, path, body);
+    } else {
+      const token = this.token(auth === 'operator' ? 'admin' : auth);
+      if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
+    }
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
@@ -189,6 +212,33 @@ export class CortenClient {
 
   reinstate(operatorId: string): Promise<OperatorView> {
     return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/reinstate`, {}, 'admin');
+  }
+
+  /** An operator's standing: status, stake, earnings, slashes with their reasons, reputation. Signed or admin. */
+  getStanding(operatorId: string): Promise<OperatorStandingView> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}/standing`, undefined, 'operator');
+  }
+
+  /** Registers a webhook for an operator's alerts; the answer holds its HMAC secret, shown once. Signed or admin. */
+  registerWebhook(operatorId: string, webhook: RegisterWebhookRequest): Promise<CreatedWebhook> {
+    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/webhooks`, webhook, 'operator');
+  }
+
+  async listWebhooks(operatorId: string): Promise<WebhookView[]> {
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/webhooks`;
+    return (await this.request<{ webhooks: WebhookView[] }>('GET', path, undefined, 'operator')).webhooks;
+  }
+
+  removeWebhook(operatorId: string, webhookId: string): Promise<WebhookView> {
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/webhooks/${encodeURIComponent(webhookId)}`;
+    return this.request('DELETE', path, undefined, 'operator');
+  }
+
+  /** A webhook's latest deliveries, newest first, each with its log of attempts. */
+  async listWebhookDeliveries(operatorId: string, webhookId: string, limit?: number): Promise<WebhookDeliveryView[]> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/webhooks/${encodeURIComponent(webhookId)}/deliveries${query}`;
+    return (await this.request<{ deliveries: WebhookDeliveryView[] }>('GET', path, undefined, 'operator')).deliveries;
   }
 
   getReputation(operatorId: string): Promise<ReputationView> {

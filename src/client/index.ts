@@ -8,3 +8,15 @@ export {
 } from './client.js';
 export type { FollowOptions } from './event-follower.js';
 export type { Stats } from '../protocol/index.js';
+/** For webhook receivers: check a delivery's signature, read its headers and body. */
+export {
+  verifyWebhookSignature,
+  WEBHOOK_HEADERS,
+  WEBHOOK_KINDS,
+  type CreatedWebhook,
+  type OperatorStandingView,
+  type WebhookDeliveryView,
+  type WebhookKind,
+  type WebhookPayload,
+  type WebhookView,
+} from '../protocol/index.js';

@@ -38,6 +38,8 @@ import {
   type OperatorResources,
   type ResultItem,
   type ResultStatement,
+  type StandingChange,
+  type StandingMessage,
   type WireAssignment,
 } from '../protocol/index.js';
 import type { Executor } from './executor.js';
@@ -71,6 +73,15 @@ export interface AgentOptions {
   maxBackoffMs?: number;
 }
 
+/** One execution, as the agent reports it (`executed`) to its metrics. */
+export interface Execution {
+  eu: string;
+  version: string;
+  /** False when the EU failed (an error result). */
+  ok: boolean;
+  durationMs: number;
+}
+
 interface Running {
   assignment: WireAssignment;
   cancelled: boolean;
@@ -97,6 +108,10 @@ export class Agent extends EventEmitter {
   private stopped = false;
   /** Executions finished since start. */
   completed = 0;
+  /** Connections welcomed since start; every one after the first is a reconnect. */
+  welcomes = 0;
+  /** The standing the coordinator last told of (stake, earnings, status); null before the first notice. */
+  standing: Omit<StandingMessage, 't' | 'changes'> | null = null;
 
   constructor(opts: AgentOptions) {
     super();
@@ -220,6 +235,8 @@ export class Agent extends EventEmitter {
         // (Results not signed yet are still in the outbox and go out with its next frame.)
         const resend = [...this.unacked.values()].filter((r) => r.signature !== '');
         if (resend.length > 0) this.sendFrame({ t: 'results', results: resend });
+        this.welcomes += 1;
+        if (this.welcomes > 1) this.emit('reconnected');
         this.emit('welcome', message.operatorId);
         return;
       }
@@ -245,6 +262,47 @@ export class Agent extends EventEmitter {
       case 'error':
         this.opts.log.warn({ code: message.code }, `coordinator: ${message.message}`);
         this.emit('protocol-error', message);
+        return;
+      case 'standing':
+        this.onStanding(message);
+        return;
+    }
+  }
+
+  /** Keeps the coordinator's word on its standing, and logs every slash and suspension. */
+  private onStanding(message: StandingMessage): void {
+    const { t: _t, changes, ...standing } = message;
+    this.standing = standing;
+    for (const change of Array.isArray(changes) ? changes : []) if (change) this.logStanding(change, standing.stake);
+    this.emit('standing', message);
+  }
+
+  private logStanding(change: StandingChange, stake: number): void {
+    const log = this.opts.log;
+    switch (change.kind) {
+      case 'slashed':
+        log.warn(
+          { standing: 'slashed', amount: change.amount, reason: change.reason, taskId: change.taskId, stake },
+          `slashed ${change.amount} credits of stake: ${change.reason}`,
+        );
+        return;
+      case 'suspended':
+        log.error(
+          { standing: 'suspended', reason: change.reason },
+          `suspended: ${change.reason}; no work until the coordinator reinstates this operator`,
+        );
+        return;
+      case 'reinstated':
+        log.info({ standing: 'reinstated' }, 'reinstated: work resumes');
+        return;
+      case 'degraded':
+        log.warn({ standing: 'degraded', reason: change.reason }, `reputation degraded: ${change.reason}`);
+        return;
+      case 'recovered':
+        log.info({ standing: 'recovered' }, 'reputation recovered');
+        return;
+      case 'earnings_paid':
+        log.info({ standing: 'earnings_paid', amount: change.amount }, `earnings paid out: ${change.amount} credits`);
         return;
     }
   }
@@ -284,6 +342,12 @@ export class Agent extends EventEmitter {
     };
     let outcome = await this.opts.executor.execute(job);
     this.completed += 1;
+    this.emit('executed', {
+      eu: eu.manifest.name,
+      version: eu.manifest.version,
+      ok: outcome.ok,
+      durationMs: outcome.metrics.durationMs,
+    } satisfies Execution);
     const output: unknown = outcome.ok ? outcome.output : undefined;
     // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure
     // instead.

@@ -35,6 +35,9 @@ export const ERROR_STATUS = {
   OPERATOR_NOT_FOUND: 404,
   RECEIPT_NOT_FOUND: 404,
   ACCOUNT_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
+  /** A webhook URL this coordinator will not call (scheme, credentials, or a host outside its allowed list). */
+  WEBHOOK_URL_REFUSED: 422,
   EU_VERSION_CONFLICT: 409,
   INVALID_MANIFEST: 422,
   EU_REQUIREMENTS_UNMET: 422,

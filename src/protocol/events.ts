@@ -94,7 +94,14 @@ export interface EventMap {
   'ledger.refunded': { taskId: string; account: string; amount: number; entryId: string };
   'ledger.slashed': { operatorId: string; amount: number; reason: string; taskId?: string; entryId: string };
   'ledger.withdrawal_requested': { operatorId: string; amount: number; availableAt: number };
-  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string };
+  /** Paid out of the coordinator: unbonded stake after its period, or earnings (absent on events written before it
+   * was recorded). */
+  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string; source?: 'unbonding' | 'earnings' };
+  /** A webhook for an operator's alerts (its URL and secret are not in the log). */
+  'webhook.registered': { operatorId: string; webhookId: string; kinds: string[]; createdBy: 'operator' | 'admin' };
+  'webhook.removed': { operatorId: string; webhookId: string };
+  /** A delivery was given up after its last attempt failed. */
+  'webhook.failed': { operatorId: string; webhookId: string; deliveryId: string; attempts: number; error: string };
 }
 
 export type EventType = keyof EventMap;
@@ -152,4 +159,7 @@ export const EVENT_TYPES = [
   'ledger.slashed',
   'ledger.withdrawal_requested',
   'ledger.withdrawn',
+  'webhook.registered',
+  'webhook.removed',
+  'webhook.failed',
 ] as const satisfies readonly EventType[];

@@ -14,3 +14,5 @@ export * from './receipt.js';
 export * from './trust-api.js';
 export * from './limits.js';
 export * from './api-views.js';
+export * from './operator-request.js';
+export * from './operator-api.js';

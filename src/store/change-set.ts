@@ -21,6 +21,7 @@ import type {
   TaskUpdate,
   WithdrawalRow,
 } from './rows.js';
+import type { WebhookChange } from './webhook-store.js';
 
 export type Change =
   | { op: 'meta.set'; key: string; value: string }
@@ -34,6 +35,7 @@ export type Change =
   | { op: 'operator.update'; id: string; set: OperatorUpdate }
   | { op: 'region.upsert'; row: RegionRow }
   | TrustChange
+  | WebhookChange
   | { op: 'event'; event: NewEvent };
 
 /** Writes of the trust and economics subsystem (store/sqlite-trust.ts applies them). */

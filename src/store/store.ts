@@ -19,11 +19,14 @@ import type {
   TaskStatus,
 } from './rows.js';
 import type { TrustStore } from './trust-store.js';
+import type { WebhookStore } from './webhook-store.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Reads of accounts, the ledger, withdrawals and reputation. */
   readonly trust: TrustStore;
+  /** Reads of operators' webhooks, their deliveries and attempts. */
+  readonly webhooks: WebhookStore;
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;

@@ -18,6 +18,7 @@ import { describeRecordsContract } from './records-contract.js';
 import { storeContext, taskRow, withEu, type OpenStore, type StoreContext } from './store-fixtures.js';
 import { describeTasksContract } from './tasks-contract.js';
 import { describeTrustContract } from './trust-contract.js';
+import { describeWebhooksContract } from './webhooks-contract.js';
 
 export type { OpenStore } from './store-fixtures.js';
 
@@ -30,6 +31,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     describeRecordsContract(ctx);
     describeEventsContract(ctx);
     describeTrustContract(ctx);
+    describeWebhooksContract(ctx);
   });
 }
 

@@ -10,6 +10,9 @@
  */
 import { z } from 'zod';
 import {
+  ListDeliveriesQuery,
+  RegisterWebhookRequest,
+  WebhookParams,
   AccountIdParam,
   AccountViewSchema,
   AmountRequest,
@@ -48,6 +51,16 @@ import {
 } from '../../protocol/index.js';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from './openai-shapes.js';
 import { doc, type RouteDoc } from './route-docs.js';
+
+const SIGNED_NOTE =
+  "The admin token, or a request signed with the operator's own key (Ed25519 over method, path, timestamp, " +
+  "nonce and the body's hash; the SDK's operatorKeys option signs it).";
+const SIGNED_HEADERS = [
+  { name: 'x-corten-operator-key', description: "the operator's public key" },
+  { name: 'x-corten-timestamp', description: 'ms since the epoch; within 5 minutes of the coordinator' },
+  { name: 'x-corten-nonce', description: 'used once' },
+  { name: 'x-corten-signature', description: 'the signature' },
+];
 
 const text = (description: string, contentType = 'text/plain') => ({ description, contentType });
 
@@ -484,5 +497,58 @@ export const API_ROUTES: RouteDoc[] = [
     body: EmbeddingRequest,
     responses: { 200: text('an OpenAI embedding list', 'application/json') },
     errors: ['INSUFFICIENT_BALANCE', 'EU_NOT_FOUND', 'RATE_LIMITED', 'CAPABILITY_UNAVAILABLE'],
+  }),
+  // ---- An operator's own standing and webhooks: a request signed with the operator's key, or the admin ----
+  doc('GET /v1/operators/:id/standing', "The operator's status, stake, earnings, slashes with reasons, reputation", {
+    tag: 'Operators',
+    operationId: 'getOperatorStanding',
+    auth: 'admin',
+    description: SIGNED_NOTE,
+    params: OperatorIdParam,
+    headers: SIGNED_HEADERS,
+    responses: { 200: text('the standing', 'application/json') },
+    errors: ['OPERATOR_NOT_FOUND'],
+  }),
+  doc('POST /v1/operators/:id/webhooks', 'Register a webhook; the answer holds its secret, once', {
+    tag: 'Operators',
+    operationId: 'registerWebhook',
+    auth: 'admin',
+    description: SIGNED_NOTE,
+    params: OperatorIdParam,
+    headers: SIGNED_HEADERS,
+    body: RegisterWebhookRequest,
+    responses: { 201: text('the webhook with its secret', 'application/json') },
+    errors: ['OPERATOR_NOT_FOUND', 'WEBHOOK_URL_REFUSED'],
+  }),
+  doc('GET /v1/operators/:id/webhooks', "The operator's webhooks", {
+    tag: 'Operators',
+    operationId: 'listWebhooks',
+    auth: 'admin',
+    description: SIGNED_NOTE,
+    params: OperatorIdParam,
+    headers: SIGNED_HEADERS,
+    responses: { 200: text('the webhooks, without secrets', 'application/json') },
+    errors: ['OPERATOR_NOT_FOUND'],
+  }),
+  doc('DELETE /v1/operators/:id/webhooks/:webhookId', 'Remove a webhook', {
+    tag: 'Operators',
+    operationId: 'removeWebhook',
+    auth: 'admin',
+    description: SIGNED_NOTE,
+    params: WebhookParams,
+    headers: SIGNED_HEADERS,
+    responses: { 200: text('the removed webhook', 'application/json') },
+    errors: ['WEBHOOK_NOT_FOUND'],
+  }),
+  doc('GET /v1/operators/:id/webhooks/:webhookId/deliveries', "A webhook's latest deliveries, with every attempt", {
+    tag: 'Operators',
+    operationId: 'listWebhookDeliveries',
+    auth: 'admin',
+    description: SIGNED_NOTE,
+    params: WebhookParams,
+    query: ListDeliveriesQuery,
+    headers: SIGNED_HEADERS,
+    responses: { 200: text('the delivery log', 'application/json') },
+    errors: ['WEBHOOK_NOT_FOUND'],
   }),
 ];

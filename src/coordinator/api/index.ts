@@ -14,3 +14,6 @@ export { installApiDocs } from './docs-routes.js';
 export { buildOpenApi, openApiPath, type OpenApiDocument, type RegisteredRoute } from './openapi.js';
 export { API_ROUTES } from './api-catalog.js';
 export { doc, routeKey, type RouteDoc } from './route-docs.js';
+export { OperatorApi } from './operator-api.js';
+export { OperatorAuth } from './operator-auth.js';
+export { operatorRoutes } from './operator-routes.js';

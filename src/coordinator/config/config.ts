@@ -113,6 +113,23 @@ export interface CoordinatorConfig {
    * agent run freely; a batch belongs on `POST /v1/tasks`. 0 turns the limit off.
    */
   openaiRequestsPerMinute: number;
+  /**
+   * Hosts webhooks may be registered for (`example.com`, or `*.example.com` for its subdomains); null: any
+   * host. A coordinator inside a private network should set it: otherwise an operator's owner can make it
+   * POST to any address it can reach (its own loopback, a metadata service).
+   */
+  webhookAllowedHosts: string[] | null;
+  /** How long one delivery attempt may take: a slow receiver holds a slot no longer. */
+  webhookTimeoutMs: number;
+  /** Attempts of one delivery before it is given up: with the backoff below, about half an hour of retries. */
+  webhookMaxAttempts: number;
+  /** Wait before the first retry; it doubles every attempt, up to `webhookRetryMaxMs`. */
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  /** Deliveries in flight at once, over every webhook; one webhook has at most two of them. */
+  webhookConcurrency: number;
+  /** Webhooks one operator may have: bounds the deliveries one event can cost. */
+  webhooksPerOperator: number;
 }
 
 export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
@@ -149,6 +166,13 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     embedder: 'tfidf',
     trustTickMs: 250,
     openaiRequestsPerMinute: 120,
+    webhookAllowedHosts: null,
+    webhookTimeoutMs: 5000,
+    webhookMaxAttempts: 10,
+    webhookRetryBaseMs: 5000,
+    webhookRetryMaxMs: 10 * 60_000,
+    webhookConcurrency: 8,
+    webhooksPerOperator: 10,
     ...overrides,
   };
 }

@@ -45,8 +45,9 @@ import { Scheduler } from '../scheduling/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
 import { acceptResults, type UnreadableResult } from '../verification/index.js';
-import { Trust } from '../trust/index.js';
+import { queueStandingNotices, Trust } from '../trust/index.js';
 import { TaskMemory, Turn } from '../memory/index.js';
+import { WebhookRegistry } from '../webhooks/index.js';
 
 interface Command {
   run(turn: Turn): void | Promise<void>;
@@ -96,6 +97,8 @@ export class Engine extends EventEmitter {
   readonly metrics: CoordinatorMetrics;
   /** Refused results and frames, counted per operator and reason. */
   readonly refusals = new RefusalTally();
+  /** Operators' webhooks: each turn's alerts become pending deliveries in its commit. */
+  readonly webhooks: WebhookRegistry;
 
   private inbox: Command[] = [];
   private turnScheduled = false;
@@ -118,6 +121,7 @@ export class Engine extends EventEmitter {
     this.metrics = deps.metrics ?? new CoordinatorMetrics();
     this.memory = new TaskMemory(deps.config.inputCacheBytes);
     this.trust = new Trust(this);
+    this.webhooks = new WebhookRegistry(deps.config.webhooksPerOperator);
     this.scheduler = new Scheduler({
       qualifies: (op) => this.trust.qualifies(op),
       rank: (op) => this.trust.rank(op),
@@ -362,6 +366,8 @@ export class Engine extends EventEmitter {
       this.writeRefusals(turn);
       this.trust.endTurn(turn);
       moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      queueStandingNotices(turn, this.operators, this.trust);
+      this.webhooks.queueDeliveries(turn);
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
       const inputs =

@@ -59,6 +59,9 @@ import {
   loadBuiltinEus,
   networkRoutes,
   openaiRoutes,
+  OperatorApi,
+  OperatorAuth,
+  operatorRoutes,
   parsePackage,
   stakeRoutes,
   taskRoutes,
@@ -67,6 +70,7 @@ import {
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
+import { WebhookDispatcher } from '../webhooks/index.js';
 
 export class Coordinator implements CoordinatorOperations {
   readonly config: CoordinatorConfig;
@@ -83,6 +87,10 @@ export class Coordinator implements CoordinatorOperations {
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
   accounts!: Accounts;
+  /** An operator's standing and webhooks, for whoever holds its key (see operator-api.ts). */
+  operatorApi!: OperatorApi;
+  private operatorAuth!: OperatorAuth;
+  private dispatcher: WebhookDispatcher | null = null;
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
@@ -139,6 +147,8 @@ export class Coordinator implements CoordinatorOperations {
     this.bus.subscribe((events) => {
       for (const e of events) this.engine.metrics.events.inc({ type: e.type });
     });
+    // Before recovery: the alerts of its turn (operators offline across the restart) are delivered too.
+    await this.engine.webhooks.load(this.store);
     this.recovery = await recover(this.engine);
     this.accounts = new Accounts(this.store, this.config.adminToken);
     this.trust = new TrustApi({
@@ -149,6 +159,8 @@ export class Coordinator implements CoordinatorOperations {
       coordinatorId: this.id,
       accounts: this.accounts,
     });
+    this.operatorApi = new OperatorApi({ engine: this.engine, store: this.store });
+    this.operatorAuth = new OperatorAuth(this.accounts);
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
@@ -160,11 +172,20 @@ export class Coordinator implements CoordinatorOperations {
     this.url = `http://${this.config.host}:${port}`;
     this.lock?.describe({ url: this.url, coordinatorId: this.id });
     this.engine.startTimers();
+    this.dispatcher = new WebhookDispatcher({
+      store: this.store,
+      registry: this.engine.webhooks,
+      command: (fn) => this.engine.command(fn),
+      config: this.config,
+      log: this.log,
+    });
+    this.dispatcher.start();
     this.log.info({ url: this.url, coordinatorId: this.id, recovery: this.recovery }, 'coordinator listening');
     return this.url;
   }
 
   async stop(): Promise<void> {
+    this.dispatcher?.stop();
     await this.engine?.stop();
     this.gateway?.closeAll();
     await this.app?.close();
@@ -204,6 +225,7 @@ export class Coordinator implements CoordinatorOperations {
       accountRoutes(scoped, this);
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
+      operatorRoutes(scoped, { api: this.operatorApi, auth: this.operatorAuth });
     });
     // A scope of its own: these routes answer errors in OpenAI's error object, not the envelope.
     void app.register(async (scoped) =>
