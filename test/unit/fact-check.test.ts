@@ -118,6 +118,7 @@ describe('fact checking', () => {
         ['The bridge is open.', 'The bridge is not open.', 'negation'],
         ['Prices rose last year.', 'Prices fell last year.', 'direction'],
         ['The team won the final.', 'The team lost the final.', 'direction'],
+        ['The pound gained 1% this week.', 'The pound lost 1% this week.', 'direction'],
       ];
       for (const [honest, lie, kind] of lies) {
         expect(conflicts(honest, lie), `${honest} / ${lie}`).toContain(kind);

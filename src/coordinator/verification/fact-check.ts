@@ -105,8 +105,9 @@ const NUMBER_WORDS: Record<string, string> = {
 };
 
 /**
- * Antonym pairs whose swap reverses a news fact. Each word maps to its pair
- * and pole; inflections are listed because stems of irregular verbs differ.
+ * Antonym pairs whose swap reverses a news fact. Each word maps to its pairs
+ * and poles ("lost" is the opposite of "won" and of "gained"); inflections
+ * are listed because stems of irregular verbs differ.
  */
 const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][] = [
   ['rise', ['rise', 'rises', 'rose', 'risen', 'rising'], ['fall', 'falls', 'fell', 'fallen', 'falling']],
@@ -122,7 +123,7 @@ const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][]
     ['win', 'wins', 'won', 'winning', 'winner', 'winners'],
     ['lose', 'loses', 'lost', 'losing', 'loser', 'losers'],
   ],
-  ['gain', ['gain', 'gains', 'gained'], ['loss', 'losses']],
+  ['gain', ['gain', 'gains', 'gained', 'gaining'], ['loss', 'losses', 'lose', 'loses', 'lost', 'losing']],
   ['more', ['more', 'most'], ['less', 'least', 'fewer', 'fewest']],
   ['above', ['above'], ['below']],
   ['before', ['before'], ['after']],
@@ -136,10 +137,14 @@ const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][]
   ['profit', ['profit', 'profits'], ['deficit', 'deficits']],
   ['positive', ['positive'], ['negative']],
 ];
-const DIRECTIONS = new Map<string, string>();
+const DIRECTIONS = new Map<string, string[]>();
 for (const [pair, plus, minus] of DIRECTION_PAIRS) {
-  for (const w of plus) DIRECTIONS.set(w, `${pair}:+`);
-  for (const w of minus) DIRECTIONS.set(w, `${pair}:-`);
+  for (const [words, pole] of [
+    [plus, '+'],
+    [minus, '-'],
+  ] as const) {
+    for (const w of words) DIRECTIONS.set(w, [...(DIRECTIONS.get(w) ?? []), `${pair}:${pole}`]);
+  }
 }
 const opposite = (d: string): string => (d.endsWith('+') ? `${d.slice(0, -1)}-` : `${d.slice(0, -1)}+`);
 
@@ -204,7 +209,7 @@ export function readFacts(text: string): FactSheet {
     if (spelled !== undefined) s.numbers.push(spelled);
     if (NEGATIONS.has(t.normal)) s.negations += 1;
     const direction = DIRECTIONS.get(t.normal);
-    if (direction !== undefined) s.directions.add(direction);
+    for (const d of direction ?? []) s.directions.add(d);
     const capital = /^[A-Z]/.test(t.value) && !initial;
     const entity = (t.pos === 'PROPN' || capital) && t.normal.length > 1;
     if (entity) s.entities.add(t.value);
