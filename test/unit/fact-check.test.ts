@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   evaluateSemantic,
+  evaluateShortAnswers,
   llmSummarizeSettings,
   loadArticles,
   MAX_HONEST_DISSENT,
@@ -106,6 +107,24 @@ describe('fact checking', () => {
   });
 
   describe('replica comparison of short answers (chat)', () => {
+    it.skipIf(!HAVE_BBC_DATA)(
+      'short answers from the BBC articles: honest ones agree, number, negation and name lies are caught',
+      async () => {
+        const e = await evaluateShortAnswers(loadArticles(), await llmSummarizeSettings());
+        expect(e.honest.pairs).toBeGreaterThan(100);
+        expect(e.honest.disagree).toBeLessThanOrEqual(MAX_HONEST_DISSENT * e.honest.pairs);
+        // Antonyms miss a few: a rewording that adds a content word to a two-word sentence ("very" to "highly")
+        // leaves the two sentences too far apart to pair.
+        for (const kind of ['numbers', 'negation', 'entities']) {
+          const t = e.lies[kind]!;
+          expect(t.pairs, kind).toBeGreaterThan(50);
+          expect(t.agree, kind).toBeLessThanOrEqual(MAX_LIE_ACCEPTED * t.pairs);
+        }
+        expect(e.lies.antonyms!.agree).toBeLessThanOrEqual(0.05 * e.lies.antonyms!.pairs);
+      },
+      60_000,
+    );
+
     const replicas = settings({ facts: { grounded: false, sentenceSupport: 0.5, minCoverage: 0, lazyBelow: 0 } });
     const conflicts = (a: string, b: string) => replicaConflicts(readFacts(a), readFacts(b)).map((p) => p.kind);
 
