@@ -23,6 +23,7 @@ import type {
   EventFilter,
   OperatorRow,
   RegionRow,
+  TaskCounts,
   TaskFilter,
   TaskRow,
   TaskStatus,
@@ -37,6 +38,7 @@ import {
   taskFromRaw,
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
+import { taskWhere } from './task-search.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -301,26 +303,10 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.euId) {
-      where.push('eu_id = ?');
-      params.push(filter.euId);
-    }
-    if (filter.owner !== undefined) {
-      where.push('owner = ?');
-      params.push(filter.owner);
-    }
-    if (filter.after) {
-      where.push('(submitted_at, id) > (SELECT submitted_at, id FROM tasks WHERE id = ?)');
-      params.push(filter.after);
-    }
+    const { where, params } = taskWhere(filter);
+    const direction = filter.order === 'desc' ? 'DESC' : 'ASC';
     const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY submitted_at, id LIMIT ?`;
+      ORDER BY submitted_at ${direction}, id ${direction} LIMIT ?`;
     return this.stmt(sql)
       .all(...params, filter.limit)
       .map(taskFromRaw);
@@ -347,7 +333,11 @@ export class SqliteStore implements Store {
   }
 
   async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
-    const counts: Record<TaskStatus, number> = {
+    return (await this.countTasks()).byStatus;
+  }
+
+  async countTasks(owner?: string): Promise<TaskCounts> {
+    const byStatus: Record<TaskStatus, number> = {
       pending: 0,
       running: 0,
       verifying: 0,
@@ -355,10 +345,19 @@ export class SqliteStore implements Store {
       verified: 0,
       failed: 0,
     };
-    for (const row of this.stmt('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all()) {
-      counts[row.status as TaskStatus] = row.n as number;
+    const failures: Record<string, number> = {};
+    const rows =
+      owner === undefined
+        ? this.stmt('SELECT status, failure, COUNT(*) AS n FROM tasks GROUP BY status, failure').all()
+        : this.stmt('SELECT status, failure, COUNT(*) AS n FROM tasks WHERE owner = ? GROUP BY status, failure').all(
+            owner,
+          );
+    for (const row of rows) {
+      byStatus[row.status as TaskStatus] += row.n as number;
+      if (row.failure !== null)
+        failures[row.failure as string] = (failures[row.failure as string] ?? 0) + (row.n as number);
     }
-    return counts;
+    return { byStatus, failures };
   }
 
   async loadOpenTasks(): Promise<TaskRow[]> {

@@ -1,0 +1,70 @@
+/**
+ * The WHERE clause of a task search, built from a TaskFilter as a pure function, so every
+ * backend runs the same portable SQL (row values, IN subqueries, no LIKE) and it can be
+ * tested without a database. Placeholders are `?`; a backend that numbers them
+ * (PostgreSQL's `$1`) renumbers in order.
+ *
+ * The indexes of 006_task_search.sql serve each filter: status, owner and owner with status
+ * each lead an index ending in (submitted_at, id), so a page is an index range read in order;
+ * an operator's tasks come from assignments (operator_id, task_id); a region is its operators.
+ */
+import type { TaskFilter } from './rows.js';
+
+export interface SqlWhere {
+  where: string[];
+  params: unknown[];
+}
+
+/** The smallest string greater than every string starting with `prefix` (for an index range). */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\uffff';
+}
+
+export function taskWhere(filter: TaskFilter): SqlWhere {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.failure) {
+    where.push('failure = ?');
+    params.push(filter.failure);
+  }
+  if (filter.euId) {
+    where.push('eu_id = ?');
+    params.push(filter.euId);
+  }
+  if (filter.owner !== undefined) {
+    where.push('owner = ?');
+    params.push(filter.owner);
+  }
+  if (filter.idPrefix) {
+    where.push('id >= ? AND id < ?');
+    params.push(filter.idPrefix, prefixEnd(filter.idPrefix));
+  }
+  if (filter.since !== undefined) {
+    where.push('submitted_at >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('submitted_at < ?');
+    params.push(filter.until);
+  }
+  if (filter.operatorId) {
+    where.push('id IN (SELECT task_id FROM assignments WHERE operator_id = ?)');
+    params.push(filter.operatorId);
+  }
+  if (filter.region) {
+    where.push(
+      'id IN (SELECT task_id FROM assignments WHERE operator_id IN (SELECT id FROM operators WHERE region = ?))',
+    );
+    params.push(filter.region);
+  }
+  if (filter.after) {
+    const op = filter.order === 'desc' ? '<' : '>';
+    where.push(`(submitted_at, id) ${op} (SELECT submitted_at, id FROM tasks WHERE id = ?)`);
+    params.push(filter.after);
+  }
+  return { where, params };
+}
