@@ -10,7 +10,8 @@ export interface Series {
   values: (number | null)[];
 }
 
-const WIDTH = 560;
+/** Width when the page gives no room to measure (and the least a chart takes). */
+const MIN_WIDTH = 560;
 const HEIGHT = 200;
 
 /** x: seconds since epoch (uPlot's time unit). */
@@ -24,7 +25,7 @@ export function TimeChart(props: { title: string; x: number[]; series: Series[];
     plot.current = new uPlot(
       {
         title: props.title,
-        width: WIDTH,
+        width: Math.max(MIN_WIDTH, host.current.clientWidth - 8),
         height: HEIGHT,
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false }))],
         axes: [{}, { size: 50 }],

@@ -105,7 +105,7 @@ export function TaskDetailView(props: { id: string }) {
           </td>
         </tr>
         <tr>
-          <td>attempts lost</td>
+          <td>attempts</td>
           <td>{task.attempts}</td>
         </tr>
         {task.failure && (
