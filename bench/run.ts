@@ -4,6 +4,7 @@
  *
  *   npm run bench                 all sections
  *   npm run bench -- throughput   only the named sections
+ *   npm run bench -- search       task search on 100,000 tasks
  */
 import { adaptiveBench } from './adaptive.js';
 import { bullmqBench } from './bullmq.js';
@@ -12,6 +13,7 @@ import { memoryBench } from './memory.js';
 import { runtimeBench } from './runtime-bench.js';
 import { runtimeOverheadBench } from './runtime-overhead.js';
 import { scaleBench } from './scale.js';
+import { searchBench } from './search.js';
 import { fmt, heading, line } from './support.js';
 import { throughputBench } from './throughput.js';
 
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   }
   if (on('scale')) await scaleBench();
   if (on('adaptive')) await adaptiveBench();
+  if (on('search')) await searchBench();
 }
 
 main().then(

@@ -38,7 +38,7 @@ import {
   taskFromRaw,
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
-import { taskWhere } from './task-search.js';
+import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from './task-search.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -303,7 +303,15 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRow[]> {
-    const { where, params } = taskWhere(filter);
+    let operatorShare: SearchPlan['operatorShare'];
+    if (filter.operatorId) {
+      // Index-only: an operator's assignments, counted up to the threshold.
+      const counted = this.stmt(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM assignments WHERE operator_id = ? LIMIT ?)',
+      ).get(filter.operatorId, OPERATOR_WALK_THRESHOLD + 1) as { n: number };
+      operatorShare = counted.n > OPERATOR_WALK_THRESHOLD ? 'large' : 'small';
+    }
+    const { where, params } = taskWhere(filter, { operatorShare });
     const direction = filter.order === 'desc' ? 'DESC' : 'ASC';
     const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY submitted_at ${direction}, id ${direction} LIMIT ?`;
@@ -346,17 +354,17 @@ export class SqliteStore implements Store {
       failed: 0,
     };
     const failures: Record<string, number> = {};
-    const rows =
-      owner === undefined
-        ? this.stmt('SELECT status, failure, COUNT(*) AS n FROM tasks GROUP BY status, failure').all()
-        : this.stmt('SELECT status, failure, COUNT(*) AS n FROM tasks WHERE owner = ? GROUP BY status, failure').all(
-            owner,
-          );
-    for (const row of rows) {
-      byStatus[row.status as TaskStatus] += row.n as number;
-      if (row.failure !== null)
-        failures[row.failure as string] = (failures[row.failure as string] ?? 0) + (row.n as number);
-    }
+    // Two index reads: statuses from the status index alone, reasons only over the failed tasks' range.
+    const scope = owner === undefined ? '' : 'owner = ? AND ';
+    const params = owner === undefined ? [] : [owner];
+    const statuses = this.stmt(
+      `SELECT status, COUNT(*) AS n FROM tasks ${owner === undefined ? '' : 'WHERE owner = ?'} GROUP BY status`,
+    ).all(...params);
+    for (const row of statuses) byStatus[row.status as TaskStatus] = row.n as number;
+    const reasons = this.stmt(
+      `SELECT failure, COUNT(*) AS n FROM tasks WHERE ${scope}status = 'failed' AND failure IS NOT NULL GROUP BY failure`,
+    ).all(...params);
+    for (const row of reasons) failures[row.failure as string] = row.n as number;
     return { byStatus, failures };
   }
 

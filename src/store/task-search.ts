@@ -20,7 +20,18 @@ export function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
 }
 
-export function taskWhere(filter: TaskFilter): SqlWhere {
+export interface SearchPlan {
+  /**
+   * How large a share of the tasks the filtered operator ran (the backend may count its
+   * assignments first, an index-only read): decides between collecting and walking.
+   */
+  operatorShare?: 'small' | 'large';
+}
+
+/** Assignments of an operator above which its tasks are walked in order rather than collected and sorted. */
+export const OPERATOR_WALK_THRESHOLD = 2000;
+
+export function taskWhere(filter: TaskFilter, options: SearchPlan = {}): SqlWhere {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.status) {
@@ -52,12 +63,23 @@ export function taskWhere(filter: TaskFilter): SqlWhere {
     params.push(filter.until);
   }
   if (filter.operatorId) {
-    where.push('id IN (SELECT task_id FROM assignments WHERE operator_id = ?)');
+    // An operator with a small share of the tasks: collect its tasks, then sort them (cheap).
+    // One with a large share: walk the listing's order and check each task (a page comes fast).
+    where.push(
+      options.operatorShare === 'large'
+        ? 'EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = tasks.id AND a.operator_id = ?)'
+        : 'id IN (SELECT task_id FROM assignments WHERE operator_id = ?)',
+    );
     params.push(filter.operatorId);
   }
   if (filter.region) {
+    // Regions are few, so each holds a large share of the tasks: walking the listing's order and
+    // checking each task's assignments finds a page after a few rows, where collecting the
+    // region's tasks first would sort a large share of the table. (Operators are many and each
+    // holds a small share, so their tasks are collected first, above.)
     where.push(
-      'id IN (SELECT task_id FROM assignments WHERE operator_id IN (SELECT id FROM operators WHERE region = ?))',
+      'EXISTS (SELECT 1 FROM assignments a JOIN operators o ON o.id = a.operator_id ' +
+        'WHERE a.task_id = tasks.id AND o.region = ?)',
     );
     params.push(filter.region);
   }

@@ -3,7 +3,7 @@
  * operator, region, time), both orders with keyset paging, and counts by status and failure.
  */
 import { describe, expect, it } from 'vitest';
-import type { TaskFilter } from '../../src/store/index.js';
+import { OPERATOR_WALK_THRESHOLD, type TaskFilter } from '../../src/store/index.js';
 import { assignmentRow, operatorRow, taskRow, withEu, type StoreContext } from './store-fixtures.js';
 
 export function describeSearchContract(ctx: StoreContext): void {
@@ -64,6 +64,34 @@ export function describeSearchContract(ctx: StoreContext): void {
       // Hostile text is a value, never SQL.
       expect(await ids({ idPrefix: "' OR 1=1 --" })).toEqual([]);
       expect(await ids({ region: "x') OR ('1'='1" })).toEqual([]);
+    });
+
+    it('lists an operator of many tasks (past the walk threshold) like one of few', async () => {
+      const cs = withEu();
+      const n = OPERATOR_WALK_THRESHOLD + 100;
+      for (let i = 0; i < n; i++) {
+        const id = `t_${String(i).padStart(5, '0')}`;
+        cs.push({ op: 'task.insert', row: taskRow(id, { submittedAt: i, owner: i % 2 ? 'acct_1' : 'acct_2' }) });
+        // Every third task did not run on op_big.
+        const operatorId = i % 3 === 0 ? 'op_small' : 'op_big';
+        cs.push({ op: 'assignment.insert', row: assignmentRow(`a_${i}`, id, 1, { operatorId }) });
+      }
+      await ctx.store.commit(cs);
+      const expected = (from: number, owner?: string) => {
+        const out: string[] = [];
+        for (let i = from; i >= 0 && out.length < 3; i--) {
+          if (i % 3 !== 0 && (!owner || (i % 2 ? 'acct_1' : 'acct_2') === owner))
+            out.push(`t_${String(i).padStart(5, '0')}`);
+        }
+        return out;
+      };
+      expect(await ids({ operatorId: 'op_big', order: 'desc', limit: 3 })).toEqual(expected(n - 1));
+      const page = await ids({ operatorId: 'op_big', order: 'desc', limit: 3, after: 't_01000' });
+      expect(page).toEqual(expected(999));
+      expect(await ids({ operatorId: 'op_big', owner: 'acct_2', order: 'desc', limit: 3 })).toEqual(
+        expected(n - 1, 'acct_2'),
+      );
+      expect(await ids({ operatorId: 'op_small', limit: 2 })).toEqual(['t_00000', 't_00003']);
     });
 
     it("counts tasks by status and failures by reason, everyone's or one owner's", async () => {
