@@ -19,6 +19,15 @@ export function useLiveState(): LiveState {
 /** Coalescing window for reloads a burst of events asks for. */
 const RELOAD_MS = 150;
 
+export interface LiveOptions {
+  /**
+   * Wait after the first event that asks for a reload, collecting the others: longer for
+   * reads that cost the coordinator more (counting every task). Events after a reload began
+   * ask for another, so the last change always shows.
+   */
+  coalesceMs?: number;
+}
+
 export interface Loaded<T> {
   data: T | null;
   error: ApiError | Error | null;
@@ -33,7 +42,9 @@ export function useLive<T>(
   load: () => Promise<T>,
   affects: (event: CortenEvent) => boolean,
   deps: unknown[] = [],
+  options: LiveOptions = {},
 ): Loaded<T> {
+  const coalesceMs = options.coalesceMs ?? RELOAD_MS;
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<ApiError | Error | null>(null);
   const loadRef = useRef(load);
@@ -66,7 +77,7 @@ export function useLive<T>(
       timer = setTimeout(() => {
         timer = null;
         setTick((t) => t + 1);
-      }, RELOAD_MS);
+      }, coalesceMs);
     });
     return () => {
       unsubscribe();

@@ -62,7 +62,6 @@ import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, v
 import { operatorSummary } from '../trust/index.js';
 import {
   countTasks,
-  type CountsCache,
   retryTasks,
   searchTasks,
   taskSummary,
@@ -82,8 +81,6 @@ export class Coordinator implements CoordinatorOperations {
   private keys!: KeyPair;
   private lock: DataDirLock | null = null;
   private finished = { verified: 0, failed: 0, submitted: 0 };
-  /** Task counts reused for a moment across dashboards (task-operations.ts). */
-  private readonly counts: CountsCache = new Map();
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
   accounts!: Accounts;
@@ -368,7 +365,7 @@ export class Coordinator implements CoordinatorOperations {
   }
 
   countTasks(viewer: Viewer): Promise<TaskCountsView> {
-    return countTasks(this.taskContext(), viewer, this.counts);
+    return countTasks(this.taskContext(), viewer);
   }
 
   /** Resubmits the failed tasks among `ids` that `viewer` may act on, each as a new task. */

@@ -69,29 +69,10 @@ export async function searchTasks(
   return { tasks: rows.map(taskSummary), next: rows.length === query.limit && last ? last.id : null };
 }
 
-/**
- * How long a count is reused. Counting everyone's tasks reads the whole status index (tens
- * of ms at 100,000 tasks, on the engine's thread); every open dashboard asks after each burst
- * of task events, so one count per scope this often serves them all, and is never staler
- * than the 1 s a change may take to show.
- */
-export const COUNTS_REUSE_MS = 500;
-
-/** Recent counts by scope (`*`: everyone's; else the owner). */
-export type CountsCache = Map<string, { at: number; value: Promise<TaskCountsView> }>;
-
-export function countTasks(ctx: TaskOperationsContext, viewer: Viewer, cache: CountsCache): Promise<TaskCountsView> {
+/** Counts in `viewer`'s scope: two index reads (see the store's countTasks). */
+export function countTasks(ctx: TaskOperationsContext, viewer: Viewer): Promise<TaskCountsView> {
   const reader = requireOwner(viewer);
-  const scope = reader.kind === 'owner' ? reader.owner : '*';
-  const now = Date.now();
-  const cached = cache.get(scope);
-  if (cached && now - cached.at < COUNTS_REUSE_MS) return cached.value;
-  // Old entries go as new ones come: the cache holds at most the scopes asked for in the last window.
-  for (const [key, entry] of cache) if (now - entry.at >= COUNTS_REUSE_MS) cache.delete(key);
-  const value = ctx.store.countTasks(reader.kind === 'owner' ? reader.owner : undefined);
-  cache.set(scope, { at: now, value });
-  value.catch(() => cache.delete(scope));
-  return value;
+  return ctx.store.countTasks(reader.kind === 'owner' ? reader.owner : undefined);
 }
 
 /** Whom a retried task's price is escrowed from: its owner when that is an account (`acct_…`). */
