@@ -125,4 +125,42 @@ describe('task search and retry', () => {
     }
     expect((await client.countTasks()).byStatus.failed).toBe(3);
   });
+
+  it('cancels open tasks where the caller may act: leases cancelled, escrow refunded, finished tasks refused', async () => {
+    const { client, log, network } = await startNetwork('task-cancel', [{ region: 'eu-west' }]);
+    await client.publishEu(spinEu({ name: 'slow', quorum: 1, price: 5, iterations: 30_000_000, timeoutMs: 120_000 }));
+    await client.publishEu(spinEu({ name: 'quick', quorum: 1, iterations: 1000 }));
+    const alice = await client.createAccount('alice');
+    const bob = await client.createAccount('bob');
+    await client.deposit(alice.id, 100);
+    const asAlice = new CortenClient(network.url, { apiKey: alice.apiKey });
+    const asBob = new CortenClient(network.url, { apiKey: bob.apiKey });
+
+    const {
+      taskIds: [slow],
+    } = await asAlice.submitTasks('slow', inputs(1));
+    await log.waitFor((e) => e.type === 'task.assigned' && e.taskId === slow, 'the slow task leased');
+    expect((await asAlice.getAccount()).balance).toBe(95);
+
+    expect((await asBob.cancelTasks([slow!])).refused.map((r) => r.code)).toEqual(['TASK_NOT_FOUND']);
+    expect((await refusal(new CortenClient(network.url, {}).cancelTasks([slow!]))).code).toBe('UNAUTHORIZED');
+    expect(await asAlice.cancelTasks([slow!, slow!])).toEqual({ done: [{ id: slow }], refused: [] });
+
+    const failed = await log.waitFor((e) => e.type === 'task.failed' && e.taskId === slow, 'cancelled');
+    expect(failed.data).toMatchObject({ reason: 'cancelled' });
+    expect(log.of('assignment.cancelled').filter((e) => e.taskId === slow)).toHaveLength(1);
+    const task = await asAlice.getTask(slow!);
+    expect(task.status).toBe('failed');
+    expect(task.failure?.reason).toBe('cancelled');
+    expect(task.assignments.map((a) => a.status)).toEqual(['cancelled']);
+    expect((await asAlice.getAccount()).balance).toBe(100);
+    expect(log.of('ledger.slashed')).toHaveLength(0);
+
+    // Finished tasks are refused; the operator's slot is free again, so new work runs.
+    expect((await asAlice.cancelTasks([slow!])).refused.map((r) => r.code)).toEqual(['TASK_FINISHED']);
+    const { taskIds: quick } = await asAlice.submitTasks('quick', inputs(2));
+    await log.waitForSettled(quick);
+    expect(log.of('task.verified').filter((e) => quick.includes(e.taskId!))).toHaveLength(2);
+    expect((await asAlice.cancelTasks(quick)).refused.map((r) => r.code)).toEqual(['TASK_FINISHED', 'TASK_FINISHED']);
+  });
 });

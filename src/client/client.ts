@@ -168,6 +168,11 @@ export class CortenClient {
     return this.request('POST', '/v1/tasks/retry', { ids });
   }
 
+  /** Cancels open tasks this client may act on (they fail as `cancelled`, escrow refunded); finished ones refused. */
+  cancelTasks(ids: string[]): Promise<BulkTasksResponse> {
+    return this.request('POST', '/v1/tasks/cancel', { ids });
+  }
+
   // ---- trust and economics -------------------------------------------------------
 
   /** Admin: a new developer account; its API key is in the answer, once. */

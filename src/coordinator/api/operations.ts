@@ -46,6 +46,8 @@ export interface CoordinatorOperations {
   countTasks(viewer: Viewer): Promise<TaskCountsView>;
   /** Retries failed tasks the viewer may act on (its own; the admin's: all), each as a new task. */
   retryTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse>;
+  /** Cancels open tasks the viewer may act on; they fail as `cancelled`, escrow refunded. */
+  cancelTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse>;
   listEvents(filter: Omit<EventFilter, 'visibleTo'>, viewer: Viewer): Promise<CortenEvent[]>;
   listOperators(): OperatorView[];
   getOperator(id: string): OperatorView;

@@ -27,6 +27,13 @@ export function taskRoutes(app: FastifyInstance, coordinator: CoordinatorOperati
     return coordinator.retryTasks(body.ids, viewer);
   });
 
+  /** Cancels open tasks the caller may act on; finished ones are refused alone. */
+  app.post('/v1/tasks/cancel', async (request) => {
+    const viewer = await coordinator.viewer(request.headers.authorization);
+    const body = parseOrThrow(BulkTasksRequest, request.body, 'body');
+    return coordinator.cancelTasks(body.ids, viewer);
+  });
+
   app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request) =>
     coordinator.getTask(request.params.id, await coordinator.viewer(request.headers.authorization)),
   );

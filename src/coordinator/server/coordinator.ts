@@ -61,6 +61,7 @@ import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
 import {
+  cancelTasks,
   countTasks,
   retryTasks,
   searchTasks,
@@ -373,11 +374,17 @@ export class Coordinator implements CoordinatorOperations {
     return retryTasks(this.taskContext(), ids, viewer);
   }
 
+  /** Cancels the open tasks among `ids` that `viewer` may act on. */
+  cancelTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse> {
+    return cancelTasks(this.taskContext(), ids, viewer);
+  }
+
   private taskContext(): TaskOperationsContext {
     return {
       store: this.store,
       eus: this.eus,
       submit: (eu, inputs, owner, accountId) => this.engine.submit(eu, inputs, owner, accountId),
+      cancel: (ids, owner) => this.engine.cancelTasks(ids, owner),
     };
   }
 

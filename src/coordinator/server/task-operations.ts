@@ -15,7 +15,7 @@ import {
   type TaskCountsView,
   type TaskView,
 } from '../../protocol/index.js';
-import type { Store, TaskFilter, TaskRow } from '../../store/index.js';
+import { TERMINAL_TASK_STATUSES, type Store, type TaskFilter, type TaskRow } from '../../store/index.js';
 import { canRead, NETWORK_OWNER, requireOwner, type Viewer } from '../economics/index.js';
 import type { EuRegistry, EuState } from '../memory/index.js';
 import type { NewInput } from '../lifecycle/index.js';
@@ -27,6 +27,8 @@ export interface TaskOperationsContext {
   store: Store;
   eus: Pick<EuRegistry, 'get' | 'resolve'>;
   submit(eu: EuState, inputs: NewInput[], owner: string, accountId: string | null): Promise<string[]>;
+  /** The engine's cancel: the open tasks among `ids` of `owner` (null: any); resolves with those cancelled. */
+  cancel(ids: readonly string[], owner: string | null): Promise<string[]>;
 }
 
 /** A task as lists show it: its row, without assignments and verdict. */
@@ -131,6 +133,37 @@ export async function retryTasks(
     }
   }
   return out;
+}
+
+/**
+ * Cancels the open tasks among `ids` that `viewer` may act on; a finished task (verified or
+ * failed) is refused alone, as is one it may not read (as a missing one).
+ */
+export async function cancelTasks(
+  ctx: TaskOperationsContext,
+  ids: readonly string[],
+  viewer: Viewer,
+): Promise<BulkTasksResponse> {
+  const actor = requireActor(viewer);
+  const out: BulkTasksResponse = { done: [], refused: [] };
+  const open: string[] = [];
+  for (const id of new Set(ids)) {
+    const row = await ctx.store.getTask(id);
+    if (!row || !canRead(actor, row.owner)) out.refused.push({ id, code: 'TASK_NOT_FOUND', message: `no task ${id}` });
+    else if (TERMINAL_TASK_STATUSES.includes(row.status)) out.refused.push(finishedRefusal(id, row.status));
+    else open.push(id);
+  }
+  const cancelled = new Set(await ctx.cancel(open, actor.kind === 'owner' ? actor.owner : null));
+  for (const id of open) {
+    if (cancelled.has(id)) out.done.push({ id });
+    // It finished between the read and the engine's turn.
+    else out.refused.push(finishedRefusal(id, (await ctx.store.getTask(id))?.status ?? 'failed'));
+  }
+  return out;
+}
+
+function finishedRefusal(id: string, status: string): BulkTasksResponse['refused'][number] {
+  return { id, code: 'TASK_FINISHED', message: `task ${id} is ${status}: only open tasks cancel` };
 }
 
 /**
