@@ -98,10 +98,12 @@ describe('task search and retry', () => {
     const mixed = await asAlice.retryTasks([bad!, good[0]!, 't_nope', bad!]);
     expect(mixed.done).toHaveLength(1);
     expect(mixed.done[0]!.id).toBe(bad);
-    expect(mixed.refused.map((r) => [r.id, r.code])).toEqual([
-      [good[0], 'TASK_NOT_FAILED'],
-      ['t_nope', 'TASK_NOT_FOUND'],
-    ]);
+    expect(new Map(mixed.refused.map((r) => [r.id, r.code]))).toEqual(
+      new Map([
+        [good[0], 'TASK_NOT_FAILED'],
+        ['t_nope', 'TASK_NOT_FOUND'],
+      ]),
+    );
     const retried = mixed.done[0]!.newTaskId!;
     await log.waitForSettled([retried]);
     const again = await asAlice.getTask(retried);

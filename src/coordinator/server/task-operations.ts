@@ -77,6 +77,22 @@ export function countTasks(ctx: TaskOperationsContext, viewer: Viewer): Promise<
   return ctx.store.countTasks(reader.kind === 'owner' ? reader.owner : undefined);
 }
 
+/**
+ * The tasks among `ids` (each once) that `viewer` may act on, by id; the others refused in
+ * `out` exactly as missing tasks are.
+ */
+async function actable(ctx: TaskOperationsContext, ids: readonly string[], viewer: Viewer) {
+  const actor = requireActor(viewer);
+  const out: BulkTasksResponse = { done: [], refused: [] };
+  const rows = new Map<string, TaskRow>();
+  for (const id of new Set(ids)) {
+    const row = await ctx.store.getTask(id);
+    if (!row || !canRead(actor, row.owner)) out.refused.push({ id, code: 'TASK_NOT_FOUND', message: `no task ${id}` });
+    else rows.set(id, row);
+  }
+  return { rows, out, actor };
+}
+
 /** Whom a retried task's price is escrowed from: its owner when that is an account (`acct_…`). */
 function payerOf(owner: string): string | null {
   return owner.startsWith('acct_') ? owner : null;
@@ -91,15 +107,10 @@ export async function retryTasks(
   ids: readonly string[],
   viewer: Viewer,
 ): Promise<BulkTasksResponse> {
-  const actor = requireActor(viewer);
-  const out: BulkTasksResponse = { done: [], refused: [] };
-  const unique = [...new Set(ids)];
+  const { rows: readable, out } = await actable(ctx, ids, viewer);
   const rows = new Map<string, TaskRow>();
-  for (const id of unique) {
-    const row = await ctx.store.getTask(id);
-    if (!row || !canRead(actor, row.owner)) {
-      out.refused.push({ id, code: 'TASK_NOT_FOUND', message: `no task ${id}` });
-    } else if (row.status !== 'failed') {
+  for (const [id, row] of readable) {
+    if (row.status !== 'failed') {
       out.refused.push({
         id,
         code: 'TASK_NOT_FAILED',
@@ -144,13 +155,10 @@ export async function cancelTasks(
   ids: readonly string[],
   viewer: Viewer,
 ): Promise<BulkTasksResponse> {
-  const actor = requireActor(viewer);
-  const out: BulkTasksResponse = { done: [], refused: [] };
+  const { rows, out, actor } = await actable(ctx, ids, viewer);
   const open: string[] = [];
-  for (const id of new Set(ids)) {
-    const row = await ctx.store.getTask(id);
-    if (!row || !canRead(actor, row.owner)) out.refused.push({ id, code: 'TASK_NOT_FOUND', message: `no task ${id}` });
-    else if (TERMINAL_TASK_STATUSES.includes(row.status)) out.refused.push(finishedRefusal(id, row.status));
+  for (const [id, row] of rows) {
+    if (TERMINAL_TASK_STATUSES.includes(row.status)) out.refused.push(finishedRefusal(id, row.status));
     else open.push(id);
   }
   const cancelled = new Set(await ctx.cancel(open, actor.kind === 'owner' ? actor.owner : null));
