@@ -16,18 +16,23 @@ describe('dashboard', () => {
   const chrome = useBrowser();
 
   it('shows the expiry and the reassignment of a task live when its operator is killed, and the operator offline', async () => {
-    const { network, client, log } = await startNetwork('dashboard-kill', [
-      { region: 'eu-west' },
-      { region: 'us-east' },
-    ]);
-    await client.publishEu(spinEu({ quorum: 1, maxReplicas: 3, iterations: ITERATIONS, timeoutMs: 60_000 }));
+    // Staked operators and a priced EU paid by an account, so the economics move: escrow, reward, a slash.
+    const { network, client, log } = await startNetwork(
+      'dashboard-kill',
+      [{ region: 'eu-west' }, { region: 'us-east' }],
+      { minStake: 10 },
+    );
+    await client.publishEu(spinEu({ quorum: 1, maxReplicas: 3, price: 2, iterations: ITERATIONS, timeoutMs: 60_000 }));
+    const developer = await client.createAccount('developer');
+    await client.deposit(developer.id, 100);
+    const asDeveloper = new CortenClient(network.url, { apiKey: developer.apiKey });
     const page = await signedIn(chrome.browser, network.url, network.adminToken);
     await expect(page.textContent('[data-testid=who]')).resolves.toContain('admin');
     await page.waitForSelector('[data-testid=live-state]:has-text("live")');
 
     const {
       taskIds: [taskId],
-    } = await client.submitTasks('spin', inputs(1));
+    } = await asDeveloper.submitTasks('spin', inputs(1));
     const assigned = await log.waitFor((e) => e.type === 'task.assigned' && e.taskId === taskId, 'assignment');
     await page.goto(`${network.url}/#/tasks/${taskId}`);
     const first = `[data-testid=assignments] tr[data-operator="${assigned.operatorId}"]`;
@@ -52,6 +57,11 @@ describe('dashboard', () => {
     await page.click('a[data-view=operators]');
     await page.waitForSelector(`tr[data-operator="${victim.operatorId}"][data-status=offline]`);
     await page.waitForSelector(`tr[data-operator="${survivor.operatorId}"][data-status=online]`);
+    // A few samples of reputation, so the chart draws lines.
+    // (A string: it runs in the page, where `document` is.)
+    await page.waitForFunction(
+      "Number(document.querySelector('[data-testid=reputation]')?.getAttribute('data-samples')) >= 3",
+    );
     await screenshot(page, 'operators');
 
     // The verdict arrives live too, with its receipt.
@@ -73,6 +83,7 @@ describe('dashboard', () => {
     await screenshot(page, 'events');
 
     await page.click('a[data-view=economics]');
+    await page.waitForSelector('[data-testid=economics-rewards] .big:has-text("2")');
     await page.waitForSelector('[data-testid=economics-chart]');
     await screenshot(page, 'economics');
 
@@ -104,6 +115,13 @@ describe('dashboard', () => {
     await alicePage.click('a[data-view=tasks]');
     await alicePage.waitForSelector(`[data-testid=task-list] tr[data-task="${mine}"]`);
     expect(await alicePage.locator('[data-testid=task-list] tr[data-task]').count()).toBe(1);
+    // Bulk actions answer per task: a verified task neither retries nor cancels.
+    await alicePage.check(`[data-testid=task-list] tr[data-task="${mine}"] input[type=checkbox]`);
+    await alicePage.click('[data-testid=bulk-retry]');
+    await alicePage.waitForSelector('[data-testid=bulk-outcome]:has-text("TASK_NOT_FAILED")');
+    await alicePage.check(`[data-testid=task-list] tr[data-task="${mine}"] input[type=checkbox]`);
+    await alicePage.click('[data-testid=bulk-cancel]');
+    await alicePage.waitForSelector('[data-testid=bulk-outcome]:has-text("TASK_FINISHED")');
     await alicePage.click('a[data-view=overview]');
     await alicePage.waitForSelector('[data-testid=tasks-by-status] td[data-status=verified]:has-text("1")');
 

@@ -44,7 +44,7 @@ export function TimeChart(props: { title: string; x: number[]; series: Series[];
     plot.current?.setData([props.x, ...props.series.map((s) => s.values)]);
   });
 
-  return <div class="chart" ref={host} data-testid={props.testId} />;
+  return <div class="chart" ref={host} data-testid={props.testId} data-samples={props.x.length} />;
 }
 
 /** A palette that tells series apart on white. */
