@@ -58,10 +58,11 @@ describe('dashboard', () => {
     await page.waitForSelector(`tr[data-operator="${victim.operatorId}"][data-status=offline]`);
     await page.waitForSelector(`tr[data-operator="${survivor.operatorId}"][data-status=online]`);
     // A few samples of reputation, so the chart draws lines.
-    // (A string: it runs in the page, where `document` is.)
-    await page.waitForFunction(
-      "Number(document.querySelector('[data-testid=reputation]')?.getAttribute('data-samples')) >= 3",
-    );
+    await expect
+      .poll(async () => Number(await page.getAttribute('[data-testid=reputation]', 'data-samples')), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThanOrEqual(3);
     await screenshot(page, 'operators');
 
     // The verdict arrives live too, with its receipt.
