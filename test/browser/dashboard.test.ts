@@ -44,6 +44,9 @@ describe('dashboard', () => {
 
     // Without a reload: the stream brings the expiry and the new assignment.
     await page.waitForSelector(`${first}[data-status=expired]`);
+    // A figure for the record, never asserted: from the coordinator recording it to the page showing it (one clock).
+    const expired = await log.waitFor((e) => e.type === 'assignment.expired' && e.taskId === taskId, 'expiry');
+    console.log(`dashboard: expiry shown ${Date.now() - expired.ts} ms after the coordinator recorded it`);
     await expect(page.textContent(first)).resolves.toContain('operator_offline');
     const moved = await page.textContent(`${first} [data-testid=moved-to]`);
     expect(moved).toContain(survivor.operatorId.slice(0, 18));
