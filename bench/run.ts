@@ -5,11 +5,13 @@
  *   npm run bench                 all sections
  *   npm run bench -- throughput   only the named sections
  *   npm run bench -- search       task search on 100,000 tasks
+ *   npm run bench -- openai       the OpenAI-compatible endpoint's overhead
  */
 import { adaptiveBench } from './adaptive.js';
 import { bullmqBench } from './bullmq.js';
 import { failoverBench } from './failover.js';
 import { memoryBench } from './memory.js';
+import { openaiEndpointBench } from './openai-endpoint.js';
 import { runtimeBench } from './runtime-bench.js';
 import { runtimeOverheadBench } from './runtime-overhead.js';
 import { scaleBench } from './scale.js';
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   if (on('scale')) await scaleBench();
   if (on('adaptive')) await adaptiveBench();
   if (on('search')) await searchBench();
+  if (on('openai')) await openaiEndpointBench();
 }
 
 main().then(

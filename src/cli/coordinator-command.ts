@@ -16,6 +16,12 @@ export function coordinatorCommand(program: Command): void {
     .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)
     .option('--no-builtin-eus', 'do not publish the built-in EUs at start')
     .option('--allow-anonymous', 'let requests without an API key submit to free EUs (off by default)', false)
+    .option(
+      '--openai-rate-limit <n>',
+      'requests a minute each key may make to the OpenAI-compatible routes (0: no limit)',
+      intOption,
+      120,
+    )
     .option('--log-level <level>', 'pino log level', 'info');
   trustOptions(command);
   command.action(
@@ -29,6 +35,7 @@ export function coordinatorCommand(program: Command): void {
         leaseGraceMs: number;
         builtinEus: boolean;
         allowAnonymous: boolean;
+        openaiRateLimit: number;
         logLevel: string;
       },
     ) => {
@@ -43,6 +50,7 @@ export function coordinatorCommand(program: Command): void {
           leaseGraceMs: opts.leaseGraceMs,
           publishBuiltinEus: opts.builtinEus,
           allowAnonymous: opts.allowAnonymous,
+          openaiRequestsPerMinute: opts.openaiRateLimit,
           logLevel: opts.logLevel,
         },
         pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)),

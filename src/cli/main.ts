@@ -15,6 +15,7 @@ import { taskCommands } from './task-commands.js';
 import { ledgerCommands } from './ledger-command.js';
 import { receiptCommands } from './receipt-command.js';
 import { trustCommands } from './trust-commands.js';
+import { watchCommand } from './watch-command.js';
 import { fail } from './output.js';
 
 const program = new Command();
@@ -35,5 +36,6 @@ networkCommands(program);
 trustCommands(program);
 ledgerCommands(program);
 receiptCommands(program);
+watchCommand(program);
 
 program.parseAsync(process.argv).catch(fail);

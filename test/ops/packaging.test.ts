@@ -118,7 +118,7 @@ describe('the package', () => {
         if (url) break;
       }
       const names = (await new CortenClient(url).listEus()).map((eu) => eu.name).sort();
-      expect(names).toEqual(['double', 'llm-summarize', 'news-summarize', 'sentiment']);
+      expect(names).toEqual(['double', 'llm-chat', 'llm-summarize', 'news-summarize', 'sentiment', 'text-embed']);
       // The dashboard, from the package's own built files.
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);

@@ -1,17 +1,18 @@
 /**
  * The web dashboard at `/`: the static single-page app `npm run build` writes to
- * dist/web (web/ holds its source). It is served from files found at start, never
- * fetched from elsewhere; when the app was not built, `/` says how to build it.
+ * dist/web (web/ holds its source). Its files are read once, at start, and served
+ * from memory (about 100 KB): `GET /` is the page, `GET /assets/:file` one of the
+ * built files found then, and nothing else under `/` touches the disk. When the app
+ * was not built, `/` says how to build it. Nothing is fetched from elsewhere.
  *
  * The app reads the same API as every client, with the signed-in credential as its
  * Authorization header (the event stream too: it reads the stream with fetch, not
  * EventSource, so no credential ever travels in a URL).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CortenError } from '../../protocol/index.js';
 
 /**
@@ -22,6 +23,15 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
 /** The built app's folder: dist/web under the package root, from src/ or dist/src alike. */
 export function dashboardRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -29,31 +39,39 @@ export function dashboardRoot(): string {
   return join(dir, 'dist', 'web');
 }
 
+function send(reply: FastifyReply, body: Buffer, file: string, cache: string): FastifyReply {
+  return reply
+    .type(TYPES[extname(file)] ?? 'application/octet-stream')
+    .header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', cache)
+    .send(body);
+}
+
 export function dashboardRoutes(app: FastifyInstance, root: string = dashboardRoot()): void {
-  if (!existsSync(join(root, 'index.html'))) {
-    app.get('/', async () => {
+  const page = existsSync(join(root, 'index.html')) ? readFileSync(join(root, 'index.html')) : null;
+  const assetsDir = join(root, 'assets');
+  const assets = new Map<string, Buffer>();
+  if (page && existsSync(assetsDir)) {
+    for (const file of readdirSync(assetsDir)) assets.set(file, readFileSync(join(assetsDir, file)));
+  }
+
+  app.get('/', async (_request, reply) => {
+    if (!page) {
       throw new CortenError(
         'NOT_FOUND',
         'the dashboard is not built in this installation: run `npm run build` (it writes dist/web)',
       );
-    });
-    return;
-  }
-  void app.register(fastifyStatic, {
-    root,
-    prefix: '/',
-    // One route a built file, found at start: nothing else under / is served from disk.
-    wildcard: false,
-    decorateReply: false,
-    // Ours, set below: the page revalidates, hashed assets are kept.
-    cacheControl: false,
-    index: ['index.html'],
-    setHeaders(res, path) {
-      res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
-      res.setHeader('x-content-type-options', 'nosniff');
-      res.setHeader('referrer-policy', 'no-referrer');
-      // Hashed asset names never change; the page itself is checked on every load.
-      res.setHeader('cache-control', path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
-    },
+    }
+    // The page is checked on every load, so a new build shows at once.
+    return send(reply, page, 'index.html', 'no-cache');
+  });
+
+  app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
+    const body = assets.get(request.params.file);
+    if (!body) throw new CortenError('NOT_FOUND', `no dashboard file ${request.params.file}`);
+    // Built names carry their content's hash: a name never changes its content.
+    return send(reply, body, request.params.file, 'public, max-age=31536000, immutable');
   });
 }

@@ -36,6 +36,8 @@ export interface CoordinatorOperations {
   listEus(): EuSummary[];
   getEu(ref: string): EuView;
   submitTasks(request: SubmitTasksRequest, authorization?: string): Promise<SubmitTasksResponse>;
+  /** Operators online now that could run the EU (the scheduler's view: requirements, stake, regions), busy or not. */
+  capableOperators(euId: string): number;
   getTask(id: string, viewer: Viewer): Promise<TaskView>;
   /** Task search in the viewer's scope; `next` is the `after` of the next page (null on the last). */
   listTasks(

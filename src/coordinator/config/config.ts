@@ -106,6 +106,13 @@ export interface CoordinatorConfig {
   embedder: 'tfidf' | 'word-vectors';
   /** How often the trust tick runs: payouts, uptime, health checks and proactive moves. */
   trustTickMs: number;
+  /**
+   * Requests a minute each caller may make to the OpenAI-compatible routes (`/v1/chat/completions`, …), with a
+   * burst of as many (a token bucket). Each request holds a connection open until its verdict and starts a task
+   * on several operators, so one key looping on it must not crowd out the rest. 120 lets a chat client or an
+   * agent run freely; a batch belongs on `POST /v1/tasks`. 0 turns the limit off.
+   */
+  openaiRequestsPerMinute: number;
 }
 
 export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
@@ -141,6 +148,7 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     suspendAfterDissents: 3,
     embedder: 'tfidf',
     trustTickMs: 250,
+    openaiRequestsPerMinute: 120,
     ...overrides,
   };
 }

@@ -67,6 +67,21 @@ export class Scheduler {
     this.queuedCount += 1;
   }
 
+  /**
+   * Operators that could run `eu` now, busy or not: connected, online or degraded, qualified (stake,
+   * suspension), meeting its requirements, outside a down region. What the API checks before it takes a request
+   * that must be answered while the caller waits.
+   */
+  capable(operators: Iterable<OperatorState>, eu: EuState): number {
+    let count = 0;
+    for (const op of operators) {
+      if (op.conn === null || (op.status !== 'online' && op.status !== 'degraded')) continue;
+      if (this.downRegions.has(op.region) || !this.hooks.qualifies(op) || !meetsRequirements(op, eu)) continue;
+      count += 1;
+    }
+    return count;
+  }
+
   /** Queued tasks of one EU (for tests and the API). */
   queuedFor(euId: string): number {
     return this.queues.get(euId)?.length ?? 0;

@@ -48,10 +48,12 @@ import {
   eventRoutes,
   frameworkErrors,
   inputCheckFor,
+  installApiDocs,
   installErrorHandling,
   ledgerRoutes,
   loadBuiltinEus,
   networkRoutes,
+  openaiRoutes,
   parsePackage,
   stakeRoutes,
   taskRoutes,
@@ -184,6 +186,7 @@ export class Coordinator implements CoordinatorOperations {
       clientErrorHandler,
     });
     installErrorHandling(app);
+    installApiDocs(app);
     void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
     void app.register(async (scoped) => {
       scoped.route({
@@ -207,6 +210,13 @@ export class Coordinator implements CoordinatorOperations {
       ledgerRoutes(scoped, this);
       dashboardRoutes(scoped);
     });
+    // A scope of its own: these routes answer errors in OpenAI's error object, not the envelope.
+    void app.register(async (scoped) =>
+      openaiRoutes(scoped, this, {
+        requestsPerMinute: this.config.openaiRequestsPerMinute,
+        allowAnonymous: this.config.allowAnonymous,
+      }),
+    );
     return app;
   }
 
@@ -328,6 +338,11 @@ export class Coordinator implements CoordinatorOperations {
     const taskIds = await this.engine.submit(eu, inputs, owner, accountId);
     const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;
     return { euId: eu.id, taskIds, after, escrowed };
+  }
+
+  capableOperators(euId: string): number {
+    const eu = this.eus.resolve(euId);
+    return this.engine.scheduler.capable(this.engine.operators.values(), eu);
   }
 
   /** The task, when `viewer` may read it; another's task answers exactly as a missing one does. */
