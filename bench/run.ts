@@ -4,6 +4,7 @@
  *
  *   npm run bench                 all sections
  *   npm run bench -- throughput   only the named sections
+ *   npm run bench -- search       task search on 100,000 tasks
  *   npm run bench -- openai       the OpenAI-compatible endpoint's overhead
  */
 import { adaptiveBench } from './adaptive.js';
@@ -14,6 +15,7 @@ import { openaiEndpointBench } from './openai-endpoint.js';
 import { runtimeBench } from './runtime-bench.js';
 import { runtimeOverheadBench } from './runtime-overhead.js';
 import { scaleBench } from './scale.js';
+import { searchBench } from './search.js';
 import { fmt, heading, line } from './support.js';
 import { throughputBench } from './throughput.js';
 
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   }
   if (on('scale')) await scaleBench();
   if (on('adaptive')) await adaptiveBench();
+  if (on('search')) await searchBench();
   if (on('openai')) await openaiEndpointBench();
 }
 

@@ -81,7 +81,23 @@ const query = fc.oneof(
   fc.constant(''),
   fc
     .dictionary(
-      fc.constantFrom('after', 'limit', 'status', 'eu', 'types', 'taskId', 'x'),
+      fc.constantFrom(
+        'after',
+        'limit',
+        'status',
+        'eu',
+        'types',
+        'taskId',
+        'x',
+        // Task search (the dashboard's).
+        'id',
+        'failure',
+        'operator',
+        'region',
+        'since',
+        'until',
+        'order',
+      ),
       fc.oneof(fc.string({ maxLength: 12 }), fc.constant('%zz')),
     )
     .map(
@@ -108,6 +124,11 @@ const path = fc
         '/v1',
         '/v1/operators/connect',
         '/v1/events/stream',
+        '/v1/tasks/counts',
+        '/v1/tasks/retry',
+        '/index.html',
+        '/assets/',
+        '/assets/..%2F..%2Fpackage.json',
         '/v1/openapi.json',
         '/docs',
       ),
@@ -178,6 +199,18 @@ const contentType = fc.constantFrom(
 );
 const httpInput = fc.oneof(
   fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), path, body, contentType }),
+  // Bulk actions: anonymous callers may act on no task, whatever the body.
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/v1/tasks/retry'),
+    body: fc.oneof(
+      body,
+      fc
+        .array(fc.oneof(fc.string({ maxLength: 20 }), fc.jsonValue()), { maxLength: 5 })
+        .map((ids) => JSON.stringify({ ids })),
+    ),
+    contentType: fc.constant('application/json'),
+  }),
   // Half aim at the door that writes: submissions, mostly sent as JSON.
   fc.record({
     method: fc.constant('POST'),

@@ -26,6 +26,8 @@ import {
   type SubmitTasksResponse,
   type TaskView,
   type AccountView,
+  type BulkTasksResponse,
+  type TaskCountsView,
   type BalancesView,
   type CreatedAccount,
   type LedgerEntry,
@@ -63,6 +65,21 @@ type Auth = 'caller' | 'key' | 'admin' | 'none';
 
 /** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
 export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
+
+/** Filters of a task search (GET /v1/tasks); times in ms since the epoch. */
+export interface TaskSearch {
+  id?: string;
+  eu?: string;
+  status?: string;
+  failure?: string;
+  operator?: string;
+  region?: string;
+  since?: number;
+  until?: number;
+  order?: 'asc' | 'desc';
+  after?: string;
+  limit?: number;
+}
 
 export interface EventQuery {
   after?: number;
@@ -150,12 +167,33 @@ export class CortenClient {
   }
 
   /** One page of the tasks this client may read (its account's; all of them for the admin), oldest first. */
-  async listTasks(
-    query: { status?: string; eu?: string; after?: string; limit?: number } = {},
-  ): Promise<TaskSummary[]> {
+  async listTasks(query: TaskSearch = {}): Promise<TaskSummary[]> {
+    return (await this.searchTasks(query)).tasks;
+  }
+
+  /**
+   * Task search: filters combine; pass `next` back as `after` for the following page (null on the last).
+   * Scoped like listTasks.
+   */
+  searchTasks(query: TaskSearch = {}): Promise<{ tasks: TaskSummary[]; next: string | null }> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-    return (await this.request<{ tasks: TaskSummary[] }>('GET', `/v1/tasks?${params.toString()}`)).tasks;
+    return this.request('GET', `/v1/tasks?${params.toString()}`);
+  }
+
+  /** Tasks by status, and failed ones by reason, in this client's scope. */
+  countTasks(): Promise<TaskCountsView> {
+    return this.request('GET', '/v1/tasks/counts');
+  }
+
+  /** Retries failed tasks this client may act on, each as a new task; the others are refused one by one. */
+  retryTasks(ids: string[]): Promise<BulkTasksResponse> {
+    return this.request('POST', '/v1/tasks/retry', { ids });
+  }
+
+  /** Cancels open tasks this client may act on (they fail as `cancelled`, escrow refunded); finished ones refused. */
+  cancelTasks(ids: string[]): Promise<BulkTasksResponse> {
+    return this.request('POST', '/v1/tasks/cancel', { ids });
   }
 
   // ---- trust and economics -------------------------------------------------------

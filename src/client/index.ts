@@ -4,6 +4,7 @@ export {
   type EventQuery,
   type WaitOptions,
   type EventStream,
+  type TaskSearch,
   type TaskSummary,
 } from './client.js';
 export type { FollowOptions } from './event-follower.js';

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type {
   AssignmentView,
+  BulkTasksResponse,
   EuSummary,
   EuView,
   EventsPage,
@@ -16,6 +17,7 @@ import type {
   RegionView,
   Stats,
   SubmitTasksResponse,
+  TaskCountsView,
   TaskView,
 } from './api.js';
 import { EuManifest } from './eu-manifest.js';
@@ -105,7 +107,21 @@ export const TaskViewSchema = z.strictObject({
 });
 
 export const TaskSummarySchema = TaskViewSchema.omit({ assignments: true, verdict: true });
-export const TaskListSchema = z.strictObject({ tasks: z.array(TaskSummarySchema) });
+export const TaskListSchema = z.strictObject({
+  tasks: z.array(TaskSummarySchema),
+  /** The `after` of the next page; null on the last. */
+  next: z.string().nullable(),
+});
+
+export const TaskCountsViewSchema = z.strictObject({
+  byStatus: z.record(z.enum(TASK_STATUSES), z.number()),
+  failures: z.record(z.string(), z.number()),
+});
+
+export const BulkTasksResponseSchema = z.strictObject({
+  done: z.array(z.strictObject({ id: z.string(), newTaskId: z.string().optional() })),
+  refused: z.array(z.strictObject({ id: z.string(), code: z.string(), message: z.string() })),
+});
 
 export const OperatorViewSchema = z.strictObject({
   id: z.string(),
@@ -248,6 +264,8 @@ export type ViewSchemasMatch = [
   Holds<Same<z.infer<typeof AssignmentViewSchema>, AssignmentView>>,
   Holds<Same<z.infer<typeof TaskViewSchema>, TaskView>>,
   Holds<Same<z.infer<typeof TaskSummarySchema>, Omit<TaskView, 'assignments' | 'verdict'>>>,
+  Holds<Same<z.infer<typeof TaskCountsViewSchema>, TaskCountsView>>,
+  Holds<Same<z.infer<typeof BulkTasksResponseSchema>, BulkTasksResponse>>,
   Holds<Same<z.infer<typeof OperatorViewSchema>, OperatorView>>,
   Holds<Same<z.infer<typeof RegionViewSchema>, RegionView>>,
   Holds<Same<z.infer<typeof EventsPageSchema>, EventsPage>>,

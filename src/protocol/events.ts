@@ -72,7 +72,8 @@ export interface EventMap {
    */
   'task.failed': {
     taskId: string;
-    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'eu_resource_exceeded' | 'no_operator';
+    /** `cancelled`: by its owner or the admin (POST /v1/tasks/cancel). */
+    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'eu_resource_exceeded' | 'no_operator' | 'cancelled';
     message: string;
     outputHash?: string;
     agreeing?: string[];

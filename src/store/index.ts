@@ -3,6 +3,7 @@ export { ChangeSet, type Change, type TrustChange } from './change-set.js';
 export type { TrustStore } from './trust-store.js';
 export type * from './webhook-store.js';
 export * from './rows.js';
+export { OPERATOR_WALK_THRESHOLD, prefixEnd, taskWhere, type SearchPlan, type SqlWhere } from './task-search.js';
 export { DataDirLock, type LockHolder } from './data-dir-lock.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 

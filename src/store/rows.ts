@@ -109,11 +109,31 @@ export interface RegionRow {
 export interface TaskFilter {
   status?: TaskStatus;
   euId?: string;
-  /** Return tasks submitted after this task id (keyset paging). */
+  /** Return the tasks that come after this task id in the listing's order (keyset paging). */
   after?: string;
   /** Only this owner's tasks; absent: everyone's. */
   owner?: string;
+  /** Tasks whose id starts with this (a whole id finds that task). */
+  idPrefix?: string;
+  /** Failed tasks of this failure reason (`unverifiable`, `eu_error` …). */
+  failure?: string;
+  /** Tasks of which some assignment ran on this operator. */
+  operatorId?: string;
+  /** Tasks of which some assignment ran on an operator of this region. */
+  region?: string;
+  /** Submitted at or after this time (ms). */
+  since?: number;
+  /** Submitted before this time (ms). */
+  until?: number;
+  /** By submission time then id: `asc` (the default) oldest first, `desc` newest first. */
+  order?: 'asc' | 'desc';
   limit: number;
+}
+
+/** Tasks counted by status, and the failed ones by failure reason. */
+export interface TaskCounts {
+  byStatus: Record<TaskStatus, number>;
+  failures: Record<string, number>;
 }
 
 export interface EventFilter {

@@ -23,6 +23,7 @@ import type {
   EventFilter,
   OperatorRow,
   RegionRow,
+  TaskCounts,
   TaskFilter,
   TaskRow,
   TaskStatus,
@@ -38,6 +39,7 @@ import {
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
 import { SqliteWebhooks } from './sqlite-webhooks.js';
+import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from './task-search.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -311,26 +313,18 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
+    let operatorShare: SearchPlan['operatorShare'];
+    if (filter.operatorId) {
+      // Index-only: an operator's assignments, counted up to the threshold.
+      const counted = this.stmt(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM assignments WHERE operator_id = ? LIMIT ?)',
+      ).get(filter.operatorId, OPERATOR_WALK_THRESHOLD + 1) as { n: number };
+      operatorShare = counted.n > OPERATOR_WALK_THRESHOLD ? 'large' : 'small';
     }
-    if (filter.euId) {
-      where.push('eu_id = ?');
-      params.push(filter.euId);
-    }
-    if (filter.owner !== undefined) {
-      where.push('owner = ?');
-      params.push(filter.owner);
-    }
-    if (filter.after) {
-      where.push('(submitted_at, id) > (SELECT submitted_at, id FROM tasks WHERE id = ?)');
-      params.push(filter.after);
-    }
+    const { where, params } = taskWhere(filter, { operatorShare });
+    const direction = filter.order === 'desc' ? 'DESC' : 'ASC';
     const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY submitted_at, id LIMIT ?`;
+      ORDER BY submitted_at ${direction}, id ${direction} LIMIT ?`;
     return this.stmt(sql)
       .all(...params, filter.limit)
       .map(taskFromRaw);
@@ -357,7 +351,11 @@ export class SqliteStore implements Store {
   }
 
   async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
-    const counts: Record<TaskStatus, number> = {
+    return (await this.countTasks()).byStatus;
+  }
+
+  async countTasks(owner?: string): Promise<TaskCounts> {
+    const byStatus: Record<TaskStatus, number> = {
       pending: 0,
       running: 0,
       verifying: 0,
@@ -365,10 +363,19 @@ export class SqliteStore implements Store {
       verified: 0,
       failed: 0,
     };
-    for (const row of this.stmt('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all()) {
-      counts[row.status as TaskStatus] = row.n as number;
-    }
-    return counts;
+    const failures: Record<string, number> = {};
+    // Two index reads: statuses from the status index alone, reasons only over the failed tasks' range.
+    const scope = owner === undefined ? '' : 'owner = ? AND ';
+    const params = owner === undefined ? [] : [owner];
+    const statuses = this.stmt(
+      `SELECT status, COUNT(*) AS n FROM tasks ${owner === undefined ? '' : 'WHERE owner = ?'} GROUP BY status`,
+    ).all(...params);
+    for (const row of statuses) byStatus[row.status as TaskStatus] = row.n as number;
+    const reasons = this.stmt(
+      `SELECT failure, COUNT(*) AS n FROM tasks WHERE ${scope}status = 'failed' AND failure IS NOT NULL GROUP BY failure`,
+    ).all(...params);
+    for (const row of reasons) failures[row.failure as string] = row.n as number;
+    return { byStatus, failures };
   }
 
   async loadOpenTasks(): Promise<TaskRow[]> {

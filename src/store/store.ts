@@ -14,6 +14,7 @@ import type {
   EventFilter,
   OperatorRow,
   RegionRow,
+  TaskCounts,
   TaskFilter,
   TaskRow,
   TaskStatus,
@@ -54,6 +55,8 @@ export interface Store {
   /** Inputs of the given tasks, as JSON text, by task id. */
   getTaskInputs(ids: readonly string[]): Promise<Map<string, string>>;
   countTasksByStatus(): Promise<Record<TaskStatus, number>>;
+  /** Tasks by status and failures by reason: everyone's, or only `owner`'s. */
+  countTasks(owner?: string): Promise<TaskCounts>;
   /** Tasks not yet verified or failed, oldest first, without their inputs (input is ''). */
   loadOpenTasks(): Promise<TaskRow[]>;
 

@@ -15,6 +15,7 @@ import { ChangeSet } from '../../src/store/index.js';
 import { describeEventsContract } from './events-contract.js';
 import { describeFenceContract } from './fence-contract.js';
 import { describeRecordsContract } from './records-contract.js';
+import { describeSearchContract } from './search-contract.js';
 import { storeContext, taskRow, withEu, type OpenStore, type StoreContext } from './store-fixtures.js';
 import { describeTasksContract } from './tasks-contract.js';
 import { describeTrustContract } from './trust-contract.js';
@@ -27,6 +28,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     const ctx = storeContext(name, open);
     describeLife(ctx);
     describeTasksContract(ctx);
+    describeSearchContract(ctx);
     describeFenceContract(ctx);
     describeRecordsContract(ctx);
     describeEventsContract(ctx);

@@ -86,6 +86,7 @@ describe('the package', () => {
         'src/eus/news-summarize/eu.json',
         'src/eus/news-summarize/main.js',
         'examples/articles.jsonl',
+        'dist/web/index.html',
         'package.json',
         'README.md',
       ]),
@@ -107,7 +108,7 @@ describe('the package', () => {
     expect(stdout).toContain('Usage: corten');
   });
 
-  it('runs a coordinator from the installed package, with its migrations and built-in EUs', async () => {
+  it('runs a coordinator from the installed package, with its migrations, built-in EUs and dashboard', async () => {
     const args = ['coordinator', '--port', '0', '--data', join(dir.path, 'data'), '--log-level', 'warn'];
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -118,6 +119,13 @@ describe('the package', () => {
       }
       const names = (await new CortenClient(url).listEus()).map((eu) => eu.name).sort();
       expect(names).toEqual(['double', 'llm-chat', 'llm-summarize', 'news-summarize', 'sentiment', 'text-embed']);
+      // The dashboard, from the package's own built files.
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect((await fetch(`${url}${script}`)).status).toBe(200);
     } finally {
       child.kill('SIGKILL');
     }

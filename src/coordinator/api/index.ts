@@ -1,4 +1,5 @@
 export { accountRoutes } from './account-routes.js';
+export { dashboardRoot, dashboardRoutes } from './dashboard-routes.js';
 export { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 export { inputCheckFor, loadBuiltinEus, parsePackage } from './eu-intake.js';
 export { euRoutes } from './eu-routes.js';

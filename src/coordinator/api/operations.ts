@@ -5,7 +5,9 @@
  * any implementation of the operations (a follower coordinator, a test double).
  */
 import type {
+  BulkTasksResponse,
   CortenEvent,
+  ListTasksQuery,
   EuSummary,
   EuView,
   OperatorView,
@@ -15,9 +17,10 @@ import type {
   Stats,
   SubmitTasksRequest,
   SubmitTasksResponse,
+  TaskCountsView,
   TaskView,
 } from '../../protocol/index.js';
-import type { EventFilter, TaskStatus } from '../../store/index.js';
+import type { EventFilter } from '../../store/index.js';
 import type { Accounts, Viewer } from '../economics/index.js';
 import type { EventBus } from '../engine/index.js';
 import type { TrustApi } from './trust-api.js';
@@ -36,10 +39,17 @@ export interface CoordinatorOperations {
   /** Operators online now that could run the EU (the scheduler's view: requirements, stake, regions), busy or not. */
   capableOperators(euId: string): number;
   getTask(id: string, viewer: Viewer): Promise<TaskView>;
+  /** Task search in the viewer's scope; `next` is the `after` of the next page (null on the last). */
   listTasks(
-    filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },
+    query: ListTasksQuery,
     viewer: Viewer,
-  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }>;
+  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[]; next: string | null }>;
+  /** Tasks by status and failures by reason, in the viewer's scope. */
+  countTasks(viewer: Viewer): Promise<TaskCountsView>;
+  /** Retries failed tasks the viewer may act on (its own; the admin's: all), each as a new task. */
+  retryTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse>;
+  /** Cancels open tasks the viewer may act on; they fail as `cancelled`, escrow refunded. */
+  cancelTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse>;
   listEvents(filter: Omit<EventFilter, 'visibleTo'>, viewer: Viewer): Promise<CortenEvent[]>;
   listOperators(): OperatorView[];
   getOperator(id: string): OperatorView;

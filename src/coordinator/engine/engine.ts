@@ -202,6 +202,11 @@ export class Engine extends EventEmitter {
     return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), weight);
   }
 
+  /** Cancels the open tasks among `ids` that `owner` owns (null: any); resolves with those it cancelled. */
+  cancelTasks(ids: readonly string[], owner: string | null): Promise<string[]> {
+    return this.command((turn) => taskFlow.cancel(this, turn, ids, owner), Math.max(1, Math.ceil(ids.length / 8)));
+  }
+
   publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
     return this.command((turn) => taskFlow.publish(this, turn, eu));
   }

@@ -323,3 +323,32 @@ export function writeDirtyTasks(ctx: FlowContext, turn: Turn): void {
   }
   turn.dirtyTasks.clear();
 }
+
+// ---- cancel ------------------------------------------------------------------
+
+/** What a cancel message says, in the task and in its `task.failed` event. */
+export const CANCELLED_MESSAGE = 'cancelled by its owner or the admin';
+
+/**
+ * Cancels the open tasks among `ids` that `owner` owns (null: any owner, the admin's call):
+ * live leases are cancelled and their operators told, results not yet judged are set aside
+ * without blame, and the task fails as `cancelled` (its escrow refunded, nobody slashed or
+ * paid). Returns the ids it cancelled; the others were not open (or not the owner's).
+ */
+export function cancel(ctx: FlowContext, turn: Turn, ids: readonly string[], owner: string | null): string[] {
+  const cancelled: string[] = [];
+  for (const id of new Set(ids)) {
+    const task = ctx.memory.tasks.get(id);
+    if (!task || (owner !== null && task.owner !== owner)) continue;
+    for (const a of task.assignments) if (a.status === 'submitted') endResult(ctx, turn, a.id, 'rejected', true);
+    cancelLive(ctx, turn, task, 'cancelled');
+    finish(ctx, turn, task, 'failed', { failure: 'cancelled', failureMessage: CANCELLED_MESSAGE });
+    turn.event(
+      'task.failed',
+      { taskId: task.id, reason: 'cancelled', message: CANCELLED_MESSAGE },
+      { taskId: task.id },
+    );
+    cancelled.push(id);
+  }
+  return cancelled;
+}

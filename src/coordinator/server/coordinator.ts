@@ -19,6 +19,9 @@ import {
   generateKeyPair,
   seedOf,
   type AssignmentView,
+  type BulkTasksResponse,
+  type ListTasksQuery,
+  type TaskCountsView,
   type CortenEvent,
   type EuSummary,
   type EuView,
@@ -32,16 +35,7 @@ import {
   type SubmitTasksResponse,
   type TaskView,
 } from '../../protocol/index.js';
-import {
-  ChangeSet,
-  DataDirLock,
-  openStore,
-  type EventFilter,
-  type Store,
-  type TaskFilter,
-  type TaskRow,
-  type TaskStatus,
-} from '../../store/index.js';
+import { ChangeSet, DataDirLock, openStore, type EventFilter, type Store } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
 import { Engine, EventBus, recover, type RecoveryReport } from '../engine/index.js';
 import { EuRegistry } from '../memory/index.js';
@@ -49,6 +43,7 @@ import {
   accountRoutes,
   clientErrorHandler,
   type CoordinatorOperations,
+  dashboardRoutes,
   euRoutes,
   eventRoutes,
   frameworkErrors,
@@ -71,6 +66,15 @@ import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
 import { WebhookDispatcher } from '../webhooks/index.js';
+import {
+  cancelTasks,
+  countTasks,
+  retryTasks,
+  searchTasks,
+  taskSummary,
+  type TaskOperationsContext,
+  type TaskSummary,
+} from './task-operations.js';
 
 export class Coordinator implements CoordinatorOperations {
   readonly config: CoordinatorConfig;
@@ -226,6 +230,7 @@ export class Coordinator implements CoordinatorOperations {
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
       operatorRoutes(scoped, { api: this.operatorApi, auth: this.operatorAuth });
+      dashboardRoutes(scoped);
     });
     // A scope of its own: these routes answer errors in OpenAI's error object, not the envelope.
     void app.register(async (scoped) =>
@@ -392,19 +397,31 @@ export class Coordinator implements CoordinatorOperations {
     };
   }
 
-  async listTasks(
-    filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },
-    viewer: Viewer,
-  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }> {
-    const query: TaskFilter = { limit: filter.limit };
-    const reader = requireOwner(viewer);
-    if (reader.kind === 'owner') query.owner = reader.owner;
-    if (filter.status) query.status = filter.status;
-    if (filter.eu) query.euId = this.eus.resolve(filter.eu).id;
-    if (filter.after) query.after = filter.after;
-    const rows = await this.store.listTasks(query);
+  /** Task search in `viewer`'s scope (task-operations.ts). */
+  listTasks(query: ListTasksQuery, viewer: Viewer): Promise<{ tasks: TaskSummary[]; next: string | null }> {
+    return searchTasks(this.taskContext(), query, viewer);
+  }
+
+  countTasks(viewer: Viewer): Promise<TaskCountsView> {
+    return countTasks(this.taskContext(), viewer);
+  }
+
+  /** Resubmits the failed tasks among `ids` that `viewer` may act on, each as a new task. */
+  retryTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse> {
+    return retryTasks(this.taskContext(), ids, viewer);
+  }
+
+  /** Cancels the open tasks among `ids` that `viewer` may act on. */
+  cancelTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse> {
+    return cancelTasks(this.taskContext(), ids, viewer);
+  }
+
+  private taskContext(): TaskOperationsContext {
     return {
-      tasks: rows.map(taskSummary),
+      store: this.store,
+      eus: this.eus,
+      submit: (eu, inputs, owner, accountId) => this.engine.submit(eu, inputs, owner, accountId),
+      cancel: (ids, owner) => this.engine.cancelTasks(ids, owner),
     };
   }
 
@@ -493,21 +510,4 @@ export class Coordinator implements CoordinatorOperations {
     m.openTasks.set(this.engine.tasks.size);
     return { contentType: m.registry.contentType, body: await m.registry.metrics() };
   }
-}
-
-/** A task as lists show it: its row, without assignments and verdict. */
-function taskSummary(row: TaskRow): Omit<TaskView, 'assignments' | 'verdict'> {
-  return {
-    id: row.id,
-    euId: row.euId,
-    status: row.status,
-    inputHash: row.inputHash,
-    quorum: row.quorum,
-    maxReplicas: row.maxReplicas,
-    replicas: row.replicas,
-    attempts: row.attempts,
-    submittedAt: row.submittedAt,
-    finishedAt: row.finishedAt,
-    failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
-  };
 }
