@@ -13,3 +13,4 @@ export * from './ledger.js';
 export * from './receipt.js';
 export * from './trust-api.js';
 export * from './limits.js';
+export * from './workflow.js';

@@ -37,6 +37,7 @@ import {
   taskFromRaw,
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
+import { SqliteWorkflows } from './sqlite-workflows.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -65,6 +66,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Statement>();
   private checkpointer: SqliteCheckpointer | null = null;
   readonly trust: SqliteTrust;
+  readonly workflows: SqliteWorkflows;
   private readonly updates = new Map<string, Statement>();
   private w!: ReturnType<SqliteStore['writes']>;
   private readonly commitTx: Database.Transaction<(changes: Change[], committed: CortenEvent[]) => void>;
@@ -89,6 +91,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.trust = new SqliteTrust((sql) => this.stmt(sql));
+    this.workflows = new SqliteWorkflows((sql) => this.stmt(sql));
     // 64 MB of page cache: the event log's indexes stay hot under a steady stream of inserts.
     this.db.pragma('cache_size = -65536');
     if (this.path !== ':memory:' && !readonly) {
@@ -223,6 +226,13 @@ export class SqliteStore implements Store {
         const info = w.event.run(e.type, e.ts, e.taskId, e.operatorId, e.owner, JSON.stringify(e.data));
         return Number(info.lastInsertRowid);
       }
+      case 'workflow.insert':
+      case 'job.insert':
+      case 'job.update':
+      case 'job_step.upsert':
+      case 'job_task.insert':
+        this.workflows.apply(change);
+        return undefined;
       default:
         this.trust.apply(change);
         return undefined;

@@ -19,11 +19,14 @@ import type {
   TaskStatus,
 } from './rows.js';
 import type { TrustStore } from './trust-store.js';
+import type { WorkflowStore } from './workflow-store.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Reads of accounts, the ledger, withdrawals and reputation. */
   readonly trust: TrustStore;
+  /** Reads of workflows, jobs, their steps and step tasks. */
+  readonly workflows: WorkflowStore;
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;

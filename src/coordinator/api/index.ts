@@ -9,3 +9,5 @@ export { stakeRoutes } from './stake-routes.js';
 export { taskRoutes } from './task-routes.js';
 export { TrustApi } from './trust-api.js';
 export { type CoordinatorOperations } from './operations.js';
+export { WorkflowApi } from './workflow-api.js';
+export { workflowRoutes } from './workflow-routes.js';

@@ -5,6 +5,7 @@
  * any implementation of the operations (a follower coordinator, a test double).
  */
 import type {
+  CancelTasksResponse,
   CortenEvent,
   EuSummary,
   EuView,
@@ -21,6 +22,7 @@ import type { EventFilter, TaskStatus } from '../../store/index.js';
 import type { Accounts, Viewer } from '../economics/index.js';
 import type { EventBus } from '../engine/index.js';
 import type { TrustApi } from './trust-api.js';
+import type { WorkflowApi } from './workflow-api.js';
 
 export interface CoordinatorOperations {
   /** The coordinator's identity (its public key's id). */
@@ -28,6 +30,8 @@ export interface CoordinatorOperations {
   readonly bus: Pick<EventBus, 'seq' | 'subscribe'>;
   readonly accounts: Pick<Accounts, 'identify' | 'requireAdmin'>;
   readonly trust: TrustApi;
+  /** Workflows and jobs (workflow-api.ts). */
+  readonly workflows: WorkflowApi;
   viewer(authorization: string | undefined): Promise<Viewer>;
   publishEu(request: PublishEuRequest, authorization?: string): Promise<PublishEuResponse>;
   listEus(): EuSummary[];
@@ -38,6 +42,11 @@ export interface CoordinatorOperations {
     filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },
     viewer: Viewer,
   ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }>;
+  /**
+   * Cancels open tasks `caller` owns (the admin: anyone's): leases cancelled, operators told to
+   * drop them, nobody slashed, escrow refunded. Finished and others' tasks are skipped.
+   */
+  cancelTasks(ids: readonly string[], caller: Viewer): Promise<CancelTasksResponse>;
   listEvents(filter: Omit<EventFilter, 'visibleTo'>, viewer: Viewer): Promise<CortenEvent[]>;
   listOperators(): OperatorView[];
   getOperator(id: string): OperatorView;

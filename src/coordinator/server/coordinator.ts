@@ -19,6 +19,7 @@ import {
   generateKeyPair,
   seedOf,
   type AssignmentView,
+  type CancelTasksResponse,
   type CortenEvent,
   type EuSummary,
   type EuView,
@@ -61,6 +62,8 @@ import {
   stakeRoutes,
   taskRoutes,
   TrustApi,
+  WorkflowApi,
+  workflowRoutes,
 } from '../api/index.js';
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
@@ -80,6 +83,8 @@ export class Coordinator implements CoordinatorOperations {
   private finished = { verified: 0, failed: 0, submitted: 0 };
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
+  /** Workflows and jobs (workflow-api.ts). */
+  workflows!: WorkflowApi;
   accounts!: Accounts;
   id = '';
   url = '';
@@ -147,6 +152,12 @@ export class Coordinator implements CoordinatorOperations {
       coordinatorId: this.id,
       accounts: this.accounts,
     });
+    this.workflows = new WorkflowApi({
+      engine: this.engine,
+      store: this.store,
+      accounts: this.accounts,
+      config: this.config,
+    });
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
@@ -201,6 +212,7 @@ export class Coordinator implements CoordinatorOperations {
       accountRoutes(scoped, this);
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
+      workflowRoutes(scoped, this);
     });
     return app;
   }
@@ -369,6 +381,10 @@ export class Coordinator implements CoordinatorOperations {
     return {
       tasks: rows.map(taskSummary),
     };
+  }
+
+  cancelTasks(ids: readonly string[], caller: Viewer): Promise<CancelTasksResponse> {
+    return this.workflows.cancelTasks(ids, caller);
   }
 
   /** Events `viewer` may read (ownership.ts), filtered in the store. */
