@@ -7,7 +7,8 @@
  *
  * The sections: the store's life (migrations, commits and their events,
  * atomicity, read-only opening), tasks and assignments with the lease fence,
- * operators, regions and meta, events and who may read them, and the trust reads.
+ * operators, regions and meta, events and who may read them, the trust reads, and
+ * workflows and jobs.
  */
 import { describe, expect, it } from 'vitest';
 import { CortenError } from '../../src/protocol/index.js';
@@ -18,6 +19,7 @@ import { describeRecordsContract } from './records-contract.js';
 import { storeContext, taskRow, withEu, type OpenStore, type StoreContext } from './store-fixtures.js';
 import { describeTasksContract } from './tasks-contract.js';
 import { describeTrustContract } from './trust-contract.js';
+import { describeWorkflowsContract } from './workflows-contract.js';
 
 export type { OpenStore } from './store-fixtures.js';
 
@@ -30,6 +32,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     describeRecordsContract(ctx);
     describeEventsContract(ctx);
     describeTrustContract(ctx);
+    describeWorkflowsContract(ctx);
   });
 }
 
