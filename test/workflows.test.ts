@@ -5,6 +5,7 @@
  * tasks are cancelled and refunded, and an upgrade: refused when it drops a
  * step, then a backfill (dry run, run, run again) that runs only the new step.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
@@ -147,6 +148,27 @@ describe('workflows', () => {
     expect(page.map((j) => j.id)).toEqual(submitted.jobIds.slice(0, 2));
     const next = await dev.listJobs({ workflow: 'pipeline', status: 'completed', after: page[1]!.id });
     expect(next.map((j) => j.id)).toEqual(submitted.jobIds.slice(2));
+
+    // The CLI: publish a YAML file, submit a JSONL file and watch it, list, show.
+    const env = { CORTEN_URL: network.url, CORTEN_API_KEY: account.apiKey };
+    const yamlFile = join(dir, 'double.yaml');
+    writeFileSync(
+      yamlFile,
+      'name: twice\nversion: 1.0.0\nsteps:\n  - id: a\n    eu: inc@^1\n    input: { n: /input/n }\n',
+    );
+    const cliPublished = await runCli(['workflow', 'publish', yamlFile], env);
+    expect(cliPublished.code).toBe(0);
+    expect(JSON.parse(cliPublished.stdout)).toMatchObject({ name: 'twice', created: true });
+    const jsonl = join(dir, 'inputs.jsonl');
+    writeFileSync(jsonl, '{"n":1}\n{"n":2}\n');
+    const watched = await runCli(['job', 'submit', 'twice', '--file', jsonl, '--watch'], env);
+    expect(watched.code).toBe(0);
+    expect(watched.stderr).toMatch(/2 completed/);
+    const cliJobs = JSON.parse(watched.stdout) as string[];
+    const shown = await runCli(['job', 'show', cliJobs[0]!], env);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'completed', steps: [{ id: 'a', output: { n: 2 } }] });
+    const listed = await runCli(['job', 'list', '--workflow', 'twice'], env);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((j) => j.id)).toEqual(cliJobs);
 
     const verify = await runCli(['ledger', 'verify', '--data', join(dir, 'coordinator')]);
     expect(verify.stderr).toBe('');

@@ -271,13 +271,10 @@ export class Workflows implements DomainFactListener {
   async load(): Promise<void> {
     for (const row of await this.ctx.store.workflows.listWorkflows()) this.add(this.fromRow(row));
     const snapshot = await this.ctx.store.workflows.loadOpenJobs();
-    for (const job of this.jobsFrom(snapshot, 'running')) {
-      this.jobs.set(job.id, job);
-      for (const id of job.open) {
-        const task = this.ctx.memory.tasks.get(id);
-        const ref = snapshot.tasks.find((t) => t.taskId === id);
-        if (task && ref) task.job = { jobId: ref.jobId, stepId: ref.stepId, index: ref.index };
-      }
+    for (const job of this.jobsFrom(snapshot, 'running')) this.jobs.set(job.id, job);
+    for (const ref of snapshot.tasks) {
+      const task = this.ctx.memory.tasks.get(ref.taskId);
+      if (task) task.job = { jobId: ref.jobId, stepId: ref.stepId, index: ref.index };
     }
   }
 
