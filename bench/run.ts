@@ -3,7 +3,8 @@
  * compare with the targets and with BullMQ. Nothing here passes or fails.
  *
  *   npm run bench                 all sections
- *   npm run bench -- throughput   only the named sections
+ *   npm run bench -- throughput   only the named sections (throughput, bullmq, failover, memory, runtime,
+ *                                 scale, adaptive, workflow)
  */
 import { adaptiveBench } from './adaptive.js';
 import { bullmqBench } from './bullmq.js';
@@ -14,6 +15,7 @@ import { runtimeOverheadBench } from './runtime-overhead.js';
 import { scaleBench } from './scale.js';
 import { fmt, heading, line } from './support.js';
 import { throughputBench } from './throughput.js';
+import { workflowBench } from './workflow.js';
 
 const wanted = new Set(process.argv.slice(2));
 const on = (name: string) => wanted.size === 0 || wanted.has(name);
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   }
   if (on('scale')) await scaleBench();
   if (on('adaptive')) await adaptiveBench();
+  if (on('workflow')) await workflowBench();
 }
 
 main().then(
