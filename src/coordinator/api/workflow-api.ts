@@ -139,6 +139,8 @@ export class WorkflowApi {
         tasks: own.map((t) => ({ index: t.index, taskId: t.taskId, status: t.status })),
         output: step?.output ? (JSON.parse(step.output) as unknown) : null,
       };
+      // Started is not written (job-progress.ts): a ready step with a task past pending is running.
+      if (view.status === 'ready' && own.some((t) => t.status !== 'pending')) view.status = 'running';
       // What only memory knows: no online operator can run the step's EU.
       if (view.status === 'ready' || view.status === 'running') {
         const waiting = own.map((t) => this.deps.engine.tasks.get(t.taskId)?.waiting).find((w) => w);

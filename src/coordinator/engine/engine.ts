@@ -223,7 +223,11 @@ export class Engine extends EventEmitter {
 
   /** Creates one job per input (JSON text) of `entry`, all or none; `accountId` pays for its priced steps. */
   submitJobs(entry: WorkflowEntry, inputs: string[], owner: string, accountId: string | null): Promise<string[]> {
-    return this.command((turn) => this.workflows.submit(turn, entry, inputs, owner, accountId), inputs.length);
+    // A job costs about a task and a half to create (its row, its first step's task and their events).
+    return this.command(
+      (turn) => this.workflows.submit(turn, entry, inputs, owner, accountId),
+      Math.ceil(inputs.length / 5),
+    );
   }
 
   cancelJob(jobId: string): Promise<{ cancelled: boolean; tasks: number }> {

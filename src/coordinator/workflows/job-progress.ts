@@ -236,9 +236,8 @@ export function taskSettled(
 export function taskStarted(turn: Turn, job: JobState, task: TaskState): void {
   const run = task.job ? job.runs.get(task.job.stepId) : undefined;
   if (!run || (run.status !== 'ready' && run.status !== 'waiting')) return;
+  // Not written: the store keeps `ready` and a reader sees the step running from its tasks' statuses.
   run.status = 'running';
-  run.reason = null;
-  saveStep(turn, job, run);
   jobEvent(turn, job, 'job.step.started', { jobId: job.id, stepId: run.id });
 }
 
