@@ -102,7 +102,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       onEvent: (e) => {
         if (e.type === 'job.completed' || e.type === 'job.failed' || e.type === 'job.cancelled') bar.update(++finished);
         if (!killed && finished >= opts.jobs / 4) {
-          const victim = pickBusiest(network, events);
+          const victim = pickBusiest(network, events, liar?.operatorId);
           if (victim) {
             killed = { id: victim.operatorId, region: victim.region, at: Date.now() };
             victim.child.kill('SIGKILL');
@@ -124,7 +124,14 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         settled.set(e.taskId!, e.type === 'task.verified' ? 'verified' : 'failed');
     report(say, events, settled, killed, taskIds.length);
     const done = [...statuses.values()].filter((s) => s === 'completed').length;
-    say(`jobs: ${done} of ${opts.jobs} completed`);
+    const why = new Map<string, number>();
+    for (const e of events) {
+      if (e.type !== 'job.failed') continue;
+      const reason = (e.data as { reason: string }).reason;
+      why.set(reason, (why.get(reason) ?? 0) + 1);
+    }
+    const failures = [...why].map(([reason, n]) => `${n} ${reason}`).join(', ');
+    say(`jobs: ${done} of ${opts.jobs} completed${failures ? `; failed: ${failures}` : ''}`);
     if (grown) {
       const { adopted, backfilled } = grown;
       const sentimentTasks = new Set(
@@ -185,14 +192,15 @@ async function grow(client: CortenClient, into: { adopted: number; backfilled: n
   into.backfilled = (await client.upgradeWorkflow('news', { version: '2.0.0', backfill: true })).backfilled;
 }
 
-function pickBusiest(network: LocalNetwork, events: CortenEvent[]) {
+/** The honest operator holding the most work (the liar has a story of its own). */
+function pickBusiest(network: LocalNetwork, events: CortenEvent[], spare?: string) {
   const active = new Map<string, number>();
   for (const e of events) {
     if (e.type === 'task.assigned' || e.type === 'task.reassigned')
       active.set(e.operatorId!, (active.get(e.operatorId!) ?? 0) + 1);
     if (e.type === 'result.received') active.set(e.operatorId!, (active.get(e.operatorId!) ?? 0) - 1);
   }
-  const alive = network.operators.filter((o) => o.running);
+  const alive = network.operators.filter((o) => o.running && o.operatorId !== spare);
   return alive.sort((x, y) => (active.get(y.operatorId) ?? 0) - (active.get(x.operatorId) ?? 0))[0];
 }
 
