@@ -267,6 +267,8 @@ const frame = fc.oneof(
 /** Events inputs may cause: submissions by valid bodies; refusal counts and operators coming and going by frames. */
 const ALLOWED_EVENTS = new Set([
   'task.submitted',
+  // This coordinator has no operator that can run the fuzz's tasks: accepted submissions wait, and say so.
+  'task.waiting',
   'results.refused',
   'operator.online',
   'operator.offline',
