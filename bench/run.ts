@@ -3,7 +3,8 @@
  * compare with the targets and with BullMQ. Nothing here passes or fails.
  *
  *   npm run bench                 all sections
- *   npm run bench -- throughput   only the named sections
+ *   npm run bench -- throughput   only the named sections (throughput, bullmq, failover, memory, runtime,
+ *                                 scale, adaptive, workflow)
  *   npm run bench -- search       task search on 100,000 tasks
  *   npm run bench -- openai       the OpenAI-compatible endpoint's overhead
  */
@@ -18,6 +19,7 @@ import { scaleBench } from './scale.js';
 import { searchBench } from './search.js';
 import { fmt, heading, line } from './support.js';
 import { throughputBench } from './throughput.js';
+import { workflowBench } from './workflow.js';
 
 const wanted = new Set(process.argv.slice(2));
 const on = (name: string) => wanted.size === 0 || wanted.has(name);
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   if (on('adaptive')) await adaptiveBench();
   if (on('search')) await searchBench();
   if (on('openai')) await openaiEndpointBench();
+  if (on('workflow')) await workflowBench();
 }
 
 main().then(

@@ -131,7 +131,14 @@ const path = fc
         '/assets/..%2F..%2Fpackage.json',
         '/v1/openapi.json',
         '/docs',
+        '/v1/workflows',
+        '/v1/jobs',
+        '/v1/tasks/cancel',
       ),
+      param.map((p) => `/v1/workflows/${p}`),
+      param.map((p) => `/v1/workflows/${p}/upgrade`),
+      param.map((p) => `/v1/jobs/${p}`),
+      param.map((p) => `/v1/jobs/${p}/cancel`),
       param.map((p) => `/v1/tasks/${p}`),
       param.map((p) => `/v1/eus/${p}`),
       param.map((p) => `/v1/operators/${p}`),
@@ -296,6 +303,8 @@ const frame = fc.oneof(
 /** Events inputs may cause: submissions by valid bodies; refusal counts and operators coming and going by frames. */
 const ALLOWED_EVENTS = new Set([
   'task.submitted',
+  // This coordinator has no operator that can run the fuzz's tasks: accepted submissions wait, and say so.
+  'task.waiting',
   'results.refused',
   'operator.online',
   'operator.offline',

@@ -42,6 +42,14 @@ import {
   type RegisterWebhookRequest,
   type WebhookDeliveryView,
   type WebhookView,
+  type JobStatus,
+  type JobSummary,
+  type JobView,
+  type PublishWorkflowResponse,
+  type SubmitJobsResponse,
+  type UpgradeWorkflowResponse,
+  type WorkflowSummary,
+  type WorkflowView,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -194,6 +202,107 @@ export class CortenClient {
   /** Cancels open tasks this client may act on (they fail as `cancelled`, escrow refunded); finished ones refused. */
   cancelTasks(ids: string[]): Promise<BulkTasksResponse> {
     return this.request('POST', '/v1/tasks/cancel', { ids });
+  }
+
+  // ---- workflows and jobs ----------------------------------------------------------
+
+  /** Publishes a workflow version: the document as an object, or as YAML or JSON text. */
+  publishWorkflow(document: object | string): Promise<PublishWorkflowResponse> {
+    return this.request('POST', '/v1/workflows', { document });
+  }
+
+  async listWorkflows(): Promise<WorkflowSummary[]> {
+    return (await this.request<{ workflows: WorkflowSummary[] }>('GET', '/v1/workflows')).workflows;
+  }
+
+  /** A version by `wf_…`, `name@version`, or a name (its latest). */
+  getWorkflow(ref: string): Promise<WorkflowView> {
+    return this.request('GET', `/v1/workflows/${encodeURIComponent(ref)}`);
+  }
+
+  /** Moves jobs of `name` to `version`: running ones (`running`), finished ones' new steps (`backfill`). */
+  upgradeWorkflow(
+    name: string,
+    options: { version: string; running?: boolean; backfill?: boolean; dryRun?: boolean },
+  ): Promise<UpgradeWorkflowResponse> {
+    return this.request('POST', `/v1/workflows/${encodeURIComponent(name)}/upgrade`, options);
+  }
+
+  /** One job per input, all or none, with the escrow of every step reserved. */
+  submitJobs(workflow: string, inputs: unknown[]): Promise<SubmitJobsResponse> {
+    return this.request('POST', '/v1/jobs', { workflow, inputs });
+  }
+
+  getJob(id: string): Promise<JobView> {
+    return this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /** One page of jobs, oldest first; pass the last id as `after` for the next. */
+  async listJobs(
+    query: { workflow?: string; status?: string; after?: string; limit?: number } = {},
+  ): Promise<JobSummary[]> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return (await this.request<{ jobs: JobSummary[] }>('GET', `/v1/jobs?${params.toString()}`)).jobs;
+  }
+
+  cancelJob(id: string): Promise<JobView> {
+    return this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /**
+   * Waits until every job is completed, failed or cancelled; returns each one's
+   * status. Like `waitForTasks` it follows the event stream (from `after`, or from
+   * now with a status check on every connect), resuming across restarts.
+   */
+  async waitForJobs(
+    jobIds: readonly string[],
+    options: { after?: number; timeoutMs?: number; onEvent?: (event: CortenEvent) => void } = {},
+  ): Promise<Map<string, JobStatus>> {
+    const pending = new Set(jobIds);
+    const done = new Map<string, JobStatus>();
+    if (pending.size === 0) return done;
+    const stop = new AbortController();
+    const settle = (id: string, status: JobStatus) => {
+      if (status === 'running' || !pending.delete(id)) return;
+      done.set(id, status);
+      if (pending.size === 0) stop.abort();
+    };
+    let checks = Promise.resolve();
+    const timer = options.timeoutMs ? setTimeout(() => stop.abort(), options.timeoutMs) : undefined;
+    const types: EventType[] = ['job.completed', 'job.failed', 'job.cancelled'];
+    if (options.onEvent) types.push('job.step.ready', 'job.step.started', 'job.step.finished', 'job.upgraded');
+    const events = this.follow(
+      { after: options.after, types },
+      {
+        signal: stop.signal,
+        onConnect: () => {
+          if (options.after !== undefined) return;
+          checks = checks.then(async () => {
+            for (const id of [...pending]) settle(id, (await this.getJob(id)).status);
+          });
+        },
+      },
+    );
+    const ended: Record<string, JobStatus> = {
+      'job.completed': 'completed',
+      'job.failed': 'failed',
+      'job.cancelled': 'cancelled',
+    };
+    try {
+      for await (const e of events) {
+        const jobId = (e.data as { jobId?: string }).jobId;
+        if (!jobId || !pending.has(jobId)) continue;
+        options.onEvent?.(e);
+        const status = ended[e.type];
+        if (status) settle(jobId, status);
+      }
+      await checks;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (pending.size > 0) throw new CortenError('INTERNAL', `timed out with ${pending.size} jobs unfinished`);
+    return done;
   }
 
   // ---- trust and economics -------------------------------------------------------

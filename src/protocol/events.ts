@@ -103,6 +103,30 @@ export interface EventMap {
   'webhook.removed': { operatorId: string; webhookId: string };
   /** A delivery was given up after its last attempt failed. */
   'webhook.failed': { operatorId: string; webhookId: string; deliveryId: string; attempts: number; error: string };
+  /** Escrow a job reserved and no task of it used (a skipped, cancelled or failed step) went back to its account. */
+  'ledger.released': { jobId: string; account: string; amount: number; entryId: string };
+  /**
+   * No online operator can run the task's EU (requirements, `--eus`), or one can again:
+   * written once per change, never per turn.
+   */
+  'task.waiting': { taskId: string; reason: 'no_capable_operator' | null };
+  'workflow.published': { workflowId: string; name: string; version: string };
+  'job.created': { jobId: string; workflowId: string };
+  /** The step's inputs are ready and its tasks were created. */
+  'job.step.ready': { jobId: string; stepId: string; euId: string; taskIds: string[] };
+  /** The step's first task was leased. */
+  'job.step.started': { jobId: string; stepId: string };
+  'job.step.finished': {
+    jobId: string;
+    stepId: string;
+    status: 'verified' | 'failed' | 'skipped' | 'cancelled';
+    reason?: string;
+  };
+  /** The job moved to another version of its workflow: running (`--running`) or finished (`--backfill`). */
+  'job.upgraded': { jobId: string; from: string; to: string; newSteps: string[]; backfill: boolean };
+  'job.completed': { jobId: string };
+  'job.failed': { jobId: string; stepId: string; reason: string };
+  'job.cancelled': { jobId: string; cancelledTasks: number };
 }
 
 export type EventType = keyof EventMap;
@@ -163,4 +187,15 @@ export const EVENT_TYPES = [
   'webhook.registered',
   'webhook.removed',
   'webhook.failed',
+  'ledger.released',
+  'task.waiting',
+  'workflow.published',
+  'job.created',
+  'job.step.ready',
+  'job.step.started',
+  'job.step.finished',
+  'job.upgraded',
+  'job.completed',
+  'job.failed',
+  'job.cancelled',
 ] as const satisfies readonly EventType[];

@@ -16,3 +16,4 @@ export * from './limits.js';
 export * from './api-views.js';
 export * from './operator-request.js';
 export * from './operator-api.js';
+export * from './workflow.js';

@@ -200,3 +200,92 @@ export interface LedgerSnapshot {
   /** The last entry's seq and hash; seq 0 and the genesis hash when empty. */
   head: { seq: number; hash: string };
 }
+
+/** A published workflow version. */
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  version: string;
+  /** The validated document, JSON text. */
+  document: string;
+  /** Who owns the name (its first publisher). */
+  owner: string;
+  publishedAt: number;
+}
+
+export type JobStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One run of one workflow version on one input. */
+export interface JobRow {
+  id: string;
+  workflowId: string;
+  /** The workflow's name (lists by name span its versions). */
+  name: string;
+  owner: string;
+  /** Who pays for its priced steps; null when none is priced. */
+  accountId: string | null;
+  status: JobStatus;
+  /** The input, JSON text. */
+  input: string;
+  /** Credits still reserved in escrow for steps whose tasks do not exist yet. */
+  reserved: number;
+  /** The ledger entry that last reserved escrow for it; its tasks' escrow entry. */
+  escrowEntry: string | null;
+  failure: string | null;
+  submittedAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export type JobUpdate = Partial<
+  Pick<
+    JobRow,
+    'workflowId' | 'accountId' | 'status' | 'reserved' | 'escrowEntry' | 'failure' | 'updatedAt' | 'finishedAt'
+  >
+>;
+
+/** The state of one step of one job. */
+export interface JobStepRow {
+  jobId: string;
+  stepId: string;
+  status: string;
+  euId: string | null;
+  tasks: number;
+  /** Output once verified, JSON text. */
+  output: string | null;
+  reason: string | null;
+  updatedAt: number;
+}
+
+/** A task a step created: (job, step, index) is its idempotency key. */
+export interface JobTaskRow {
+  jobId: string;
+  stepId: string;
+  index: number;
+  taskId: string;
+}
+
+/** A step task with what its task row says now (status, and its accepted output once verified). */
+export interface JobTaskState extends JobTaskRow {
+  status: TaskStatus;
+  failure: string | null;
+  /** The accepted output, JSON text; null until verified. */
+  output: string | null;
+}
+
+export interface JobFilter {
+  /** Jobs of this workflow name (every version). */
+  name?: string;
+  status?: JobStatus;
+  owner?: string;
+  /** Jobs submitted after this job id (keyset paging). */
+  after?: string;
+  limit: number;
+}
+
+/** Jobs with their steps and step tasks, as recovery and upgrades load them. */
+export interface JobsSnapshot {
+  jobs: JobRow[];
+  steps: JobStepRow[];
+  tasks: JobTaskState[];
+}

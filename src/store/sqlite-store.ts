@@ -40,6 +40,7 @@ import {
 import { SqliteTrust } from './sqlite-trust.js';
 import { SqliteWebhooks } from './sqlite-webhooks.js';
 import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from './task-search.js';
+import { SqliteWorkflows } from './sqlite-workflows.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -69,6 +70,7 @@ export class SqliteStore implements Store {
   private checkpointer: SqliteCheckpointer | null = null;
   readonly trust: SqliteTrust;
   readonly webhooks: SqliteWebhooks;
+  readonly workflows: SqliteWorkflows;
   private readonly updates = new Map<string, Statement>();
   private w!: ReturnType<SqliteStore['writes']>;
   private readonly commitTx: Database.Transaction<(changes: Change[], committed: CortenEvent[]) => void>;
@@ -94,6 +96,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.trust = new SqliteTrust((sql) => this.stmt(sql));
     this.webhooks = new SqliteWebhooks((sql) => this.stmt(sql));
+    this.workflows = new SqliteWorkflows((sql) => this.stmt(sql));
     // 64 MB of page cache: the event log's indexes stay hot under a steady stream of inserts.
     this.db.pragma('cache_size = -65536');
     if (this.path !== ':memory:' && !readonly) {
@@ -234,6 +237,13 @@ export class SqliteStore implements Store {
       case 'webhook.attempt':
       case 'webhook.abandon':
         this.webhooks.apply(change);
+        return undefined;
+      case 'workflow.insert':
+      case 'job.insert':
+      case 'job.update':
+      case 'job_step.upsert':
+      case 'job_task.insert':
+        this.workflows.apply(change);
         return undefined;
       default:
         this.trust.apply(change);

@@ -21,6 +21,7 @@ import type {
 } from './rows.js';
 import type { TrustStore } from './trust-store.js';
 import type { WebhookStore } from './webhook-store.js';
+import type { WorkflowStore } from './workflow-store.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -28,6 +29,8 @@ export interface Store {
   readonly trust: TrustStore;
   /** Reads of operators' webhooks, their deliveries and attempts. */
   readonly webhooks: WebhookStore;
+  /** Reads of workflows, jobs, their steps and step tasks. */
+  readonly workflows: WorkflowStore;
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;

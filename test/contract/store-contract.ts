@@ -7,7 +7,8 @@
  *
  * The sections: the store's life (migrations, commits and their events,
  * atomicity, read-only opening), tasks and assignments with the lease fence,
- * operators, regions and meta, events and who may read them, and the trust reads.
+ * operators, regions and meta, events and who may read them, the trust reads, and
+ * workflows and jobs.
  */
 import { describe, expect, it } from 'vitest';
 import { CortenError } from '../../src/protocol/index.js';
@@ -20,6 +21,7 @@ import { storeContext, taskRow, withEu, type OpenStore, type StoreContext } from
 import { describeTasksContract } from './tasks-contract.js';
 import { describeTrustContract } from './trust-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
+import { describeWorkflowsContract } from './workflows-contract.js';
 
 export type { OpenStore } from './store-fixtures.js';
 
@@ -34,6 +36,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     describeEventsContract(ctx);
     describeTrustContract(ctx);
     describeWebhooksContract(ctx);
+    describeWorkflowsContract(ctx);
   });
 }
 

@@ -18,3 +18,5 @@ export { doc, routeKey, type RouteDoc } from './route-docs.js';
 export { OperatorApi } from './operator-api.js';
 export { OperatorAuth } from './operator-auth.js';
 export { operatorRoutes } from './operator-routes.js';
+export { WorkflowApi } from './workflow-api.js';
+export { workflowRoutes } from './workflow-routes.js';

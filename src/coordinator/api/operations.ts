@@ -24,6 +24,7 @@ import type { EventFilter } from '../../store/index.js';
 import type { Accounts, Viewer } from '../economics/index.js';
 import type { EventBus } from '../engine/index.js';
 import type { TrustApi } from './trust-api.js';
+import type { WorkflowApi } from './workflow-api.js';
 
 export interface CoordinatorOperations {
   /** The coordinator's identity (its public key's id). */
@@ -31,6 +32,8 @@ export interface CoordinatorOperations {
   readonly bus: Pick<EventBus, 'seq' | 'subscribe'>;
   readonly accounts: Pick<Accounts, 'identify' | 'requireAdmin'>;
   readonly trust: TrustApi;
+  /** Workflows and jobs (workflow-api.ts). */
+  readonly workflows: WorkflowApi;
   viewer(authorization: string | undefined): Promise<Viewer>;
   publishEu(request: PublishEuRequest, authorization?: string): Promise<PublishEuResponse>;
   listEus(): EuSummary[];

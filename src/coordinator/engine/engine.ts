@@ -27,6 +27,7 @@ import {
   type CortenEvent,
   type HelloMessage,
   type ResultItem,
+  type UpgradeWorkflowResponse,
 } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import { offlineAfterMs, type CoordinatorConfig } from '../config/index.js';
@@ -41,13 +42,14 @@ import type {
 } from '../memory/index.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
-import { Scheduler } from '../scheduling/index.js';
+import { meetsRequirements, Scheduler } from '../scheduling/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
 import { acceptResults, type UnreadableResult } from '../verification/index.js';
 import { queueStandingNotices, Trust } from '../trust/index.js';
 import { TaskMemory, Turn } from '../memory/index.js';
 import { WebhookRegistry } from '../webhooks/index.js';
+import { Workflows, type WorkflowEntry } from '../workflows/index.js';
 
 interface Command {
   run(turn: Turn): void | Promise<void>;
@@ -63,6 +65,11 @@ interface Command {
  * the backlog.
  */
 const TURN_BUDGET = 600;
+/**
+ * How often queued tasks are checked for an EU no online operator can run. A fifth of a
+ * second is prompt for a person watching a job, and keeps the check off every busy turn.
+ */
+const WAITING_CHECK_MS = 200;
 /** Assignments one turn makes at most; the next turn carries on. */
 const TURN_ASSIGNMENTS = 1000;
 
@@ -99,12 +106,15 @@ export class Engine extends EventEmitter {
   readonly refusals = new RefusalTally();
   /** Operators' webhooks: each turn's alerts become pending deliveries in its commit. */
   readonly webhooks: WebhookRegistry;
+  /** Workflow versions and running jobs; reacts to verdicts on step tasks. */
+  readonly workflows: Workflows;
 
   private inbox: Command[] = [];
   private turnScheduled = false;
   private turning = false;
   private current: Turn | null = null;
   private lastTurnEnd = 0;
+  private lastWaitingCheck = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -122,10 +132,15 @@ export class Engine extends EventEmitter {
     this.memory = new TaskMemory(deps.config.inputCacheBytes);
     this.trust = new Trust(this);
     this.webhooks = new WebhookRegistry(deps.config.webhooksPerOperator);
+    this.workflows = new Workflows(this);
+    this.trust.listen(this.workflows);
     this.scheduler = new Scheduler({
       qualifies: (op) => this.trust.qualifies(op),
       rank: (op) => this.trust.rank(op),
-      assign: (task, op) => taskFlow.assign(this, this.turn, task, op),
+      assign: (task, op) => {
+        taskFlow.assign(this, this.turn, task, op);
+        this.workflows.taskAssigned(this.turn, task);
+      },
     });
     this.regions = new RegionWatch(this);
   }
@@ -209,6 +224,30 @@ export class Engine extends EventEmitter {
 
   publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
     return this.command((turn) => taskFlow.publish(this, turn, eu));
+  }
+
+  publishWorkflow(entry: WorkflowEntry): Promise<{ entry: WorkflowEntry; created: boolean }> {
+    return this.command((turn) => this.workflows.publish(turn, entry));
+  }
+
+  /** Creates one job per input (JSON text) of `entry`, all or none; `accountId` pays for its priced steps. */
+  submitJobs(entry: WorkflowEntry, inputs: string[], owner: string, accountId: string | null): Promise<string[]> {
+    // A job costs about a task and a half to create (its row, its first step's task and their events).
+    return this.command(
+      (turn) => this.workflows.submit(turn, entry, inputs, owner, accountId),
+      Math.ceil(inputs.length / 5),
+    );
+  }
+
+  cancelJob(jobId: string): Promise<{ cancelled: boolean; tasks: number }> {
+    return this.command((turn) => this.workflows.cancel(turn, jobId));
+  }
+
+  upgradeWorkflow(
+    entry: WorkflowEntry,
+    options: { running: boolean; backfill: boolean; dryRun: boolean },
+  ): Promise<UpgradeWorkflowResponse> {
+    return this.command((turn) => this.workflows.upgrade(turn, entry, options));
   }
 
   connect(conn: OperatorConnection, hello: HelloMessage, operatorId: string): Promise<void> {
@@ -315,6 +354,23 @@ export class Engine extends EventEmitter {
     for (const e of events) if (e.owner === undefined) e.owner = eventOwner(e, taskOwner);
   }
 
+  /** At most every WAITING_CHECK_MS: marks queued tasks no online operator can run (task.waiting). */
+  private checkWaiting(turn: Turn): void {
+    if (turn.now - this.lastWaitingCheck < WAITING_CHECK_MS) return;
+    this.lastWaitingCheck = turn.now;
+    const online = [...this.operators.values()].filter(
+      (op) =>
+        (op.status === 'online' || op.status === 'degraded') &&
+        op.conn !== null &&
+        !this.scheduler.downRegions.has(op.region) &&
+        this.trust.qualifies(op),
+    );
+    this.scheduler.checkWaiting(
+      (eu) => online.some((op) => meetsRequirements(op, eu)),
+      (task, reason) => taskFlow.markWaiting(turn, task, reason),
+    );
+  }
+
   // ---- the loop -------------------------------------------------------------
 
   private enqueue(command: Command): void {
@@ -369,10 +425,13 @@ export class Engine extends EventEmitter {
         }
       }
       this.writeRefusals(turn);
+      // Before settlement closes: the next steps' tasks and released escrow ride in this turn's entry.
+      this.workflows.endTurn(turn);
       this.trust.endTurn(turn);
       moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
       queueStandingNotices(turn, this.operators, this.trust);
       this.webhooks.queueDeliveries(turn);
+      this.checkWaiting(turn);
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
       const inputs =

@@ -26,12 +26,14 @@ import {
   chargedAttempts,
   type EuState,
   freeSlot,
+  type JobRef,
   isFreeLoss,
   liveAssignments,
   newId,
   newSeed,
   type OperatorState,
   replicasToAssign,
+  type TaskPayer,
   type TaskState,
 } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
@@ -85,63 +87,90 @@ export function submit(
   owner: string,
   accountId: string | null,
 ): string[] {
-  const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
-  const ids: string[] = [];
-  for (const input of inputs) {
-    const keep = ctx.memory.holdInput(input.text);
-    const task: TaskState = {
-      id: newId('t', turn.now),
-      eu,
-      owner,
+  return inputs.map((input) => createTask(ctx, turn, eu, input, owner, payer).id);
+}
+
+/**
+ * Creates one task, its row and its event, and queues it. `payer` holds its
+ * escrow already (a submission's, or a job's reservation); `job` names the job
+ * step it runs.
+ */
+export function createTask(
+  ctx: FlowContext,
+  turn: Turn,
+  eu: EuState,
+  input: NewInput,
+  owner: string,
+  payer: TaskPayer | null,
+  job?: JobRef,
+): TaskState {
+  const { verification } = eu.manifest;
+  const keep = ctx.memory.holdInput(input.text);
+  const task: TaskState = {
+    id: newId('t', turn.now),
+    eu,
+    owner,
+    status: 'pending',
+    input: keep ? input.text : null,
+    inputHash: input.hash,
+    seed: newSeed(),
+    clock: turn.now,
+    quorum: verification.quorum,
+    maxReplicas: verification.maxReplicas,
+    replicas: verification.quorum,
+    attempts: 0,
+    freeAttempts: 0,
+    submittedAt: turn.now,
+    assignments: [],
+    lostLeases: [],
+    queued: false,
+    readyAt: turn.now,
+  };
+  if (job) task.job = job;
+  turn.changes.push({
+    op: 'task.insert',
+    row: {
+      id: task.id,
+      euId: eu.id,
       status: 'pending',
-      input: keep ? input.text : null,
+      input: input.text,
       inputHash: input.hash,
-      seed: newSeed(),
-      clock: turn.now,
-      quorum: verification.quorum,
-      maxReplicas: verification.maxReplicas,
-      replicas: verification.quorum,
+      seed: task.seed,
+      clock: task.clock,
+      quorum: task.quorum,
+      maxReplicas: task.maxReplicas,
+      replicas: task.replicas,
       attempts: 0,
-      freeAttempts: 0,
+      outputHash: null,
+      resultAssignmentId: null,
+      failure: null,
+      failureMessage: null,
       submittedAt: turn.now,
-      assignments: [],
-      lostLeases: [],
-      queued: false,
-      readyAt: turn.now,
-    };
-    turn.changes.push({
-      op: 'task.insert',
-      row: {
-        id: task.id,
-        euId: eu.id,
-        status: 'pending',
-        input: input.text,
-        inputHash: input.hash,
-        seed: task.seed,
-        clock: task.clock,
-        quorum: task.quorum,
-        maxReplicas: task.maxReplicas,
-        replicas: task.replicas,
-        attempts: 0,
-        outputHash: null,
-        resultAssignmentId: null,
-        failure: null,
-        failureMessage: null,
-        submittedAt: turn.now,
-        updatedAt: turn.now,
-        finishedAt: null,
-        owner,
-      },
-    });
-    turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });
-    ctx.trust.taskCreated(turn, task, payer);
-    ctx.memory.tasks.set(task.id, task);
-    ctx.scheduler.enqueue(task);
-    ids.push(task.id);
-  }
-  return ids;
+      updatedAt: turn.now,
+      finishedAt: null,
+      owner,
+    },
+  });
+  turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });
+  ctx.trust.taskCreated(turn, task, payer);
+  ctx.memory.tasks.set(task.id, task);
+  ctx.scheduler.enqueue(task);
+  return task;
+}
+
+/**
+ * Cancels an open task: its leases are cancelled (their operators told to drop
+ * them), results not yet judged are rejected without a verdict (so nobody is
+ * slashed), and it fails as `cancelled`, which refunds its whole escrow.
+ */
+export function cancelTask(ctx: FlowContext, turn: Turn, task: TaskState, message: string): void {
+  // Results not yet judged are rejected without a verdict against them: never slashed nor counted as dissent.
+  for (const a of task.assignments) if (a.status === 'submitted') endResult(ctx, turn, a.id, 'rejected', true);
+  cancelLive(ctx, turn, task, 'cancelled');
+  finish(ctx, turn, task, 'failed', { failure: 'cancelled', failureMessage: message });
+  turn.event('task.failed', { taskId: task.id, reason: 'cancelled', message }, { taskId: task.id });
 }
 
 // ---- assignment ----------------------------------------------------------------
@@ -168,6 +197,7 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
     proof: [],
     durationMs: null,
   };
+  if (task.waiting) markWaiting(turn, task, null);
   const readySince = Math.max(task.readyAt, op.freeSince ?? turn.now);
   task.attempts = attempt;
   task.assignments.push(a);
@@ -249,6 +279,12 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
     readySince,
   );
 }
+/** Records why a task cannot be placed now (null: it can again), with its event. */
+export function markWaiting(turn: Turn, task: TaskState, reason: string | null): void {
+  task.waiting = reason;
+  turn.event('task.waiting', { taskId: task.id, reason: reason as 'no_capable_operator' | null }, { taskId: task.id });
+}
+
 // ---- lost leases -----------------------------------------------------------------------
 
 /**
@@ -340,14 +376,7 @@ export function cancel(ctx: FlowContext, turn: Turn, ids: readonly string[], own
   for (const id of new Set(ids)) {
     const task = ctx.memory.tasks.get(id);
     if (!task || (owner !== null && task.owner !== owner)) continue;
-    for (const a of task.assignments) if (a.status === 'submitted') endResult(ctx, turn, a.id, 'rejected', true);
-    cancelLive(ctx, turn, task, 'cancelled');
-    finish(ctx, turn, task, 'failed', { failure: 'cancelled', failureMessage: CANCELLED_MESSAGE });
-    turn.event(
-      'task.failed',
-      { taskId: task.id, reason: 'cancelled', message: CANCELLED_MESSAGE },
-      { taskId: task.id },
-    );
+    cancelTask(ctx, turn, task, CANCELLED_MESSAGE);
     cancelled.push(id);
   }
   return cancelled;

@@ -125,6 +125,18 @@ export interface TaskState {
   solo?: boolean;
   /** When it last became ready for an operator (submitted, lease lost, escalated). */
   readyAt: number;
+  /** The job step it runs, when a workflow created it (coordinator/workflows). */
+  job?: JobRef;
+  /** Why it cannot be placed now (no online operator can run its EU); null or absent when it can. */
+  waiting?: string | null;
+}
+
+/** Which step of which job a task runs: (job, step, index) is its idempotency key. */
+export interface JobRef {
+  jobId: string;
+  stepId: string;
+  /** Position in a map step's array; 0 otherwise. */
+  index: number;
 }
 
 export function liveAssignments(task: TaskState): number {

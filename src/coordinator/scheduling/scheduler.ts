@@ -46,6 +46,10 @@ export class Scheduler {
   private queuedCount = 0;
   /** Regions the scheduler avoids. */
   readonly downRegions = new Set<string>();
+  /** Tasks queued since the last waiting check, by EU id. */
+  private fresh = new Map<string, TaskState[]>();
+  /** EUs whose queued tasks no online operator can run, as of the last check. */
+  private readonly waitingEus = new Set<string>();
 
   constructor(private readonly hooks: SchedulerHooks) {}
 
@@ -65,6 +69,37 @@ export class Scheduler {
     else queue.push(task);
     task.queued = true;
     this.queuedCount += 1;
+    const fresh = this.fresh.get(task.eu.id);
+    if (fresh) fresh.push(task);
+    else this.fresh.set(task.eu.id, [task]);
+  }
+
+  /**
+   * Marks queued tasks no online operator can run (`capable` says whether one
+   * can run an EU), and clears the mark when one can again: `mark` is called
+   * once per change of a task, never per check. A check costs one scan of the
+   * operators per queued EU (stopping at the first capable one), plus the tasks
+   * queued since the last check; a whole queue is walked only when its EU
+   * changes between runnable and not.
+   */
+  checkWaiting(capable: (eu: EuState) => boolean, mark: (task: TaskState, reason: string | null) => void): void {
+    const reason = 'no_capable_operator';
+    for (const [euId, queue] of this.queues) {
+      if (queue.length === 0) continue;
+      const was = this.waitingEus.has(euId);
+      if (capable(queue.peek()!.eu)) {
+        if (!was) continue;
+        this.waitingEus.delete(euId);
+        for (const task of queue) if (task.waiting) mark(task, null);
+      } else if (!was) {
+        this.waitingEus.add(euId);
+        for (const task of queue) if (!task.waiting && replicasToAssign(task) > 0) mark(task, reason);
+      } else {
+        for (const task of this.fresh.get(euId) ?? [])
+          if (task.queued && !task.waiting && replicasToAssign(task) > 0) mark(task, reason);
+      }
+    }
+    this.fresh = new Map();
   }
 
   /**

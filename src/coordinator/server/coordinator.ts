@@ -61,6 +61,8 @@ import {
   stakeRoutes,
   taskRoutes,
   TrustApi,
+  WorkflowApi,
+  workflowRoutes,
 } from '../api/index.js';
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
@@ -90,6 +92,8 @@ export class Coordinator implements CoordinatorOperations {
   private finished = { verified: 0, failed: 0, submitted: 0 };
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
+  /** Workflows and jobs (workflow-api.ts). */
+  workflows!: WorkflowApi;
   accounts!: Accounts;
   /** An operator's standing and webhooks, for whoever holds its key (see operator-api.ts). */
   operatorApi!: OperatorApi;
@@ -165,6 +169,12 @@ export class Coordinator implements CoordinatorOperations {
     });
     this.operatorApi = new OperatorApi({ engine: this.engine, store: this.store });
     this.operatorAuth = new OperatorAuth(this.accounts);
+    this.workflows = new WorkflowApi({
+      engine: this.engine,
+      store: this.store,
+      accounts: this.accounts,
+      config: this.config,
+    });
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
@@ -231,6 +241,7 @@ export class Coordinator implements CoordinatorOperations {
       ledgerRoutes(scoped, this);
       operatorRoutes(scoped, { api: this.operatorApi, auth: this.operatorAuth });
       dashboardRoutes(scoped);
+      workflowRoutes(scoped, this);
     });
     // A scope of its own: these routes answer errors in OpenAI's error object, not the envelope.
     void app.register(async (scoped) =>
