@@ -7,7 +7,22 @@
  *   const done = await corten.waitForTasks(taskIds);
  */
 import { createParser } from 'eventsource-parser';
+import type { z } from 'zod';
+import { answerStream, type AnswerStream } from './answer-stream.js';
 import { followEvents, type FollowOptions } from './event-follower.js';
+import type {
+  Answered,
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  CompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  FailedAnswer,
+  ModelObject,
+  TextCompletion,
+  TextCompletionChunk,
+} from './openai-types.js';
 import {
   CortenError,
   coerceError,
@@ -40,6 +55,7 @@ import {
   type RegisterWebhookRequest,
   type WebhookDeliveryView,
   type WebhookView,
+  type HealthSchema,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -60,6 +76,17 @@ export interface ClientOptions {
  * `admin` the admin token; `none` nothing (the network's public face).
  */
 type Auth = 'caller' | 'key' | 'admin' | 'none';
+
+/** `GET /v1/health`: liveness, and the coordinator's id. */
+export type Health = z.infer<typeof HealthSchema>;
+
+/** The OpenAPI 3.1 document, as far as a program reading it needs its shape. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string; description?: string };
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[]; summary?: string }>>;
+  components?: { schemas?: Record<string, unknown> };
+}
 
 /** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
 export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
@@ -105,28 +132,56 @@ export class CortenClient {
     return auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
   }
 
+  /** Sends a request; answers the response when it is a success, throws the API's error otherwise. */
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth | 'operator' = 'caller',
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (auth === 'operator' && this.operatorKeys) {
+      Object.assign(headers, signRequest(this.operatorKeys, method, path, body));
+    } else {
+      const token = this.token(auth === 'operator' ? 'admin' : auth);
+      if (token) headers.authorization = `Bearer ${token}`;
+    }
+    const init: RequestInit = { method, headers };
+    if (signal) init.signal = signal;
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    if (!response.ok) {
+      const text = await response.text();
+      throw errorFrom(response.status, parseOrText(text));
+    }
+    return response;
+  }
+
   private async request<T>(
     method: string,
     path: string,
     body?: unknown,
     auth: Auth | 'operator' = 'caller',
   ): Promise<T> {
-    const init: RequestInit = { method, headers: {} };
-    if (auth === 'operator' && this.operatorKeys) {
-      init.headers = signRequest(this.operatorKeys, method, path, body);
-    } else {
-      const token = this.token(auth === 'operator' ? 'admin' : auth);
-      if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
-    }
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
-    }
-    const response = await fetch(`${this.baseUrl}${path}`, init);
-    const text = await response.text();
-    const parsed: unknown = text.length > 0 ? JSON.parse(text) : undefined;
-    if (!response.ok) throw errorFrom(response.status, parsed);
-    return parsed as T;
+    const text = await (await this.send(method, path, body, auth)).text();
+    return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A whole answer of the OpenAI-compatible endpoint, with its task id. */
+  private async answer<T>(path: string, body: unknown): Promise<Answered<T>> {
+    const response = await this.send('POST', path, body, 'caller');
+    return { body: (await response.json()) as T, taskId: response.headers.get('x-corten-task-id') ?? '' };
+  }
+
+  /** A streamed answer: resolves once the stream is open (refusals throw here), then yields its chunks. */
+  private async answerStream<T>(path: string, body: object): Promise<AnswerStream<T>> {
+    const controller = new AbortController();
+    const response = await this.send('POST', path, { ...body, stream: true }, 'caller', controller.signal);
+    return answerStream<T>(response, controller, errorFrom);
   }
 
   publishEu(pkg: PublishEuRequest): Promise<PublishEuResponse> {
@@ -271,6 +326,15 @@ export class CortenClient {
     return this.request('GET', `/v1/tasks/${encodeURIComponent(taskId)}/receipt`);
   }
 
+  getOperator(operatorId: string): Promise<OperatorView> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}`, undefined, 'none');
+  }
+
+  /** The WebSocket URL operators' agents connect to (`corten operator --coordinator` derives it). */
+  operatorConnectUrl(): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/v1/operators/connect`;
+  }
+
   async listOperators(): Promise<OperatorView[]> {
     return (await this.request<{ operators: OperatorView[] }>('GET', '/v1/operators')).operators;
   }
@@ -288,6 +352,73 @@ export class CortenClient {
 
   stats(): Promise<Stats> {
     return this.request('GET', '/v1/stats');
+  }
+
+  /** Liveness, and the coordinator's id. */
+  health(): Promise<Health> {
+    return this.request('GET', '/v1/health', undefined, 'none');
+  }
+
+  /** The coordinator's Prometheus metrics, in the text exposition format. */
+  async metrics(): Promise<string> {
+    return (await this.send('GET', '/metrics', undefined, 'none')).text();
+  }
+
+  /** The API's OpenAPI 3.1 document. */
+  openApi(): Promise<OpenApiDocument> {
+    return this.request('GET', '/v1/openapi.json', undefined, 'none');
+  }
+
+  /** The API reference page (HTML). */
+  async referencePage(): Promise<string> {
+    return (await this.send('GET', '/docs', undefined, 'none')).text();
+  }
+
+  /** One of the reference page's files (`swagger-ui.css`, `swagger-ui-bundle.js` …). */
+  async referenceAsset(name: string): Promise<{ contentType: string; body: Uint8Array }> {
+    const response = await this.send('GET', `/docs/${encodeURIComponent(name)}`, undefined, 'none');
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    return { contentType, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  // ---- the OpenAI-compatible endpoint: verified answers in OpenAI's shapes -----------------------------------------
+
+  /** The models: chat and embedding EUs, with price, verification policy and context length. */
+  async listModels(): Promise<ModelObject[]> {
+    return (await this.request<{ object: 'list'; data: ModelObject[] }>('GET', '/v1/models')).data;
+  }
+
+  getModel(id: string): Promise<ModelObject> {
+    return this.request('GET', `/v1/models/${encodeURIComponent(id)}`);
+  }
+
+  /** A verified chat answer, once its replicas agreed; `body.corten` names its task, receipt and verdict. */
+  createChatCompletion(request: ChatCompletionRequest): Promise<Answered<ChatCompletion>> {
+    return this.answer('/v1/chat/completions', { ...request, stream: false });
+  }
+
+  /**
+   * The same answer streamed: `chat.completion.chunk` events once verified, the last with usage.
+   *
+   *   const answer = await corten.streamChatCompletion({ model: 'llm-chat', messages });
+   *   for await (const chunk of answer) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+   */
+  streamChatCompletion(request: ChatCompletionRequest): Promise<AnswerStream<ChatCompletionChunk>> {
+    return this.answerStream('/v1/chat/completions', request);
+  }
+
+  /** A verified legacy completion. */
+  createCompletion(request: CompletionRequest): Promise<Answered<TextCompletion>> {
+    return this.answer('/v1/completions', { ...request, stream: false });
+  }
+
+  streamCompletion(request: CompletionRequest): Promise<AnswerStream<TextCompletionChunk>> {
+    return this.answerStream('/v1/completions', request);
+  }
+
+  /** Embeddings, verified exactly. */
+  createEmbedding(request: EmbeddingRequest): Promise<Answered<EmbeddingList>> {
+    return this.answer('/v1/embeddings', request);
   }
 
   events(query: EventQuery = {}): Promise<EventsPage> {
@@ -453,14 +584,26 @@ function eventParams(query: EventQuery): string {
   return params.toString();
 }
 
-/** Turns an error envelope into a CortenError with the server's code. */
+/** Turns an error envelope (or OpenAI's error object) into a CortenError with the server's code. */
 function errorFrom(status: number, body: unknown): CortenError {
-  const envelope = body as Partial<ErrorEnvelope> | undefined;
+  const envelope = body as (Partial<ErrorEnvelope> & { corten?: FailedAnswer }) | undefined;
   const code = envelope?.error?.code;
-  const message = envelope?.error?.message ?? `HTTP ${status}`;
-  const error = new CortenError(code && isErrorCode(code) ? code : 'INTERNAL', message, {
-    details: envelope?.error?.details,
-  });
+  const message = envelope?.error?.message ?? (typeof body === 'string' && body ? body : `HTTP ${status}`);
+  const known = typeof code === 'string' && isErrorCode(code);
+  // OpenAI's error object: a task that did not verify names its failure (UNVERIFIABLE, EU_ERROR …) and the task.
+  const details =
+    envelope?.error?.details ??
+    (envelope?.corten || (code && !known) ? { code: code ?? null, ...envelope?.corten } : undefined);
+  const error = new CortenError(known ? code : 'INTERNAL', message, { details });
   Object.defineProperty(error, 'httpStatus', { value: status, enumerable: true });
   return error;
+}
+
+function parseOrText(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
