@@ -30,6 +30,7 @@ import {
 } from '../src/protocol/index.js';
 import { LocalNetwork, type OperatorProcess } from '../src/sim/index.js';
 import { tempDir } from './helpers/temp.js';
+import type { Holds, Same } from './helpers/type-checks.js';
 import { startFakeLlm, type FakeLlm } from './runtime/support.js';
 
 const ANSWER = 'The Eiffel Tower is 330 metres tall and stands on the Champ de Mars in Paris.';
@@ -129,8 +130,6 @@ const ModelSchema = z.strictObject({
   }),
 });
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Holds<T extends true> = T;
 export type ShapesMatch = [
   Holds<Same<z.infer<typeof Provenance>, AnswerProvenance>>,
   Holds<Same<z.infer<typeof ChatCompletionSchema>, ChatCompletion>>,

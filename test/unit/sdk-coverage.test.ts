@@ -9,9 +9,7 @@ import { CortenClient, SDK_OPERATIONS } from '../../src/client/index.js';
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from '../../src/client/index.js';
 import { API_ROUTES } from '../../src/coordinator/api/index.js';
 import type * as server from '../../src/coordinator/api/openai-shapes.js';
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Holds<T extends true> = T;
+import type { Holds, Same } from '../helpers/type-checks.js';
 
 /** What the SDK sends is what the routes parse; `stream` is the method's to set, tools are refused anyway. */
 export type RequestsMatch = [
