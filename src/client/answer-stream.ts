@@ -33,6 +33,8 @@ export function answerStream<T>(
       for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
         parser.feed(decoder.decode(bytes, { stream: true }));
         while (messages.length > 0) {
+          // Closed: what was already read is dropped with the rest.
+          if (controller.signal.aborted) return;
           const data = messages.shift()!;
           if (data === '[DONE]') return;
           const parsed = JSON.parse(data) as T | { error?: unknown };

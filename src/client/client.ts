@@ -9,6 +9,7 @@
 import { createParser } from 'eventsource-parser';
 import type { z } from 'zod';
 import { answerStream, type AnswerStream } from './answer-stream.js';
+import { errorFrom, parseOrText } from './api-error.js';
 import { followEvents, type FollowOptions } from './event-follower.js';
 import type {
   Answered,
@@ -18,7 +19,6 @@ import type {
   CompletionRequest,
   EmbeddingList,
   EmbeddingRequest,
-  FailedAnswer,
   ModelObject,
   TextCompletion,
   TextCompletionChunk,
@@ -26,9 +26,7 @@ import type {
 import {
   CortenError,
   coerceError,
-  isErrorCode,
   type CortenEvent,
-  type ErrorEnvelope,
   type EuSummary,
   type EuView,
   type EventsPage,
@@ -582,28 +580,4 @@ function eventParams(query: EventQuery): string {
   if (query.operatorId) params.set('operatorId', query.operatorId);
   if (query.types?.length) params.set('types', query.types.join(','));
   return params.toString();
-}
-
-/** Turns an error envelope (or OpenAI's error object) into a CortenError with the server's code. */
-function errorFrom(status: number, body: unknown): CortenError {
-  const envelope = body as (Partial<ErrorEnvelope> & { corten?: FailedAnswer }) | undefined;
-  const code = envelope?.error?.code;
-  const message = envelope?.error?.message ?? (typeof body === 'string' && body ? body : `HTTP ${status}`);
-  const known = typeof code === 'string' && isErrorCode(code);
-  // OpenAI's error object: a task that did not verify names its failure (UNVERIFIABLE, EU_ERROR …) and the task.
-  const details =
-    envelope?.error?.details ??
-    (envelope?.corten || (code && !known) ? { code: code ?? null, ...envelope?.corten } : undefined);
-  const error = new CortenError(known ? code : 'INTERNAL', message, { details });
-  Object.defineProperty(error, 'httpStatus', { value: status, enumerable: true });
-  return error;
-}
-
-function parseOrText(text: string): unknown {
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
