@@ -86,6 +86,11 @@ export interface OpenApiDocument {
   components?: { schemas?: Record<string, unknown> };
 }
 
+/** How a call of the OpenAI-compatible endpoint waits: aborting `signal` stops the wait, never the task. */
+export interface AnswerOptions {
+  signal?: AbortSignal;
+}
+
 /** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
 export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
 
@@ -170,16 +175,28 @@ export class CortenClient {
   }
 
   /** A whole answer of the OpenAI-compatible endpoint, with its task id. */
-  private async answer<T>(path: string, body: unknown): Promise<Answered<T>> {
-    const response = await this.send('POST', path, body, 'caller');
+  private async answer<T>(path: string, body: unknown, options: AnswerOptions): Promise<Answered<T>> {
+    const response = await this.send('POST', path, body, 'caller', options.signal);
     return { body: (await response.json()) as T, taskId: response.headers.get('x-corten-task-id') ?? '' };
   }
 
   /** A streamed answer: resolves once the stream is open (refusals throw here), then yields its chunks. */
-  private async answerStream<T>(path: string, body: object): Promise<AnswerStream<T>> {
+  private async answerStream<T>(path: string, body: object, options: AnswerOptions): Promise<AnswerStream<T>> {
     const controller = new AbortController();
-    const response = await this.send('POST', path, { ...body, stream: true }, 'caller', controller.signal);
-    return answerStream<T>(response, controller, errorFrom);
+    const stop = () => controller.abort();
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    // The stream aborts its own controller when it ends: the caller's signal lets go of it then.
+    controller.signal.addEventListener('abort', () => options.signal?.removeEventListener('abort', stop), {
+      once: true,
+    });
+    try {
+      const response = await this.send('POST', path, { ...body, stream: true }, 'caller', controller.signal);
+      return answerStream<T>(response, controller, errorFrom);
+    } catch (error) {
+      controller.abort();
+      throw error;
+    }
   }
 
   publishEu(pkg: PublishEuRequest): Promise<PublishEuResponse> {
@@ -391,8 +408,8 @@ export class CortenClient {
   }
 
   /** A verified chat answer, once its replicas agreed; `body.corten` names its task, receipt and verdict. */
-  createChatCompletion(request: ChatCompletionRequest): Promise<Answered<ChatCompletion>> {
-    return this.answer('/v1/chat/completions', { ...request, stream: false });
+  createChatCompletion(request: ChatCompletionRequest, options: AnswerOptions = {}): Promise<Answered<ChatCompletion>> {
+    return this.answer('/v1/chat/completions', { ...request, stream: false }, options);
   }
 
   /**
@@ -401,22 +418,28 @@ export class CortenClient {
    *   const answer = await corten.streamChatCompletion({ model: 'llm-chat', messages });
    *   for await (const chunk of answer) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
    */
-  streamChatCompletion(request: ChatCompletionRequest): Promise<AnswerStream<ChatCompletionChunk>> {
-    return this.answerStream('/v1/chat/completions', request);
+  streamChatCompletion(
+    request: ChatCompletionRequest,
+    options: AnswerOptions = {},
+  ): Promise<AnswerStream<ChatCompletionChunk>> {
+    return this.answerStream('/v1/chat/completions', request, options);
   }
 
   /** A verified legacy completion. */
-  createCompletion(request: CompletionRequest): Promise<Answered<TextCompletion>> {
-    return this.answer('/v1/completions', { ...request, stream: false });
+  createCompletion(request: CompletionRequest, options: AnswerOptions = {}): Promise<Answered<TextCompletion>> {
+    return this.answer('/v1/completions', { ...request, stream: false }, options);
   }
 
-  streamCompletion(request: CompletionRequest): Promise<AnswerStream<TextCompletionChunk>> {
-    return this.answerStream('/v1/completions', request);
+  streamCompletion(
+    request: CompletionRequest,
+    options: AnswerOptions = {},
+  ): Promise<AnswerStream<TextCompletionChunk>> {
+    return this.answerStream('/v1/completions', request, options);
   }
 
   /** Embeddings, verified exactly. */
-  createEmbedding(request: EmbeddingRequest): Promise<Answered<EmbeddingList>> {
-    return this.answer('/v1/embeddings', request);
+  createEmbedding(request: EmbeddingRequest, options: AnswerOptions = {}): Promise<Answered<EmbeddingList>> {
+    return this.answer('/v1/embeddings', request, options);
   }
 
   events(query: EventQuery = {}): Promise<EventsPage> {

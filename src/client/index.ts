@@ -1,5 +1,6 @@
 export {
   CortenClient,
+  type AnswerOptions,
   type ClientOptions,
   type EventQuery,
   type WaitOptions,

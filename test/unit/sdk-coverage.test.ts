@@ -49,3 +49,16 @@ describe('the SDK', () => {
     );
   });
 });
+
+describe("the OpenAI-compatible endpoint's methods", () => {
+  it('stop waiting when their signal is aborted', async () => {
+    const signal = AbortSignal.abort();
+    const messages = [{ role: 'user' as const, content: 'hello' }];
+    await expect(client.createChatCompletion({ model: 'llm-chat', messages }, { signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    await expect(client.streamChatCompletion({ model: 'llm-chat', messages }, { signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+});
