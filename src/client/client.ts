@@ -5,6 +5,9 @@
  *   const corten = new CortenClient('http://127.0.0.1:7070');
  *   const { taskIds } = await corten.submitTasks('news-summarize', articles);
  *   const done = await corten.waitForTasks(taskIds);
+ *   const { body, taskId } = await corten.createChatCompletion({ model: 'llm-chat', messages });
+ *
+ * Every route of the API has a method (sdk-operations.ts says which).
  */
 import { createParser } from 'eventsource-parser';
 import type { z } from 'zod';
