@@ -5,15 +5,31 @@
  *   const corten = new CortenClient('http://127.0.0.1:7070');
  *   const { taskIds } = await corten.submitTasks('news-summarize', articles);
  *   const done = await corten.waitForTasks(taskIds);
+ *   const { body, taskId } = await corten.createChatCompletion({ model: 'llm-chat', messages });
+ *
+ * Every route of the API has a method (sdk-operations.ts says which).
  */
 import { createParser } from 'eventsource-parser';
+import type { z } from 'zod';
+import { answerStream, type AnswerStream } from './answer-stream.js';
+import { errorFrom, parseOrText } from './api-error.js';
 import { followEvents, type FollowOptions } from './event-follower.js';
+import type {
+  Answered,
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  CompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  ModelObject,
+  TextCompletion,
+  TextCompletionChunk,
+} from './openai-types.js';
 import {
   CortenError,
   coerceError,
-  isErrorCode,
   type CortenEvent,
-  type ErrorEnvelope,
   type EuSummary,
   type EuView,
   type EventsPage,
@@ -50,6 +66,7 @@ import {
   type UpgradeWorkflowResponse,
   type WorkflowSummary,
   type WorkflowView,
+  type HealthSchema,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -70,6 +87,22 @@ export interface ClientOptions {
  * `admin` the admin token; `none` nothing (the network's public face).
  */
 type Auth = 'caller' | 'key' | 'admin' | 'none';
+
+/** `GET /v1/health`: liveness, and the coordinator's id. */
+export type Health = z.infer<typeof HealthSchema>;
+
+/** The OpenAPI 3.1 document, as far as a program reading it needs its shape. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string; description?: string };
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[]; summary?: string }>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+/** How a call of the OpenAI-compatible endpoint waits: aborting `signal` stops the wait, never the task. */
+export interface AnswerOptions {
+  signal?: AbortSignal;
+}
 
 /** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
 export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
@@ -130,28 +163,68 @@ export class CortenClient {
     return auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
   }
 
+  /** Sends a request; answers the response when it is a success, throws the API's error otherwise. */
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth | 'operator' = 'caller',
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (auth === 'operator' && this.operatorKeys) {
+      Object.assign(headers, signRequest(this.operatorKeys, method, path, body));
+    } else {
+      const token = this.token(auth === 'operator' ? 'admin' : auth);
+      if (token) headers.authorization = `Bearer ${token}`;
+    }
+    const init: RequestInit = { method, headers };
+    if (signal) init.signal = signal;
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    if (!response.ok) {
+      const text = await response.text();
+      throw errorFrom(response.status, parseOrText(text));
+    }
+    return response;
+  }
+
   private async request<T>(
     method: string,
     path: string,
     body?: unknown,
     auth: Auth | 'operator' = 'caller',
   ): Promise<T> {
-    const init: RequestInit = { method, headers: {} };
-    if (auth === 'operator' && this.operatorKeys) {
-      init.headers = signRequest(this.operatorKeys, method, path, body);
-    } else {
-      const token = this.token(auth === 'operator' ? 'admin' : auth);
-      if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
+    const text = await (await this.send(method, path, body, auth)).text();
+    return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A whole answer of the OpenAI-compatible endpoint, with its task id. */
+  private async answer<T>(path: string, body: unknown, options: AnswerOptions): Promise<Answered<T>> {
+    const response = await this.send('POST', path, body, 'caller', options.signal);
+    return { body: (await response.json()) as T, taskId: response.headers.get('x-corten-task-id') ?? '' };
+  }
+
+  /** A streamed answer: resolves once the stream is open (refusals throw here), then yields its chunks. */
+  private async answerStream<T>(path: string, body: object, options: AnswerOptions): Promise<AnswerStream<T>> {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    // The stream aborts its own controller when it ends: the caller's signal lets go of it then.
+    controller.signal.addEventListener('abort', () => options.signal?.removeEventListener('abort', stop), {
+      once: true,
+    });
+    try {
+      const response = await this.send('POST', path, { ...body, stream: true }, 'caller', controller.signal);
+      return answerStream<T>(response, controller, errorFrom);
+    } catch (error) {
+      controller.abort();
+      throw error;
     }
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
-    }
-    const response = await fetch(`${this.baseUrl}${path}`, init);
-    const text = await response.text();
-    const parsed: unknown = text.length > 0 ? JSON.parse(text) : undefined;
-    if (!response.ok) throw errorFrom(response.status, parsed);
-    return parsed as T;
   }
 
   publishEu(pkg: PublishEuRequest): Promise<PublishEuResponse> {
@@ -418,6 +491,15 @@ export class CortenClient {
     return this.request('GET', `/v1/tasks/${encodeURIComponent(taskId)}/receipt`);
   }
 
+  getOperator(operatorId: string): Promise<OperatorView> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}`, undefined, 'none');
+  }
+
+  /** The WebSocket URL operators' agents connect to (`corten operator --coordinator` derives it). */
+  operatorConnectUrl(): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/v1/operators/connect`;
+  }
+
   async listOperators(): Promise<OperatorView[]> {
     return (await this.request<{ operators: OperatorView[] }>('GET', '/v1/operators')).operators;
   }
@@ -435,6 +517,91 @@ export class CortenClient {
 
   stats(): Promise<Stats> {
     return this.request('GET', '/v1/stats');
+  }
+
+  /** Liveness, and the coordinator's id. */
+  health(): Promise<Health> {
+    return this.request('GET', '/v1/health', undefined, 'none');
+  }
+
+  /** The coordinator's Prometheus metrics, in the text exposition format. */
+  async metrics(): Promise<string> {
+    return (await this.send('GET', '/metrics', undefined, 'none')).text();
+  }
+
+  /** The API's OpenAPI 3.1 document. */
+  openApi(): Promise<OpenApiDocument> {
+    return this.request('GET', '/v1/openapi.json', undefined, 'none');
+  }
+
+  /** The API reference page (HTML). */
+  async referencePage(): Promise<string> {
+    return (await this.send('GET', '/docs', undefined, 'none')).text();
+  }
+
+  /** The web dashboard's page (a single-page app). */
+  async dashboardPage(): Promise<string> {
+    return (await this.send('GET', '/', undefined, 'none')).text();
+  }
+
+  /** One of the dashboard's built files (`/assets/<name>`). */
+  async dashboardAsset(name: string): Promise<{ contentType: string; body: Uint8Array }> {
+    const response = await this.send('GET', `/assets/${encodeURIComponent(name)}`, undefined, 'none');
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    return { contentType, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  /** One of the reference page's files (`swagger-ui.css`, `swagger-ui-bundle.js` …). */
+  async referenceAsset(name: string): Promise<{ contentType: string; body: Uint8Array }> {
+    const response = await this.send('GET', `/docs/${encodeURIComponent(name)}`, undefined, 'none');
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    return { contentType, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  // ---- the OpenAI-compatible endpoint: verified answers in OpenAI's shapes -----------------------------------------
+
+  /** The models: chat and embedding EUs, with price, verification policy and context length. */
+  async listModels(): Promise<ModelObject[]> {
+    return (await this.request<{ object: 'list'; data: ModelObject[] }>('GET', '/v1/models')).data;
+  }
+
+  getModel(id: string): Promise<ModelObject> {
+    return this.request('GET', `/v1/models/${encodeURIComponent(id)}`);
+  }
+
+  /** A verified chat answer, once its replicas agreed; `body.corten` names its task, receipt and verdict. */
+  createChatCompletion(request: ChatCompletionRequest, options: AnswerOptions = {}): Promise<Answered<ChatCompletion>> {
+    return this.answer('/v1/chat/completions', { ...request, stream: false }, options);
+  }
+
+  /**
+   * The same answer streamed: `chat.completion.chunk` events once verified, the last with usage.
+   *
+   *   const answer = await corten.streamChatCompletion({ model: 'llm-chat', messages });
+   *   for await (const chunk of answer) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+   */
+  streamChatCompletion(
+    request: ChatCompletionRequest,
+    options: AnswerOptions = {},
+  ): Promise<AnswerStream<ChatCompletionChunk>> {
+    return this.answerStream('/v1/chat/completions', request, options);
+  }
+
+  /** A verified legacy completion. */
+  createCompletion(request: CompletionRequest, options: AnswerOptions = {}): Promise<Answered<TextCompletion>> {
+    return this.answer('/v1/completions', { ...request, stream: false }, options);
+  }
+
+  streamCompletion(
+    request: CompletionRequest,
+    options: AnswerOptions = {},
+  ): Promise<AnswerStream<TextCompletionChunk>> {
+    return this.answerStream('/v1/completions', request, options);
+  }
+
+  /** Embeddings, verified exactly. */
+  createEmbedding(request: EmbeddingRequest, options: AnswerOptions = {}): Promise<Answered<EmbeddingList>> {
+    return this.answer('/v1/embeddings', request, options);
   }
 
   events(query: EventQuery = {}): Promise<EventsPage> {
@@ -598,16 +765,4 @@ function eventParams(query: EventQuery): string {
   if (query.operatorId) params.set('operatorId', query.operatorId);
   if (query.types?.length) params.set('types', query.types.join(','));
   return params.toString();
-}
-
-/** Turns an error envelope into a CortenError with the server's code. */
-function errorFrom(status: number, body: unknown): CortenError {
-  const envelope = body as Partial<ErrorEnvelope> | undefined;
-  const code = envelope?.error?.code;
-  const message = envelope?.error?.message ?? `HTTP ${status}`;
-  const error = new CortenError(code && isErrorCode(code) ? code : 'INTERNAL', message, {
-    details: envelope?.error?.details,
-  });
-  Object.defineProperty(error, 'httpStatus', { value: status, enumerable: true });
-  return error;
 }

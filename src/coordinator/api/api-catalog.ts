@@ -605,6 +605,7 @@ export const API_ROUTES: RouteDoc[] = [
   }),
   // ---- Workflows and jobs ----
   doc('POST /v1/workflows', 'Publish a workflow version (YAML or JSON); 201 new, 200 identical, 409 other content', {
+    operationId: 'publishWorkflow',
     auth: 'account',
     body: PublishWorkflowRequest,
     responses: {
@@ -614,37 +615,44 @@ export const API_ROUTES: RouteDoc[] = [
     errors: ['WORKFLOW_INVALID', 'WORKFLOW_NAME_TAKEN', 'WORKFLOW_VERSION_CONFLICT'],
   }),
   doc('GET /v1/workflows', "The caller's workflows (the admin's: all)", {
+    operationId: 'listWorkflows',
     auth: 'account',
     responses: { 200: text('the workflows', 'application/json') },
   }),
   doc('GET /v1/workflows/:ref', 'A workflow version by id, name@version or name (latest)', {
+    operationId: 'getWorkflow',
     auth: 'account',
     responses: { 200: text('the workflow with its document', 'application/json') },
     errors: ['WORKFLOW_NOT_FOUND'],
   }),
   doc('POST /v1/workflows/:ref/upgrade', 'Move running jobs to a version (--running), backfill finished ones', {
+    operationId: 'upgradeWorkflow',
     auth: 'account',
     body: UpgradeWorkflowRequest,
     responses: { 200: text('the jobs upgraded, or the count of a dry run', 'application/json') },
     errors: ['WORKFLOW_NOT_FOUND', 'WORKFLOW_INVALID'],
   }),
   doc('POST /v1/jobs', 'Submit jobs of a workflow, all or none, every step escrowed', {
+    operationId: 'submitJobs',
     auth: 'account',
     body: SubmitJobsRequest,
     responses: { 202: text('the job ids', 'application/json') },
     errors: ['WORKFLOW_NOT_FOUND', 'INSUFFICIENT_BALANCE'],
   }),
   doc('GET /v1/jobs', "The caller's jobs by workflow and status, keyset-paged", {
+    operationId: 'listJobs',
     auth: 'account',
     query: ListJobsQuery,
     responses: { 200: text('a page of jobs', 'application/json') },
   }),
   doc('GET /v1/jobs/:id', 'A job with its steps (status, tasks, outputs)', {
+    operationId: 'getJob',
     auth: 'account',
     responses: { 200: text('the job', 'application/json') },
     errors: ['JOB_NOT_FOUND'],
   }),
   doc('POST /v1/jobs/:id/cancel', 'Cancel a job: running tasks cancelled, unused escrow refunded', {
+    operationId: 'cancelJob',
     auth: 'account',
     responses: { 200: text('the job', 'application/json') },
     errors: ['JOB_NOT_FOUND'],
