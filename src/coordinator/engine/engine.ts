@@ -40,7 +40,7 @@ import type {
   TaskState,
 } from '../memory/index.js';
 import { CoordinatorMetrics } from './metrics.js';
-import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
+import { type NewInput, operatorFlow, RegionWatch, startLeases, taskFlow } from '../lifecycle/index.js';
 import { Scheduler } from '../scheduling/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
@@ -64,6 +64,14 @@ interface Command {
 const TURN_BUDGET = 600;
 /** Assignments one turn makes at most; the next turn carries on. */
 const TURN_ASSIGNMENTS = 1000;
+/**
+ * Admission: results waiting in the inbox beyond which a turn hands out no new lease. More than a
+ * turn's budget waiting means the engine is behind what its operators produce: a lease granted now
+ * would only wait longer for its result to be read. The work stays queued (durably `pending`) and
+ * goes out once the engine has caught up, so the leases out stay what the engine can take back in
+ * time, and an offered rate above capacity queues instead of timing out.
+ */
+const ADMIT_BELOW_PENDING_RESULTS = TURN_BUDGET;
 
 export interface EngineDeps {
   store: Store;
@@ -98,6 +106,8 @@ export class Engine extends EventEmitter {
   readonly refusals = new RefusalTally();
 
   private inbox: Command[] = [];
+  /** Result items queued in the inbox and not yet taken in (admission, above). */
+  private pendingResults = 0;
   private turnScheduled = false;
   private turning = false;
   private current: Turn | null = null;
@@ -146,10 +156,19 @@ export class Engine extends EventEmitter {
     return offlineAfterMs(this.config);
   }
 
-  /** Starts the periodic commands: the lease reaper and the liveness mark. */
+  /**
+   * Starts the periodic commands: the lease reaper and the liveness mark. Each reaper pass judges at
+   * the time the previous one was queued (operator-flow.ts `reap`): whatever had arrived by then has
+   * been read and queued ahead of it, however far behind the engine is.
+   */
   startTimers(): void {
+    let judgeAt = this.now();
     this.timers.push(
-      setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs),
+      setInterval(() => {
+        const at = judgeAt;
+        judgeAt = this.now();
+        this.enqueue({ run: (t) => operatorFlow.reap(this, t, at) });
+      }, this.config.reaperIntervalMs),
     );
     this.timers.push(setInterval(() => this.enqueue({ run: (t) => this.markAlive(t) }), 1000));
     for (const timer of this.timers) timer.unref();
@@ -217,9 +236,14 @@ export class Engine extends EventEmitter {
     items: ResultItem[],
     unreadable: UnreadableResult[] = [],
   ): void {
+    const weight = Math.max(1, items.length + unreadable.length);
+    this.pendingResults += weight;
     this.enqueue({
-      run: (turn) => acceptResults(this, turn, conn, operatorId, items, unreadable),
-      weight: Math.max(1, items.length + unreadable.length),
+      run: (turn) => {
+        this.pendingResults -= weight;
+        return acceptResults(this, turn, conn, operatorId, items, unreadable);
+      },
+      weight,
     });
   }
 
@@ -281,6 +305,11 @@ export class Engine extends EventEmitter {
   touch(operatorId: string): void {
     const op = this.operators.get(operatorId);
     if (op) op.lastSeenAt = this.now();
+  }
+
+  /** A heartbeat's list of assignments started since the last one, with their ages: their leases count from then. */
+  leasesStarted(operatorId: string, started: readonly (readonly [string, number])[]): void {
+    startLeases(this.memory, operatorId, started, this.now());
   }
 
   /** A heartbeat stamped `sentAt` by the operator's clock: feeds its missed-heartbeat figure. */
@@ -361,7 +390,9 @@ export class Engine extends EventEmitter {
       }
       this.writeRefusals(turn);
       this.trust.endTurn(turn);
-      moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      if (this.pendingResults < ADMIT_BELOW_PENDING_RESULTS)
+        moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      else this.metrics.admissionHeld.inc();
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
       const inputs =

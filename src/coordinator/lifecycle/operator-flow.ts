@@ -170,9 +170,16 @@ export function release(
   }
 }
 
-/** The reaper: silent operators go offline; overdue leases expire; unresumed leases after a restart expire. */
-export function reap(ctx: FlowContext, turn: Turn): void {
-  const now = turn.now;
+/**
+ * The reaper: silent operators go offline; overdue leases expire; unresumed leases after a restart expire.
+ *
+ * It judges at `at`, which the engine sets to when the previous reaper pass was due, not to when this
+ * one runs: every frame that had reached the coordinator by then was read before this pass was queued,
+ * so its heartbeat has refreshed the operator and its results run ahead of this pass in the inbox. An
+ * operator is never judged by what the coordinator had not yet found time to read (its own lag).
+ */
+export function reap(ctx: FlowContext, turn: Turn, at: number = turn.now): void {
+  const now = at;
   const silentAfter = ctx.offlineAfterMs;
   for (const op of ctx.operators.values()) {
     if (op.conn && now - op.lastSeenAt > silentAfter) {

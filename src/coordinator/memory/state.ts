@@ -67,7 +67,10 @@ export interface AssignmentState {
   attempt: number;
   status: AssignmentStatus;
   leasedAt: number;
+  /** When the lease runs out; in memory it may move later once the operator says when it started (lease-clock.ts). */
   leaseExpiresAt: number;
+  /** When its operator started the work, as the coordinator inferred it from a heartbeat (memory only). */
+  startedAt?: number;
   finishedAt: number | null;
   outputHash: string | null;
   /** The output as JSON text, kept until the verdict (the semantic verifier reads it). */
