@@ -355,13 +355,17 @@ export class Engine extends EventEmitter {
    * costs about the same for one change as for fifty (the WAL writes whole
    * pages), so this trades a millisecond or two of latency for several times
    * the throughput.
+   *
+   * A turn always starts from `setImmediate`, after the event loop's poll phase, never straight from a
+   * timer: a turn started in the timers phase, next to the reaper's timer, would judge operators
+   * before the frames that had arrived during the previous turn were read.
    */
   private scheduleTurn(): void {
     if (this.turnScheduled || this.turning) return;
     this.turnScheduled = true;
     const wait = this.lastTurnEnd + this.config.turnIntervalMs - performance.now();
     if (wait <= 0) setImmediate(() => void this.runTurn());
-    else setTimeout(() => void this.runTurn(), wait);
+    else setTimeout(() => setImmediate(() => void this.runTurn()), wait);
   }
 
   private async runTurn(): Promise<void> {
