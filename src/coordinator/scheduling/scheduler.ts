@@ -28,6 +28,9 @@ export interface SchedulerHooks {
   assign(task: TaskState, op: OperatorState): void;
 }
 
+/** What `pick` says when no eligible operator has a free slot left in this pass. */
+const FULL = Symbol('full');
+
 /** Tasks a pass may set aside in one queue (every free operator already ran them) before it moves on. */
 const MAX_SET_ASIDE = 256;
 
@@ -43,6 +46,11 @@ export function meetsRequirements(op: OperatorState, eu: EuState): boolean {
 
 export class Scheduler {
   private readonly queues = new Map<string, Fifo<TaskState>>();
+  /**
+   * Operators that stopped qualifying during this pass (a degraded allowance used up). Only an
+   * operator just given work can stop qualifying, so it is checked then, not all of them per placement.
+   */
+  private readonly disqualified = new Set<OperatorState>();
   private queuedCount = 0;
   /** Regions the scheduler avoids. */
   readonly downRegions = new Set<string>();
@@ -97,6 +105,7 @@ export class Scheduler {
     }
 
     let made = 0;
+    this.disqualified.clear();
     const ranks = new Map<OperatorState, number>();
     const rankOf = (op: OperatorState): number => {
       let r = ranks.get(op);
@@ -126,11 +135,6 @@ export class Scheduler {
     const setAside: TaskState[] = [];
     let placed = false;
     while (queue.length > 0 && setAside.length < MAX_SET_ASIDE) {
-      // Drop operators that filled up during this pass (or their allowance: a degraded operator gets fewer slots).
-      for (let i = eligible.length - 1; i >= 0; i--)
-        if (!canTakeWork(eligible[i]!) || !this.hooks.qualifies(eligible[i]!)) eligible.splice(i, 1);
-      if (eligible.length === 0) break;
-
       const task = queue.peek()!;
       if (replicasToAssign(task) === 0) {
         queue.shift();
@@ -139,12 +143,16 @@ export class Scheduler {
         continue;
       }
       const op = this.pick(task, eligible, rankOf);
+      // Every eligible operator filled up during this pass: nothing more of this EU goes out now.
+      if (op === FULL) break;
       if (!op) {
         queue.shift();
         setAside.push(task);
         continue;
       }
       this.hooks.assign(task, op);
+      // Its allowance may be used up now (a degraded operator gets fewer slots).
+      if (canTakeWork(op) && !this.hooks.qualifies(op)) this.disqualified.add(op);
       if (replicasToAssign(task) === 0) {
         queue.shift();
         task.queued = false;
@@ -157,11 +165,16 @@ export class Scheduler {
     return placed;
   }
 
+  /**
+   * The best operator for `task` among `eligible`; undefined when none may run it, FULL when none of
+   * them has a free slot left in this pass. Status and connection cannot change during a pass, so a
+   * free slot is the only part of `canTakeWork` to check again here.
+   */
   private pick(
     task: TaskState,
     eligible: OperatorState[],
     rankOf: (op: OperatorState) => number,
-  ): OperatorState | undefined {
+  ): OperatorState | undefined | typeof FULL {
     // Operators holding a lease or a result of this task are excluded (replicas
     // must be independent); one whose lease was lost may retry, but last.
     let usedOps: Set<string> | null = null;
@@ -182,7 +195,11 @@ export class Scheduler {
     let bRegion = 0;
     let bLoad = 0;
     let bRank = 0;
+    let anyFree = false;
+    const disqualified = this.disqualified.size > 0 ? this.disqualified : null;
     for (const op of eligible) {
+      if (op.active.size >= op.slots || disqualified?.has(op)) continue;
+      anyFree = true;
       if (usedOps?.has(op.id)) continue;
       const lost = lostOps?.has(op.id) ? 1 : 0;
       const region = usedRegions?.has(op.region) ? 1 : 0;
@@ -216,6 +233,6 @@ export class Scheduler {
       bLoad = load;
       bRank = rankOf(op);
     }
-    return best;
+    return anyFree ? best : FULL;
   }
 }
