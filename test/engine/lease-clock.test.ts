@@ -177,3 +177,23 @@ describe('admission', () => {
     expect(h.of('assignment.expired')).toEqual([]);
   });
 });
+
+describe('heartbeat pacing', () => {
+  it('tells operators past the heartbeat budget a longer interval, and judges each by the one it was told', async () => {
+    // 2 heartbeats a second planned: the first operator at 500 ms, the second at 1 s, the third at 1.5 s.
+    h = await EngineHarness.start('pacing', { heartbeatBudgetPerS: 2 });
+    const ops = [await h.connect(), await h.connect(), await h.connect()];
+    const told = ops.map((op) => op.conn.of('welcome')[0]!.heartbeatIntervalMs);
+    expect(told).toEqual([500, 1000, 1500]);
+    // 2 s of silence: past the first one's 3 × 500 ms, within the others' 3 × 1 s and 3 × 1.5 s.
+    h.advance(2000);
+    await h.reap();
+    expect(h.of('operator.offline').map((e) => e.operatorId)).toEqual([ops[0]!.id]);
+    h.advance(1001);
+    await h.reap();
+    expect(h.of('operator.offline').map((e) => e.operatorId)).toEqual([ops[0]!.id, ops[1]!.id]);
+    h.advance(1500);
+    await h.reap();
+    expect(h.of('operator.offline').map((e) => e.operatorId)).toEqual(ops.map((op) => op.id));
+  });
+});

@@ -13,6 +13,7 @@
  * queues, so they are reassigned in the same turn when capacity exists.
  */
 import type { HelloMessage } from '../../protocol/index.js';
+import { heartbeatIntervalFor } from '../config/index.js';
 import type { FlowContext } from './flow-context.js';
 import type { OperatorConnection, OperatorState, Turn } from '../memory/index.js';
 import { loseLease } from './task-flow.js';
@@ -51,6 +52,9 @@ export function connect(
     ctx.operators.set(op.id, op);
   }
   op.conn = conn;
+  let connected = 0;
+  for (const other of ctx.operators.values()) if (other.conn) connected += 1;
+  op.heartbeatMs = heartbeatIntervalFor(ctx.config, connected);
   op.sentEus = new Set();
   op.region = hello.region;
   op.resources = hello.resources;
@@ -96,7 +100,7 @@ export function connect(
   turn.sendControl(conn, {
     t: 'welcome',
     operatorId: op.id,
-    heartbeatIntervalMs: ctx.config.heartbeatIntervalMs,
+    heartbeatIntervalMs: op.heartbeatMs,
     resumed,
   });
   ctx.regions.operatorOnline(turn, op);
@@ -180,8 +184,9 @@ export function release(
  */
 export function reap(ctx: FlowContext, turn: Turn, at: number = turn.now): void {
   const now = at;
-  const silentAfter = ctx.offlineAfterMs;
+  const misses = ctx.config.heartbeatMissThreshold;
   for (const op of ctx.operators.values()) {
+    const silentAfter = op.heartbeatMs === undefined ? ctx.offlineAfterMs : op.heartbeatMs * misses;
     if (op.conn && now - op.lastSeenAt > silentAfter) {
       const conn = op.conn;
       goOffline(ctx, turn, op, 'heartbeat_timeout');

@@ -51,6 +51,8 @@ export interface OperatorState {
   sentEus: Set<string>;
   firstSeenAt: number;
   lastSeenAt: number;
+  /** The heartbeat interval it was told at its welcome (config.ts `heartbeatBudgetPerS`); absent: the configured one. */
+  heartbeatMs?: number;
   /** After a coordinator restart: when this operator's unresumed leases expire. */
   reconnectDeadline: number | null;
   /** When the scheduler last gave it work; spreads equal-load ties. */

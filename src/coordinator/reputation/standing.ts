@@ -119,7 +119,8 @@ export class Standing implements DomainFactListener {
     this.lastBeat.set(op.id, { connection, at: sentAt });
     // The gap across a reconnect is downtime, which uptime already counts.
     if (previous && previous.connection === connection && sentAt > previous.at) {
-      this.book.heartbeat(op.id, sentAt - previous.at, this.ctx.config.heartbeatIntervalMs, now);
+      const interval = op.heartbeatMs ?? this.ctx.config.heartbeatIntervalMs;
+      this.book.heartbeat(op.id, sentAt - previous.at, interval, now);
     }
   }
 
