@@ -16,6 +16,7 @@
  * the work it does, not the size of the backlog.
  */
 import { Fifo } from './fifo.js';
+import { PlacementOrder, RESORT_AFTER } from './placement-order.js';
 import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from '../memory/index.js';
 
 export interface SchedulerHooks {
@@ -51,6 +52,10 @@ export class Scheduler {
    * operator just given work can stop qualifying, so it is checked then, not all of them per placement.
    */
   private readonly disqualified = new Set<OperatorState>();
+  /** Operators given work in this pass since its orders were last sorted (placement-order.ts). */
+  private touched: OperatorState[] = [];
+  /** The placement orders of this pass, one per EU with queued work. */
+  private orders: PlacementOrder[] = [];
   private queuedCount = 0;
   /** Regions the scheduler avoids. */
   readonly downRegions = new Set<string>();
@@ -89,23 +94,9 @@ export class Scheduler {
     }
     if (free.length === 0) return 0;
 
-    const candidates = new Map<string, OperatorState[]>();
-    const active: string[] = [];
-    for (const [euId, queue] of this.queues) {
-      if (queue.length === 0) {
-        this.queues.delete(euId);
-        continue;
-      }
-      const eu = queue.peek()!.eu;
-      const eligible = free.filter((op) => meetsRequirements(op, eu));
-      if (eligible.length > 0) {
-        candidates.set(euId, eligible);
-        active.push(euId);
-      }
-    }
-
     let made = 0;
     this.disqualified.clear();
+    this.touched = [];
     const ranks = new Map<OperatorState, number>();
     const rankOf = (op: OperatorState): number => {
       let r = ranks.get(op);
@@ -115,6 +106,22 @@ export class Scheduler {
       }
       return r;
     };
+
+    const candidates = new Map<string, PlacementOrder>();
+    const active: string[] = [];
+    for (const [euId, queue] of this.queues) {
+      if (queue.length === 0) {
+        this.queues.delete(euId);
+        continue;
+      }
+      const eu = queue.peek()!.eu;
+      const eligible = free.filter((op) => meetsRequirements(op, eu));
+      if (eligible.length > 0) {
+        candidates.set(euId, new PlacementOrder(eligible, rankOf));
+        active.push(euId);
+      }
+    }
+    this.orders = [...candidates.values()];
 
     // Round-robin: one task per EU per round, until no EU can place anything (or the turn's share is made).
     while (active.length > 0 && made < limit) {
@@ -128,8 +135,16 @@ export class Scheduler {
     return made;
   }
 
+  /** Notes an operator given work in this pass; past RESORT_AFTER of them, the orders are sorted again. */
+  private touch(op: OperatorState): void {
+    if (!this.touched.includes(op)) this.touched.push(op);
+    if (this.touched.length <= RESORT_AFTER) return;
+    for (const order of this.orders) order.resort();
+    this.touched = [];
+  }
+
   /** Places the first placeable task of one EU's queue; false when none can be placed now. */
-  private placeOne(euId: string, eligible: OperatorState[], rankOf: (op: OperatorState) => number): boolean {
+  private placeOne(euId: string, order: PlacementOrder, rankOf: (op: OperatorState) => number): boolean {
     const queue = this.queues.get(euId);
     if (!queue) return false;
     const setAside: TaskState[] = [];
@@ -142,7 +157,7 @@ export class Scheduler {
         this.queuedCount -= 1;
         continue;
       }
-      const op = this.pick(task, eligible, rankOf);
+      const op = this.pick(task, order, rankOf);
       // Every eligible operator filled up during this pass: nothing more of this EU goes out now.
       if (op === FULL) break;
       if (!op) {
@@ -153,6 +168,7 @@ export class Scheduler {
       this.hooks.assign(task, op);
       // Its allowance may be used up now (a degraded operator gets fewer slots).
       if (canTakeWork(op) && !this.hooks.qualifies(op)) this.disqualified.add(op);
+      this.touch(op);
       if (replicasToAssign(task) === 0) {
         queue.shift();
         task.queued = false;
@@ -166,13 +182,14 @@ export class Scheduler {
   }
 
   /**
-   * The best operator for `task` among `eligible`; undefined when none may run it, FULL when none of
-   * them has a free slot left in this pass. Status and connection cannot change during a pass, so a
-   * free slot is the only part of `canTakeWork` to check again here.
+   * The best operator for `task` in `order`; undefined when none may run it, FULL when none of them
+   * has a free slot left in this pass. The order gives the best of those not yet given work in this
+   * pass; those given work (`touched`) are weighed against it here. Status and connection cannot
+   * change during a pass, so a free slot is the only part of `canTakeWork` to check again.
    */
   private pick(
     task: TaskState,
-    eligible: OperatorState[],
+    order: PlacementOrder,
     rankOf: (op: OperatorState) => number,
   ): OperatorState | undefined | typeof FULL {
     // Operators holding a lease or a result of this task are excluded (replicas
@@ -188,18 +205,19 @@ export class Scheduler {
         (usedRegions ??= new Set()).add(a.region);
       }
     }
-    // Lexicographic minimum of (lost here, region used, load, -rank, last assigned),
-    // compared field by field: this loop runs over every free operator for every placement.
+    const disqualified = this.disqualified.size > 0 ? this.disqualified : null;
+    const { first, anyFree } = order.scan({ used: usedOps, lost: lostOps, regions: usedRegions }, disqualified);
+    if (!anyFree) return FULL;
+    const candidates: OperatorState[] = first ? [first] : [];
+    for (const op of this.touched) if (meetsRequirements(op, task.eu)) candidates.push(op);
+    // Lexicographic minimum of (lost here, region used, load, -rank, last assigned), compared field by field.
     let best: OperatorState | undefined;
     let bLost = 0;
     let bRegion = 0;
     let bLoad = 0;
     let bRank = 0;
-    let anyFree = false;
-    const disqualified = this.disqualified.size > 0 ? this.disqualified : null;
-    for (const op of eligible) {
+    for (const op of candidates) {
       if (op.active.size >= op.slots || disqualified?.has(op)) continue;
-      anyFree = true;
       if (usedOps?.has(op.id)) continue;
       const lost = lostOps?.has(op.id) ? 1 : 0;
       const region = usedRegions?.has(op.region) ? 1 : 0;
@@ -233,6 +251,6 @@ export class Scheduler {
       bLoad = load;
       bRank = rankOf(op);
     }
-    return anyFree ? best : FULL;
+    return best;
   }
 }
