@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/coordinator/scheduling/scheduler.js';
 import type { AssignmentState, EuState, OperatorState, TaskState } from '../../src/coordinator/memory/state.js';
 import { EuManifest } from '../../src/protocol/index.js';
+import { mulberry32 } from '../../src/sim/scenario-plan.js';
 
 function eu(id: string, manifest: Partial<Record<string, unknown>> = {}): EuState {
   return {
@@ -147,18 +148,6 @@ describe('Scheduler', () => {
 });
 
 describe('Scheduler on a large network (sorted placement order)', () => {
-  /** A tiny seeded generator, so a failure replays. */
-  function rng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   /** The documented choice: lexicographic minimum of (lost here, region used, load, -rank, last assigned). */
   function key(t: TaskState, o: OperatorState, rank: number): number[] {
     const lost = t.assignments.some((a) => a.operatorId === o.id && a.status === 'expired') ? 1 : 0;
@@ -172,7 +161,7 @@ describe('Scheduler on a large network (sorted placement order)', () => {
 
   it('every placement goes to the best operator by the rule, through many placements of one pass', () => {
     for (const seed of [1, 2, 3]) {
-      const random = rng(seed);
+      const random = mulberry32(seed);
       const regions = ['a', 'b', 'c', 'd'];
       const ranks = new Map<OperatorState, number>();
       const ops = Array.from({ length: 400 }, (_, i) => {

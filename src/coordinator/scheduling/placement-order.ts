@@ -100,32 +100,48 @@ export class PlacementOrder {
     spread: TaskSpread,
     disqualified: ReadonlySet<OperatorState> | null,
   ): { first?: OperatorState; anyFree: boolean } {
-    let first: OperatorState | undefined;
-    let bTier = 0;
-    let bLoad = 0;
-    let bRank = 0;
-    let anyFree = false;
-    for (const op of this.eligible) {
-      if (op.active.size >= op.slots || disqualified?.has(op)) continue;
-      anyFree = true;
-      if (spread.used?.has(op.id)) continue;
-      const tier = (spread.lost?.has(op.id) ? 2 : 0) + (spread.regions?.has(op.region) ? 1 : 0);
-      const load = op.active.size / op.slots;
-      if (first) {
-        if (tier !== bTier) {
-          if (tier > bTier) continue;
-        } else if (load !== bLoad) {
-          if (load > bLoad) continue;
-        } else {
-          const rank = this.rankOf(op);
-          if (rank < bRank || (rank === bRank && op.lastAssignedAt >= first.lastAssignedAt)) continue;
-        }
-      }
-      first = op;
-      bTier = tier;
-      bLoad = load;
-      bRank = this.rankOf(op);
-    }
-    return { first, anyFree };
+    const { best, anyFree } = bestOperator(this.eligible, spread, disqualified, this.rankOf);
+    return { first: best, anyFree };
   }
+}
+
+/**
+ * The lexicographic minimum of (lost here, region used, load, -rank, last assigned) among `ops`
+ * that have a free slot, are not disqualified and have not run the task; `anyFree` says whether
+ * any of them had a free slot at all. Compared field by field: rank only on a tie of load.
+ */
+export function bestOperator(
+  ops: Iterable<OperatorState>,
+  spread: TaskSpread,
+  disqualified: ReadonlySet<OperatorState> | null,
+  rankOf: (op: OperatorState) => number,
+): { best?: OperatorState; anyFree: boolean } {
+  let best: OperatorState | undefined;
+  let bTier = 0;
+  let bLoad = 0;
+  let bRank = 0;
+  let anyFree = false;
+  for (const op of ops) {
+    if (op.active.size >= op.slots || disqualified?.has(op)) continue;
+    anyFree = true;
+    if (spread.used?.has(op.id)) continue;
+    const tier = (spread.lost?.has(op.id) ? 2 : 0) + (spread.regions?.has(op.region) ? 1 : 0);
+    // Load against the grant, not the declaration: a huge declared maxConcurrent must not look idle.
+    const load = op.active.size / op.slots;
+    if (best) {
+      if (tier !== bTier) {
+        if (tier > bTier) continue;
+      } else if (load !== bLoad) {
+        if (load > bLoad) continue;
+      } else {
+        const rank = rankOf(op);
+        if (rank < bRank || (rank === bRank && op.lastAssignedAt >= best.lastAssignedAt)) continue;
+      }
+    }
+    best = op;
+    bTier = tier;
+    bLoad = load;
+    bRank = rankOf(op);
+  }
+  return { best, anyFree };
 }

@@ -16,7 +16,7 @@
  * the work it does, not the size of the backlog.
  */
 import { Fifo } from './fifo.js';
-import { PlacementOrder, RESORT_AFTER } from './placement-order.js';
+import { bestOperator, PlacementOrder, RESORT_AFTER } from './placement-order.js';
 import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from '../memory/index.js';
 
 export interface SchedulerHooks {
@@ -206,51 +206,11 @@ export class Scheduler {
       }
     }
     const disqualified = this.disqualified.size > 0 ? this.disqualified : null;
-    const { first, anyFree } = order.scan({ used: usedOps, lost: lostOps, regions: usedRegions }, disqualified);
+    const spread = { used: usedOps, lost: lostOps, regions: usedRegions };
+    const { first, anyFree } = order.scan(spread, disqualified);
     if (!anyFree) return FULL;
     const candidates: OperatorState[] = first ? [first] : [];
     for (const op of this.touched) if (meetsRequirements(op, task.eu)) candidates.push(op);
-    // Lexicographic minimum of (lost here, region used, load, -rank, last assigned), compared field by field.
-    let best: OperatorState | undefined;
-    let bLost = 0;
-    let bRegion = 0;
-    let bLoad = 0;
-    let bRank = 0;
-    for (const op of candidates) {
-      if (op.active.size >= op.slots || disqualified?.has(op)) continue;
-      if (usedOps?.has(op.id)) continue;
-      const lost = lostOps?.has(op.id) ? 1 : 0;
-      const region = usedRegions?.has(op.region) ? 1 : 0;
-      // Load against the grant, not the declaration: a huge declared maxConcurrent must not look idle.
-      const load = op.active.size / op.slots;
-      if (best) {
-        if (lost !== bLost) {
-          if (lost > bLost) continue;
-        } else if (region !== bRegion) {
-          if (region > bRegion) continue;
-        } else if (load !== bLoad) {
-          if (load > bLoad) continue;
-        } else {
-          const rank = rankOf(op);
-          if (rank !== bRank) {
-            if (rank < bRank) continue;
-          } else if (op.lastAssignedAt >= best.lastAssignedAt) {
-            continue;
-          }
-          best = op;
-          bLost = lost;
-          bRegion = region;
-          bLoad = load;
-          bRank = rank;
-          continue;
-        }
-      }
-      best = op;
-      bLost = lost;
-      bRegion = region;
-      bLoad = load;
-      bRank = rankOf(op);
-    }
-    return best;
+    return bestOperator(candidates, spread, disqualified, rankOf).best;
   }
 }
