@@ -13,7 +13,8 @@
  *              waited longest since its last assignment.
  *
  * A pass touches only queued tasks and free operators, so its cost follows
- * the work it does, not the size of the backlog.
+ * the work it does, not the size of the backlog; a pass that places many
+ * tasks reads them off a sorted placement order (placement-order.ts).
  */
 import { Fifo } from './fifo.js';
 import { bestOperator, PlacementOrder, RESORT_AFTER } from './placement-order.js';
