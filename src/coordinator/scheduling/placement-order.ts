@@ -17,7 +17,7 @@
 import type { OperatorState } from '../memory/index.js';
 
 /** Operators given work in one pass before the pass's orders are sorted again. */
-export const RESORT_AFTER = 64;
+export const RESORT_AFTER = 256;
 /** Placements from one order made by comparing every operator before it sorts (a sort costs ~log2 n of them). */
 const LINEAR_PICKS = 12;
 
