@@ -51,7 +51,7 @@ export interface OperatorState {
   sentEus: Set<string>;
   firstSeenAt: number;
   lastSeenAt: number;
-  /** The heartbeat interval it was told at its welcome (config.ts `heartbeatBudgetPerS`); absent: the configured one. */
+  /** The heartbeat interval it was told at its welcome (config.ts `heartbeatBudgetPerS`); absent: the configured. */
   heartbeatMs?: number;
   /** After a coordinator restart: when this operator's unresumed leases expire. */
   reconnectDeadline: number | null;
