@@ -144,18 +144,18 @@ describe('the reaper under coordinator lag', () => {
 });
 
 describe('admission', () => {
-  it('hands out no new lease while more results wait than a turn takes in; the work stays queued', async () => {
+  it('hands out no new lease while more results wait than four turns take in; the work stays queued', async () => {
     h = await EngineHarness.start('admission');
     const eu = await h.publish(spinEu({ quorum: 1, maxReplicas: 1, timeoutMs: TIMEOUT_MS }));
-    const op = await h.connect({ maxConcurrent: 1400 });
-    // Grant it 1,400 slots at once (slow start would take many rounds to get there).
-    h.engine.operators.get(op.id)!.slots = 1400;
-    await h.submit(eu, inputs(1401));
+    const op = await h.connect({ maxConcurrent: 3100 });
+    // Grant it 3,100 slots at once (slow start would take many rounds to get there).
+    h.engine.operators.get(op.id)!.slots = 3100;
+    await h.submit(eu, inputs(3101));
     const leased = op.take();
-    expect(leased).toHaveLength(1400);
+    expect(leased).toHaveLength(3100);
     expect(h.engine.scheduler.queued).toBe(1);
     const framesBefore = op.conn.messages.length;
-    // Two frames of 700 results arrive together: the first turn takes one, and the other still waits.
+    // Frames of 700 and 2,400 results arrive together: the first turn takes the first, and 2,400 still wait.
     h.engine.results(
       op.conn,
       op.id,

@@ -65,13 +65,16 @@ const TURN_BUDGET = 600;
 /** Assignments one turn makes at most; the next turn carries on. */
 const TURN_ASSIGNMENTS = 1000;
 /**
- * Admission: results waiting in the inbox beyond which a turn hands out no new lease. More than a
- * turn's budget waiting means the engine is behind what its operators produce: a lease granted now
+ * Admission: results waiting in the inbox beyond which a turn hands out no new lease. Four turns'
+ * budget waiting means the engine is well behind what its operators produce: a lease granted now
  * would only wait longer for its result to be read. The work stays queued (durably `pending`) and
  * goes out once the engine has caught up, so the leases out stay what the engine can take back in
- * time, and an offered rate above capacity queues instead of timing out.
+ * time, and an offered rate above capacity queues instead of piling up unread results. (A lease is
+ * not lost to that backlog either way: the reaper judges at a time every queued result precedes.)
+ * Lower, it holds back a burst the engine would have caught up with (a quorum-3 burst of results
+ * from 200 operators passes one turn's budget at once), and throughput falls.
  */
-const ADMIT_BELOW_PENDING_RESULTS = TURN_BUDGET;
+const ADMIT_BELOW_PENDING_RESULTS = 4 * TURN_BUDGET;
 
 export interface EngineDeps {
   store: Store;
