@@ -282,6 +282,13 @@ const frame = fc.oneof(
           assignmentIds: fc.jsonValue(),
           at: fc.jsonValue(),
           reason: fc.jsonValue(),
+          // A heartbeat's leases started: well-formed pairs for made-up leases, or anything at all.
+          started: fc.oneof(
+            fc.array(fc.tuple(fc.string({ maxLength: 40 }), fc.integer({ min: -10, max: 100_000_000 })), {
+              maxLength: 8,
+            }),
+            fc.jsonValue(),
+          ),
         },
         { requiredKeys: ['t'] },
       )

@@ -100,6 +100,11 @@ export class Agent extends EventEmitter {
   /** What each result's signature covers, until it is signed. */
   private readonly statements = new WeakMap<ResultItem, ResultStatement>();
   private flushScheduled = false;
+  /**
+   * Assignments received since the last heartbeat, with when (performance.now()): the next heartbeat
+   * says how long ago each arrived, and the coordinator counts its lease from then.
+   */
+  private receivedSince = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
@@ -309,12 +314,17 @@ export class Agent extends EventEmitter {
 
   private sendHeartbeat(): void {
     const machine = machineLoad();
+    const now = performance.now();
+    const started: [string, number][] = [];
+    for (const [id, at] of this.receivedSince) if (this.running.has(id)) started.push([id, Math.round(now - at)]);
+    this.receivedSince = new Map();
     this.sendFrame({
       t: 'hb',
       at: Date.now(),
       running: this.running.size,
       cpuLoad: machine.cpuLoad,
       memoryUsedMb: machine.memoryUsedMb,
+      ...(started.length > 0 ? { started } : {}),
     });
   }
 
@@ -322,6 +332,7 @@ export class Agent extends EventEmitter {
     const eu = this.eus.get(assignment.euId);
     const entry: Running = { assignment, cancelled: false };
     this.running.set(assignment.assignmentId, entry);
+    this.receivedSince.set(assignment.assignmentId, performance.now());
     if (!eu) {
       this.opts.log.error({ euId: assignment.euId }, 'assignment for an EU never sent; releasing it');
       this.running.delete(assignment.assignmentId);

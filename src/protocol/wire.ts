@@ -63,6 +63,14 @@ export const HeartbeatMessage = z.strictObject({
   /** 1-minute load average divided by cores, when known. */
   cpuLoad: z.number().min(0).optional(),
   memoryUsedMb: z.number().min(0).optional(),
+  /**
+   * Assignments received since the previous heartbeat, each with how long ago (ms, by the operator's
+   * clock): the coordinator counts their leases from then, not from when it granted them.
+   */
+  started: z
+    .array(z.tuple([Id, z.int().min(0).max(86_400_000)]))
+    .max(4096)
+    .optional(),
 });
 
 export const ExecutionMetrics = z.strictObject({

@@ -20,6 +20,16 @@ export interface CoordinatorConfig {
    */
   heartbeatMissThreshold: number;
   /**
+   * Heartbeats a second the coordinator plans for across all its operators. Up to budget × interval
+   * operators (1,000 at the defaults) each heartbeat every `heartbeatIntervalMs`; past that, an
+   * operator that connects is told a longer interval (connected operators ÷ budget, in seconds), so
+   * 5,000 operators send 2,000 heartbeats a second instead of 10,000, the largest cost of a big idle
+   * network. Silence is judged by the interval each operator was told: a hung one of 5,000 is found
+   * after 3 × 2.5 s, about when its leases' own deadlines would move its work anyway. A socket that
+   * closes (a crash) is seen at once, whatever the interval.
+   */
+  heartbeatBudgetPerS: number;
+  /**
    * Least time between the end of one engine turn and the start of the next
    * while commands keep coming (group commit). 2 ms adds at most that to a
    * dispatch and lets a busy coordinator commit ~50 changes per transaction
@@ -139,6 +149,7 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     port: 7070,
     heartbeatIntervalMs: 500,
     heartbeatMissThreshold: 3,
+    heartbeatBudgetPerS: 2000,
     turnIntervalMs: 5,
     reaperIntervalMs: 100,
     leaseGraceMs: 2000,
@@ -175,6 +186,11 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     webhooksPerOperator: 10,
     ...overrides,
   };
+}
+
+/** The heartbeat interval to tell an operator that connects when `connected` operators (itself included) are. */
+export function heartbeatIntervalFor(config: CoordinatorConfig, connected: number): number {
+  return Math.max(config.heartbeatIntervalMs, Math.ceil((connected * 1000) / config.heartbeatBudgetPerS));
 }
 
 export function offlineAfterMs(config: CoordinatorConfig): number {

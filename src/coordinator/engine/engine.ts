@@ -41,7 +41,7 @@ import type {
   TaskState,
 } from '../memory/index.js';
 import { CoordinatorMetrics } from './metrics.js';
-import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
+import { type NewInput, operatorFlow, RegionWatch, startLeases, taskFlow } from '../lifecycle/index.js';
 import { meetsRequirements, Scheduler } from '../scheduling/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
@@ -72,6 +72,17 @@ const TURN_BUDGET = 600;
 const WAITING_CHECK_MS = 200;
 /** Assignments one turn makes at most; the next turn carries on. */
 const TURN_ASSIGNMENTS = 1000;
+/**
+ * Admission: results waiting in the inbox beyond which a turn hands out no new lease. Four turns'
+ * budget waiting means the engine is well behind what its operators produce: a lease granted now
+ * would only wait longer for its result to be read. The work stays queued (durably `pending`) and
+ * goes out once the engine has caught up, so the leases out stay what the engine can take back in
+ * time, and an offered rate above capacity queues instead of piling up unread results. (A lease is
+ * not lost to that backlog either way: the reaper judges at a time every queued result precedes.)
+ * Lower, it holds back a burst the engine would have caught up with (a quorum-3 burst of results
+ * from 200 operators passes one turn's budget at once), and throughput falls.
+ */
+const ADMIT_BELOW_PENDING_RESULTS = 4 * TURN_BUDGET;
 
 export interface EngineDeps {
   store: Store;
@@ -110,6 +121,8 @@ export class Engine extends EventEmitter {
   readonly workflows: Workflows;
 
   private inbox: Command[] = [];
+  /** Result items queued in the inbox and not yet taken in (admission, above). */
+  private pendingResults = 0;
   private turnScheduled = false;
   private turning = false;
   private current: Turn | null = null;
@@ -165,10 +178,19 @@ export class Engine extends EventEmitter {
     return offlineAfterMs(this.config);
   }
 
-  /** Starts the periodic commands: the lease reaper and the liveness mark. */
+  /**
+   * Starts the periodic commands: the lease reaper and the liveness mark. Each reaper pass judges at
+   * the time the previous one was queued (operator-flow.ts `reap`): whatever had arrived by then has
+   * been read and queued ahead of it, however far behind the engine is.
+   */
   startTimers(): void {
+    let judgeAt = this.now();
     this.timers.push(
-      setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs),
+      setInterval(() => {
+        const at = judgeAt;
+        judgeAt = this.now();
+        this.enqueue({ run: (t) => operatorFlow.reap(this, t, at) });
+      }, this.config.reaperIntervalMs),
     );
     this.timers.push(setInterval(() => this.enqueue({ run: (t) => this.markAlive(t) }), 1000));
     for (const timer of this.timers) timer.unref();
@@ -265,9 +287,14 @@ export class Engine extends EventEmitter {
     items: ResultItem[],
     unreadable: UnreadableResult[] = [],
   ): void {
+    const weight = Math.max(1, items.length + unreadable.length);
+    this.pendingResults += weight;
     this.enqueue({
-      run: (turn) => acceptResults(this, turn, conn, operatorId, items, unreadable),
-      weight: Math.max(1, items.length + unreadable.length),
+      run: (turn) => {
+        this.pendingResults -= weight;
+        return acceptResults(this, turn, conn, operatorId, items, unreadable);
+      },
+      weight,
     });
   }
 
@@ -331,6 +358,11 @@ export class Engine extends EventEmitter {
     if (op) op.lastSeenAt = this.now();
   }
 
+  /** A heartbeat's list of assignments started since the last one, with their ages: their leases count from then. */
+  leasesStarted(operatorId: string, started: readonly (readonly [string, number])[]): void {
+    startLeases(this.memory, operatorId, started, this.now());
+  }
+
   /** A heartbeat stamped `sentAt` by the operator's clock: feeds its missed-heartbeat figure. */
   heartbeat(operatorId: string, sentAt: number): void {
     const op = this.operators.get(operatorId);
@@ -391,13 +423,17 @@ export class Engine extends EventEmitter {
    * costs about the same for one change as for fifty (the WAL writes whole
    * pages), so this trades a millisecond or two of latency for several times
    * the throughput.
+   *
+   * A turn always starts from `setImmediate`, after the event loop's poll phase, never straight from a
+   * timer: a turn started in the timers phase, next to the reaper's timer, would judge operators
+   * before the frames that had arrived during the previous turn were read.
    */
   private scheduleTurn(): void {
     if (this.turnScheduled || this.turning) return;
     this.turnScheduled = true;
     const wait = this.lastTurnEnd + this.config.turnIntervalMs - performance.now();
     if (wait <= 0) setImmediate(() => void this.runTurn());
-    else setTimeout(() => void this.runTurn(), wait);
+    else setTimeout(() => setImmediate(() => void this.runTurn()), wait);
   }
 
   private async runTurn(): Promise<void> {
@@ -428,7 +464,9 @@ export class Engine extends EventEmitter {
       // Before settlement closes: the next steps' tasks and released escrow ride in this turn's entry.
       this.workflows.endTurn(turn);
       this.trust.endTurn(turn);
-      moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      if (this.pendingResults < ADMIT_BELOW_PENDING_RESULTS)
+        moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      else this.metrics.admissionHeld.inc();
       queueStandingNotices(turn, this.operators, this.trust);
       this.webhooks.queueDeliveries(turn);
       this.checkWaiting(turn);
