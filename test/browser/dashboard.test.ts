@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../../src/client/index.js';
 import { inputs, spinEu } from '../fixtures/eus.js';
+import { incEu } from '../fixtures/workflows.js';
 import { startNetwork } from '../helpers/network.js';
 import { screenshot, signedIn, useBrowser } from './browser.js';
 
@@ -91,8 +92,24 @@ describe('dashboard', () => {
     await page.waitForSelector('[data-testid=economics-chart]');
     await screenshot(page, 'economics');
 
+    // A two-step job: the list links it, and its page lays the steps out as the workflow's DAG.
+    await asDeveloper.publishEu(incEu());
+    await asDeveloper.publishWorkflow({
+      name: 'chain',
+      version: '1.0.0',
+      steps: [
+        { id: 'first', eu: 'inc@^1', input: { n: '/input/n' } },
+        { id: 'second', eu: 'inc@^1', input: { n: '/steps/first/n' } },
+      ],
+    });
+    const {
+      jobIds: [jobId],
+    } = await asDeveloper.submitJobs('chain', [{ n: 1 }]);
+    expect(await asDeveloper.waitForJobs([jobId!])).toEqual(new Map([[jobId, 'completed']]));
     await page.click('a[data-view=jobs]');
-    await page.waitForSelector('[data-testid=jobs]');
+    await page.click(`[data-testid=job-list] a[href="#/jobs/${jobId}"]`);
+    await page.waitForSelector('[data-testid=step-second] .status.verified');
+    await expect(page.textContent('[data-testid=step-second]')).resolves.toContain('after first');
     await screenshot(page, 'jobs');
 
     await page.click('a[data-view=tasks]');

@@ -90,7 +90,7 @@ function Shell(props: { session: Session; onSignOut: () => void }) {
       );
       break;
     case 'jobs':
-      view = <JobsView />;
+      view = <JobsView id={route.arg} />;
       break;
     case 'operators':
       view = <OperatorsView />;
