@@ -112,6 +112,22 @@ describe('dashboard', () => {
     await expect(page.textContent('[data-testid=step-second]')).resolves.toContain('after first');
     await screenshot(page, 'jobs');
 
+    // A job whose step no online operator can run: it shows waiting with the reason, then is cancelled from its page.
+    await asDeveloper.publishEu(incEu({ name: 'flag', capabilities: ['nobody.has.this'] }));
+    await asDeveloper.publishWorkflow({
+      name: 'stuck',
+      version: '1.0.0',
+      steps: [{ id: 'only', eu: 'flag@^1', input: { n: '/input/n' } }],
+    });
+    const {
+      jobIds: [stuck],
+    } = await asDeveloper.submitJobs('stuck', [{ n: 1 }]);
+    await page.goto(`${network.url}/#/jobs/${stuck}`);
+    await page.waitForSelector('[data-testid=step-only]:has-text("no_capable_operator")');
+    await page.click('[data-testid=job-cancel]');
+    await page.waitForSelector('[data-testid=job-detail] h2 .status.cancelled');
+    expect((await asDeveloper.getJob(stuck!)).status).toBe('cancelled');
+
     await page.click('a[data-view=tasks]');
     await page.waitForSelector(`[data-testid=task-list] tr[data-task="${taskId}"]`);
     await screenshot(page, 'tasks');

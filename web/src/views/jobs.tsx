@@ -36,6 +36,11 @@ interface Workflow {
 
 const JOB_STATUSES = ['', 'running', 'completed', 'failed', 'cancelled'];
 
+/** Cancels a job: its running tasks are cancelled and its unused escrow refunded (owner or admin only). */
+function cancelJob(id: string): Promise<Job> {
+  return api<Job>(`/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} });
+}
+
 export function JobsView(props: { id: string }) {
   return props.id ? <JobDetail id={props.id} /> : <JobList />;
 }
@@ -50,6 +55,21 @@ function JobList() {
     [workflow, status],
   );
   const absent = jobs.error instanceof ApiError && jobs.error.status === 404;
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [outcome, setOutcome] = useState('');
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+  const cancelSelected = async () => {
+    const results = await Promise.allSettled([...selected].map((id) => cancelJob(id)));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    setOutcome(`${results.length - failed} cancelled${failed > 0 ? `, ${failed} refused` : ''}`);
+    setSelected(new Set());
+    jobs.reload();
+  };
   return (
     <section data-testid="jobs">
       <h2>Jobs</h2>
@@ -69,10 +89,19 @@ function JobList() {
               ))}
             </select>
           </form>
+          <div class="bulk">
+            <button disabled={selected.size === 0} onClick={() => void cancelSelected()} data-testid="jobs-cancel">
+              Cancel selected
+            </button>
+            <span class="hint" data-testid="jobs-outcome">
+              {outcome}
+            </span>
+          </div>
           {jobs.error && <p class="error">{jobs.error.message}</p>}
           <table class="list" data-testid="job-list">
             <thead>
               <tr>
+                <th></th>
                 <th>job</th>
                 <th>workflow</th>
                 <th>status</th>
@@ -83,6 +112,11 @@ function JobList() {
             <tbody>
               {(jobs.data?.jobs ?? []).map((j) => (
                 <tr>
+                  <td>
+                    {j.status === 'running' && (
+                      <input type="checkbox" checked={selected.has(j.id)} onChange={() => toggle(j.id)} />
+                    )}
+                  </td>
                   <td>
                     <a href={`#/jobs/${encodeURIComponent(j.id)}`}>{shortId(j.id)}</a>
                   </td>
@@ -164,6 +198,11 @@ function JobDetail(props: { id: string }) {
         {job.data.workflow}@{job.data.version} · submitted {dateTime(job.data.submittedAt)}
         {job.data.failure ? ` · ${job.data.failure}` : ''}
       </p>
+      {job.data.status === 'running' && (
+        <button data-testid="job-cancel" onClick={() => void cancelJob(props.id).then(() => job.reload())}>
+          Cancel job
+        </button>
+      )}
       <div class="dag" data-testid="job-dag" style="display:flex;gap:2em;align-items:flex-start">
         {columns.map((column) => (
           <div class="dag-column" style="display:flex;flex-direction:column;gap:1em">
