@@ -47,7 +47,7 @@ export function readDocument(source: unknown): unknown {
   if (typeof source !== 'string') return source;
   try {
     // YAML is a superset of JSON: one parser reads both. Aliases are capped so a small text cannot expand hugely.
-    return parseYaml(source, { maxAliasCount: 50 }) as unknown;
+    return parseYaml(source, { maxAliasCount: 50, logLevel: 'error' }) as unknown;
   } catch (thrown) {
     const message = thrown instanceof Error ? thrown.message : String(thrown);
     throw invalid('VALIDATION_FAILED', [{ path: 'document', message: `not YAML or JSON: ${message}` }]);
