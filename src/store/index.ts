@@ -4,18 +4,27 @@ export type { TrustStore } from './trust-store.js';
 export * from './rows.js';
 export { DataDirLock, type LockHolder } from './data-dir-lock.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
+export type { EventListener } from './postgres/event-listener.js';
+export { parseStoreUrl, isPostgresUrl } from './store-url.js';
 
 import { SqliteStore } from './sqlite-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import type { Store } from './store.js';
+import { parseStoreUrl } from './store-url.js';
 
 export interface StoreConfig {
   /** Data folder of the embedded SQLite store. */
   dataDir: string;
+  /** A postgres:// URL (its `schema` parameter names the schema, default `corten`); absent: SQLite in dataDir. */
+  storeUrl?: string;
 }
 
 /** Opens the configured store and applies its migrations. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const store = new SqliteStore({ dir: config.dataDir });
+  const store = config.storeUrl
+    ? new PostgresStore(parseStoreUrl(config.storeUrl))
+    : new SqliteStore({ dir: config.dataDir });
   await store.migrate();
   return store;
 }

@@ -37,6 +37,7 @@ import {
   taskFromRaw,
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
+import { staleFence, zeroStatusCounts } from './store-errors.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -347,14 +348,7 @@ export class SqliteStore implements Store {
   }
 
   async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
-    const counts: Record<TaskStatus, number> = {
-      pending: 0,
-      running: 0,
-      verifying: 0,
-      escalated: 0,
-      verified: 0,
-      failed: 0,
-    };
+    const counts = zeroStatusCounts();
     for (const row of this.stmt('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all()) {
       counts[row.status as TaskStatus] = row.n as number;
     }
@@ -431,16 +425,6 @@ export class SqliteStore implements Store {
     const row = this.stmt('SELECT MAX(seq) AS seq FROM events').get();
     return (row?.seq as number | null) ?? 0;
   }
-}
-
-function staleFence(id: string, expected: AssignmentFence, found: AssignmentFence | null): CortenError {
-  const now = found ? `attempt ${found.attempt}, ${found.status}` : 'no such row';
-  return new CortenError(
-    'STALE_FENCE',
-    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} ` +
-      `(the store has ${now}): nothing was written`,
-    { details: { assignmentId: id, expected, found } },
-  );
 }
 
 function noData(dir: string): CortenError {
