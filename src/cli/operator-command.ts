@@ -38,7 +38,10 @@ export function operatorCommand(program: Command): void {
 /** The operator's options, on `command`. */
 export function operatorOptions(command: Command): Command {
   return command
-    .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. http://127.0.0.1:7070')
+    .requiredOption(
+      '--coordinator <url>',
+      'coordinator base URL, e.g. http://127.0.0.1:7070, or several separated by commas',
+    )
     .requiredOption('--region <region>', 'region this machine is in, e.g. eu-west')
     .requiredOption('--key <file>', 'Ed25519 key file (created on first start)')
     .option('--max-concurrent <n>', 'most assignments held at once (default: cpu cores)', intOption)

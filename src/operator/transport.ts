@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 /** What a connection tells its agent, each at most once for `close`. */
 export interface ConnectionEvents {
   message(data: Buffer): void;
-  close(): void;
+  /** The close code and reason, when the other side sent them (4010: go to the leader named in `reason`). */
+  close(code?: number, reason?: string): void;
   error(error: Error): void;
 }
 
@@ -38,7 +39,7 @@ export const webSocketTransport: Transport = {
   connect(url, events) {
     const socket = new WebSocket(url, { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
     socket.on('message', (data: Buffer) => events.message(data));
-    socket.on('close', () => events.close());
+    socket.on('close', (code: number, reason: Buffer) => events.close(code, reason.toString('utf8')));
     socket.on('error', (error) => events.error(error));
     return {
       get open() {

@@ -6,6 +6,7 @@ export { DataDirLock, type LockHolder } from './data-dir-lock.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export type { EventListener } from './postgres/event-listener.js';
+export type { LeaderLease, LeaseHolder } from './postgres/leader-lease.js';
 export { parseStoreUrl, isPostgresUrl } from './store-url.js';
 
 import { SqliteStore } from './sqlite-store.js';
@@ -18,12 +19,14 @@ export interface StoreConfig {
   dataDir: string;
   /** A postgres:// URL (its `schema` parameter names the schema, default `corten`); absent: SQLite in dataDir. */
   storeUrl?: string;
+  /** PostgreSQL: see PostgresStoreOptions.idleInTransactionMs. */
+  idleInTransactionMs?: number;
 }
 
 /** Opens the configured store and applies its migrations. */
 export async function openStore(config: StoreConfig): Promise<Store> {
   const store = config.storeUrl
-    ? new PostgresStore(parseStoreUrl(config.storeUrl))
+    ? new PostgresStore({ ...parseStoreUrl(config.storeUrl), idleInTransactionMs: config.idleInTransactionMs })
     : new SqliteStore({ dir: config.dataDir });
   await store.migrate();
   return store;

@@ -5,6 +5,20 @@
 export interface CoordinatorConfig {
   /** Data folder of the embedded store. */
   dataDir: string;
+  /**
+   * A postgres:// URL: the network's state lives in PostgreSQL (the URL's
+   * `schema` parameter names the schema) and several coordinators may share
+   * it under the leader lease. Null: SQLite in dataDir, one coordinator.
+   */
+  storeUrl: string | null;
+  /**
+   * How long the leader lease lasts without renewal (PostgreSQL). A follower
+   * takes over at most this long after the leader stopped renewing; 1.5 s
+   * puts a takeover well within the 2 s target and covers a few missed renewals.
+   */
+  leaderLeaseMs: number;
+  /** How often the leader renews its lease and followers try to take it: a third of the lease. */
+  leaderRenewMs: number;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -111,6 +125,9 @@ export interface CoordinatorConfig {
 export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
   return {
     dataDir: '.data',
+    storeUrl: null,
+    leaderLeaseMs: 1500,
+    leaderRenewMs: 500,
     host: '127.0.0.1',
     port: 7070,
     heartbeatIntervalMs: 500,

@@ -103,6 +103,8 @@ export class Engine extends EventEmitter {
   private current: Turn | null = null;
   private lastTurnEnd = 0;
   private stopped = false;
+  /** What a command is told once the engine has stopped; default SHUTTING_DOWN. */
+  private refusal: (() => CortenError) | null = null;
   private idleWaiters: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
 
@@ -156,9 +158,13 @@ export class Engine extends EventEmitter {
     this.trust.start();
   }
 
-  /** Stops taking commands and waits for the turn in progress. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking commands and waits for the turn in progress. `refusal` is
+   * what later commands are told (a follower says where the leader is).
+   */
+  async stop(refusal?: () => CortenError): Promise<void> {
     this.stopped = true;
+    if (refusal) this.refusal = refusal;
     this.trust.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
@@ -311,7 +317,8 @@ export class Engine extends EventEmitter {
   private enqueue(command: Command): void {
     if (this.stopped) {
       command.fail?.(
-        new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'),
+        this.refusal?.() ??
+          new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'),
       );
       return;
     }

@@ -26,6 +26,14 @@ export interface PoolOptions {
   readonly?: boolean;
   /** Connections kept at most; the leader's commits take one at a time. */
   max?: number;
+  /** Longest a statement may run (0: no limit). */
+  statementTimeoutMs?: number;
+  /**
+   * Longest a session may sit idle inside a transaction before the database
+   * ends it. A leader paused mid-commit (SIGSTOP) would otherwise hold the
+   * lease row's lock, and its successor's claim would wait for ever.
+   */
+  idleInTransactionMs?: number;
 }
 
 /** A schema name is an identifier we quote ourselves: letters, digits and underscores only. */
@@ -40,6 +48,10 @@ export function createPool(options: PoolOptions): pg.Pool {
   const schema = checkSchemaName(options.schema);
   const settings = [`-c search_path=${schema}`];
   if (options.readonly) settings.push('-c default_transaction_read_only=on');
+  if (options.statementTimeoutMs) settings.push(`-c statement_timeout=${Math.ceil(options.statementTimeoutMs)}`);
+  if (options.idleInTransactionMs) {
+    settings.push(`-c idle_in_transaction_session_timeout=${Math.ceil(options.idleInTransactionMs)}`);
+  }
   const pool = new pg.Pool({
     connectionString: options.url,
     options: settings.join(' '),

@@ -39,6 +39,7 @@ import type { Store } from '../store.js';
 import { zeroStatusCounts } from '../store-errors.js';
 import { coreWrite } from './core-writes.js';
 import { EventListener } from './event-listener.js';
+import { LeaderLease } from './leader-lease.js';
 import { createPool, type Query, type Raw } from './pg-pool.js';
 import { PostgresTrust } from './postgres-trust.js';
 import { trustWrite } from './trust-writes.js';
@@ -60,6 +61,8 @@ export interface PostgresStoreOptions {
   schema: string;
   /** Open an existing store for reading only: every write fails, a schema without a store is NO_DATA. */
   readonly?: boolean;
+  /** See PoolOptions.idleInTransactionMs: a coordinator sets its leader lease here. */
+  idleInTransactionMs?: number;
 }
 
 export class PostgresStore implements Store {
@@ -74,7 +77,12 @@ export class PostgresStore implements Store {
   constructor(options: PostgresStoreOptions) {
     this.url = options.url;
     this.schema = options.schema;
-    this.pool = createPool({ url: options.url, schema: options.schema, readonly: options.readonly === true });
+    this.pool = createPool({
+      url: options.url,
+      schema: options.schema,
+      readonly: options.readonly === true,
+      idleInTransactionMs: options.idleInTransactionMs ?? 10_000,
+    });
     this.trust = new PostgresTrust(this.query);
   }
 
@@ -112,6 +120,11 @@ export class PostgresStore implements Store {
   /** The pool's connection string and schema, for the leader lease and the event listener. */
   get place(): { url: string; schema: string } {
     return { url: this.url, schema: this.schema };
+  }
+
+  /** The leader lease of `shard` on this store's schema. */
+  leaderLease(shard: string, leaseMs: number): LeaderLease {
+    return new LeaderLease({ url: this.url, schema: this.schema, shard, leaseMs });
   }
 
   /** Wakes `onWake` after each commit with events, from any coordinator on this schema. */
