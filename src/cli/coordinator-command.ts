@@ -58,6 +58,13 @@ export function coordinatorCommand(program: Command): void {
         },
         pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)),
       );
+      // Parents (tests, benches) follow leadership by these lines.
+      coordinator.onRole = (role) =>
+        process.stdout.write(
+          role.role === 'leader'
+            ? `corten coordinator leader epoch ${role.epoch}\n`
+            : `corten coordinator follower: ${role.reason}\n`,
+        );
       const url = await coordinator.start();
       // Parents (tests, the demo) read this line to learn the port.
       process.stdout.write(`corten coordinator listening on ${url}\n`);

@@ -102,6 +102,8 @@ export class Coordinator implements CoordinatorOperations {
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
+  /** Told each time this coordinator starts leading or following (PostgreSQL). */
+  onRole: ((role: { role: 'leader'; epoch: number } | { role: 'follower'; reason: string }) => void) | null = null;
 
   constructor(config: Partial<CoordinatorConfig> = {}, log?: Logger) {
     this.config = defaultConfig(config);
@@ -208,6 +210,7 @@ export class Coordinator implements CoordinatorOperations {
     if (epoch !== undefined) {
       engine.startTimers();
       this.log.info({ epoch, coordinatorId: this.id, recovery: this.recovery }, 'leading');
+      this.onRole?.({ role: 'leader', epoch });
     }
   }
 
@@ -235,7 +238,9 @@ export class Coordinator implements CoordinatorOperations {
     this.trust = this.trustApi(engine);
     this.feed = new FollowerFeed(store, this.bus, (events) => this.learnEus(events), this.log);
     await this.feed.start();
-    this.log.info({ reason }, 'following');
+    await this.leadership?.refresh();
+    this.log.info({ reason, leader: this.leadership?.leaderUrl ?? null }, 'following');
+    this.onRole?.({ role: 'follower', reason });
   }
 
   private newEngine(): Engine {

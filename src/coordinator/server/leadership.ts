@@ -73,6 +73,15 @@ export class Leadership extends EventEmitter {
     void this.lease.release(this.opts.holder, epoch).catch(() => undefined);
   }
 
+  /** Reads who holds the lease now (a follower names the leader to operators and writers). */
+  async refresh(): Promise<void> {
+    try {
+      this.leader = await this.lease.current();
+    } catch (error) {
+      this.opts.log.warn({ err: coerceError(error) }, 'reading the leader lease failed');
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -135,6 +144,7 @@ export class Leadership extends EventEmitter {
     this.watchdog = null;
     const epoch = this.epoch;
     this.epoch = null;
+    this.leader = null;
     this.opts.log.warn({ epoch, reason }, 'stepping down to follower');
     this.emit('deposed', reason);
   }
