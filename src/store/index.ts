@@ -7,6 +7,7 @@ export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export type { EventListener } from './postgres/event-listener.js';
 export type { LeaderLease, LeaseHolder } from './postgres/leader-lease.js';
+export type { Inbox, InboxRow } from './postgres/inbox.js';
 export { parseStoreUrl, isPostgresUrl } from './store-url.js';
 
 import { SqliteStore } from './sqlite-store.js';

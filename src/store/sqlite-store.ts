@@ -217,6 +217,8 @@ export class SqliteStore implements Store {
       case 'region.upsert':
         w.region.run({ ...change.row, down: change.row.down ? 1 : 0 });
         return undefined;
+      case 'inbox.delete':
+        throw new Error('the SQLite store has no inbox: a coordinator alone takes submissions itself');
       case 'event': {
         const e = change.event;
         // An event whose owner was never decided is kept for the admin: a gap in the rules must not make it public.

@@ -204,6 +204,21 @@ export class Engine extends EventEmitter {
     return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), weight);
   }
 
+  /**
+   * Takes in a submission a follower accepted (PostgreSQL's inbox): its tasks
+   * get the ids the submitter was given, and the inbox row goes in the same commit.
+   */
+  takeIn(eu: EuState, inputs: NewInput[], owner: string, ids: readonly string[], inboxId: number): Promise<string[]> {
+    return this.command(
+      (turn) => {
+        const taken = taskFlow.submit(this, turn, eu, inputs, owner, null, ids);
+        turn.changes.push({ op: 'inbox.delete', id: inboxId });
+        return taken;
+      },
+      Math.ceil(inputs.length / 8),
+    );
+  }
+
   publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
     return this.command((turn) => taskFlow.publish(this, turn, eu));
   }

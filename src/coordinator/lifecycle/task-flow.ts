@@ -84,15 +84,17 @@ export function submit(
   inputs: NewInput[],
   owner: string,
   accountId: string | null,
+  /** Ids promised when the submission was taken in by a follower (see store/postgres inbox). */
+  presetIds?: readonly string[],
 ): string[] {
   const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
   const ids: string[] = [];
-  for (const input of inputs) {
+  for (const [index, input] of inputs.entries()) {
     const keep = ctx.memory.holdInput(input.text);
     const task: TaskState = {
-      id: newId('t', turn.now),
+      id: presetIds?.[index] ?? newId('t', turn.now),
       eu,
       owner,
       status: 'pending',

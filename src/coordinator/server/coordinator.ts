@@ -47,7 +47,7 @@ import {
 } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
 import { Engine, EventBus, recover, type RecoveryReport } from '../engine/index.js';
-import { EuRegistry } from '../memory/index.js';
+import { EuRegistry, newId } from '../memory/index.js';
 import {
   accountRoutes,
   clientErrorHandler,
@@ -69,6 +69,7 @@ import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
 import { FollowerFeed } from './follower-feed.js';
+import { InboxIntake } from './inbox-intake.js';
 import { Leadership } from './leadership.js';
 
 /** The shard of the single writer this coordinator leads: one for the whole network today. */
@@ -88,6 +89,8 @@ export class Coordinator implements CoordinatorOperations {
   private leadership: Leadership | null = null;
   /** A follower's view of the event log. */
   private feed: FollowerFeed | null = null;
+  /** A leader's reader of the submissions followers accepted. */
+  private intake: InboxIntake | null = null;
   private leading = false;
   private transitions: Promise<void> = Promise.resolve();
   /** This process among the coordinators sharing a store (the lease holder's name). */
@@ -207,8 +210,10 @@ export class Coordinator implements CoordinatorOperations {
     }
     this.gateway = new OperatorGateway(engine);
     this.leading = true;
-    if (epoch !== undefined) {
+    if (this.store instanceof PostgresStore && epoch !== undefined) {
       engine.startTimers();
+      this.intake = new InboxIntake(this.store, engine, this.eus, this.log);
+      await this.intake.start();
       this.log.info({ epoch, coordinatorId: this.id, recovery: this.recovery }, 'leading');
       this.onRole?.({ role: 'leader', epoch });
     }
@@ -223,6 +228,8 @@ export class Coordinator implements CoordinatorOperations {
     this.leading = false;
     // Nothing this process commits from now on can land (no lease has epoch 0).
     store.fenceEpoch({ shard: LEADER_SHARD, epoch: 0 });
+    await this.intake?.stop();
+    this.intake = null;
     await this.engine?.stop(() => this.notLeader());
     this.gateway?.closeAll();
     this.gateway = null;
@@ -327,6 +334,7 @@ export class Coordinator implements CoordinatorOperations {
 
   async stop(): Promise<void> {
     await this.leadership?.stop();
+    await this.intake?.stop();
     await this.feed?.stop();
     await this.engine?.stop();
     this.gateway?.closeAll();
@@ -494,6 +502,20 @@ export class Coordinator implements CoordinatorOperations {
       );
     }
     const after = this.bus.seq;
+    if (!this.leading && this.store instanceof PostgresStore) {
+      // A follower keeps the submission durably for the leader; only the leader's ledger can escrow a price.
+      if (eu.manifest.price > 0) throw this.notLeader();
+      const taskIds = inputs.map(() => newId('t'));
+      await this.store.inbox.add({
+        euId: eu.id,
+        owner,
+        inputs,
+        taskIds,
+        receivedAt: Date.now(),
+        receivedBy: this.instance,
+      });
+      return { euId: eu.id, taskIds, after, escrowed: 0 };
+    }
     const accountId = caller.kind === 'account' ? caller.accountId : null;
     const taskIds = await this.engine.submit(eu, inputs, owner, accountId);
     const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;

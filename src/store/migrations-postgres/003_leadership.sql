@@ -20,7 +20,7 @@ CREATE TABLE inbox (
   id          BIGSERIAL PRIMARY KEY,
   eu_id       TEXT NOT NULL,
   owner       TEXT NOT NULL,     -- who owns the tasks it makes
-  account_id  TEXT,              -- the paying account, when priced
+  account_id  TEXT,              -- the paying account, when priced (followers take in free EUs only today)
   inputs      TEXT NOT NULL,     -- JSON [{text, hash}]
   task_ids    TEXT NOT NULL,     -- JSON [id]: the ids promised to the submitter
   received_at BIGINT NOT NULL,

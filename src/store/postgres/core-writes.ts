@@ -118,6 +118,18 @@ export function coreWrite(change: Change): Write | undefined {
         key: r.name,
       };
     }
+    case 'inbox.delete':
+      return {
+        kind: 'run',
+        run: async (client) => {
+          const result = await client.query({
+            name: 'inbox_delete',
+            text: 'DELETE FROM inbox WHERE id = $1',
+            values: [change.id],
+          });
+          if (result.rowCount !== 1) throw new Error(`inbox row ${change.id} was taken in already`);
+        },
+      };
     case 'task.update':
       return { kind: 'run', run: async (client) => void (await update(client, 'tasks', change.id, change.set)) };
     case 'operator.update':

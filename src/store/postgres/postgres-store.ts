@@ -39,6 +39,7 @@ import type { Store } from '../store.js';
 import { zeroStatusCounts } from '../store-errors.js';
 import { coreWrite } from './core-writes.js';
 import { EventListener } from './event-listener.js';
+import { Inbox } from './inbox.js';
 import { LeaderLease } from './leader-lease.js';
 import { createPool, type Query, type Raw } from './pg-pool.js';
 import { PostgresTrust } from './postgres-trust.js';
@@ -125,6 +126,16 @@ export class PostgresStore implements Store {
   /** The leader lease of `shard` on this store's schema. */
   leaderLease(shard: string, leaseMs: number): LeaderLease {
     return new LeaderLease({ url: this.url, schema: this.schema, shard, leaseMs });
+  }
+
+  /** Submissions followers accepted, for the leader to take in. */
+  get inbox(): Inbox {
+    return new Inbox(this.query, `${this.schema}_inbox`);
+  }
+
+  /** Wakes `onWake` whenever a follower adds to the inbox. */
+  listenInbox(onWake: () => void, onError: (error: unknown) => void): EventListener {
+    return new EventListener(this.url, `${this.schema}_inbox`, onWake, onError);
   }
 
   /** Wakes `onWake` after each commit with events, from any coordinator on this schema. */
