@@ -16,7 +16,7 @@ export function coordinatorCommand(program: Command): void {
       'postgres://user@host:port/database[?schema=name]: keep the state in PostgreSQL, shared by several coordinators ' +
         '(default: SQLite in --data)',
     )
-    .option('--leader-lease-ms <ms>', 'PostgreSQL: how long the leader lease lasts without renewal', intOption, 1500)
+    .option('--leader-lease-ms <ms>', 'PostgreSQL: how long the leader lease lasts without renewal', intOption, 3000)
     .option('--heartbeat-ms <ms>', 'operator heartbeat interval', intOption, 500)
     .option('--miss-threshold <n>', 'missed heartbeats before an operator is offline', intOption, 3)
     .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)

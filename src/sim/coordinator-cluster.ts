@@ -53,6 +53,11 @@ export class CoordinatorCluster {
     this.network.url = this.urls;
   }
 
+  /** The shared store's URL. */
+  get store(): string {
+    return this.opts.store;
+  }
+
   /** Every coordinator's URL, comma-separated, as operators and clients take them. */
   get urls(): string {
     return this.members.map((m) => m.url).join(',');

@@ -13,8 +13,11 @@ export interface CoordinatorConfig {
   storeUrl: string | null;
   /**
    * How long the leader lease lasts without renewal (PostgreSQL). A follower
-   * takes over at most this long after the leader stopped renewing; 1.5 s
-   * puts a takeover well within the 2 s target and covers a few missed renewals.
+   * takes over at most this long (plus one claim interval) after the leader
+   * stopped renewing. 3 s rides out the event-loop stalls of a busy leader
+   * (a burst of thousands of tasks, a recovery) on a loaded 2-core machine,
+   * which a 1.5 s lease did not; a quiet network may set 1.5 s for takeovers
+   * under 2 s.
    */
   leaderLeaseMs: number;
   /** How often the leader renews its lease and followers try to take it: a third of the lease. */
@@ -126,8 +129,8 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
   return {
     dataDir: '.data',
     storeUrl: null,
-    leaderLeaseMs: 1500,
-    leaderRenewMs: 500,
+    leaderLeaseMs: 3000,
+    leaderRenewMs: 1000,
     host: '127.0.0.1',
     port: 7070,
     heartbeatIntervalMs: 500,

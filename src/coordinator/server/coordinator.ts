@@ -133,7 +133,8 @@ export class Coordinator implements CoordinatorOperations {
     this.store = await openStore({
       dataDir: this.config.dataDir,
       storeUrl: this.config.storeUrl ?? undefined,
-      idleInTransactionMs: this.config.leaderLeaseMs,
+      // Long enough for a slow commit on a busy machine; a leader paused mid-commit holds the fence row this long.
+      idleInTransactionMs: Math.max(5000, 3 * this.config.leaderLeaseMs),
     });
     this.accounts = new Accounts(this.store, this.config.adminToken);
     this.bus.subscribe((events) => this.count(events));

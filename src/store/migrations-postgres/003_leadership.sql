@@ -1,9 +1,8 @@
 -- Several coordinators on one database: the leader lease that makes one of them the engine's single
 -- writer, and the inbox where any coordinator leaves submissions for the leader to take in.
 
--- One row per shard of the single writer (today one: 'main'). The holder writes only while the
--- epoch is its own; every one of its commits checks that in the same transaction (FOR SHARE),
--- so a takeover (which bumps the epoch) waits for a commit in flight and refuses every later one.
+-- One row per shard of the single writer (today one: 'main'): who holds it and until when.
+-- Renewals update this row only, so they never wait behind the leader's own commits.
 CREATE TABLE leader_lease (
   shard      TEXT PRIMARY KEY,           -- which part of the work the lease covers: 'main'
   epoch      BIGINT NOT NULL,            -- bumped by every takeover; the fencing token of the leader's commits
@@ -11,6 +10,15 @@ CREATE TABLE leader_lease (
   url        TEXT NOT NULL,              -- where the holder serves operators and the API
   expires_at TIMESTAMPTZ NOT NULL,       -- by the database's clock; renewed well before
   renewed_at TIMESTAMPTZ NOT NULL
+);
+
+-- The fence: the epoch of each shard's current holder. Every commit of a leader reads its row
+-- FOR SHARE in the same transaction and writes only when it holds its own epoch; a takeover sets
+-- the new epoch here, so it waits for a commit in flight and every later commit of the old
+-- holder is refused.
+CREATE TABLE leader_epoch (
+  shard TEXT PRIMARY KEY,  -- as in leader_lease
+  epoch BIGINT NOT NULL    -- the holder's epoch, set at each takeover
 );
 
 -- Submissions a coordinator accepted while it was not the leader (or no leader was up). Durable

@@ -8,7 +8,7 @@ import type { Change } from '../change-set.js';
 import type { AssignmentFence, AssignmentRow, AssignmentStatus, EuRow, OperatorRow, TaskRow } from '../rows.js';
 import { snake } from '../sqlite-mapping.js';
 import { staleFence } from '../store-errors.js';
-import type { InsertSpec, Write } from './write-plan.js';
+import { statementName, type InsertSpec, type Write } from './write-plan.js';
 
 const META: InsertSpec = {
   table: 'meta',
@@ -175,8 +175,8 @@ async function update(
     where += ` AND attempt = $${values.length + 1} AND status = $${values.length + 2}`;
     values.push(fence.attempt, fence.status);
   }
-  const name = `upd_${table}_${keys.join('_')}${fence ? '_f' : ''}`;
-  const result = await client.query({ name, text: `UPDATE ${table} SET ${assignments} WHERE ${where}`, values });
+  const text = `UPDATE ${table} SET ${assignments} WHERE ${where}`;
+  const result = await client.query({ name: statementName(text), text, values });
   const changed = result.rowCount ?? 0;
   if (!fence && changed !== 1) throw new Error(`update of ${table} ${id} matched ${changed} rows`);
   return changed;

@@ -9,8 +9,9 @@
  *                       ▼ expires_at passes
  *                     another claims ──▶ holder' (epoch e + 1)
  *
- * A claim bumps the epoch; the old holder's commits, fenced on the epoch
- * (PostgresStore.fenceEpoch), are refused from then on. The lease has a
+ * A claim bumps the epoch (in `leader_epoch`, the fence row, apart from the
+ * lease row so that renewals never wait behind commits); the old holder's
+ * commits, fenced on the epoch (PostgresStore.fenceEpoch), are refused from then on. The lease has a
  * connection pool of its own with a statement timeout, so a renewal never
  * waits behind the engine's commits or hangs on a dead database for longer
  * than the lease.
@@ -43,18 +44,43 @@ export class LeaderLease {
     return this.opts.shard;
   }
 
-  /** Takes the lease when nobody holds it or its holder's time ran out; returns it when taken. */
+  /**
+   * Takes the lease when nobody holds it or its holder's time ran out; returns
+   * it when taken. The new epoch goes into the fence row in the same
+   * transaction, which waits for the old holder's commit in flight, if any.
+   */
   async claim(holder: string, url: string): Promise<LeaseHolder | null> {
-    const rows = await this.run(
-      `INSERT INTO leader_lease (shard, epoch, holder, url, expires_at, renewed_at)
-       VALUES ($1, 1, $2, $3, now() + $4 * interval '1 millisecond', now())
-       ON CONFLICT (shard) DO UPDATE SET epoch = leader_lease.epoch + 1, holder = excluded.holder, url = excluded.url,
-         expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
-       WHERE leader_lease.expires_at <= now()
-       RETURNING epoch, holder, url`,
-      [this.opts.shard, holder, url, this.opts.leaseMs],
-    );
-    return rows[0] ? holderOf(rows[0]) : null;
+    const client = await this.pool.connect();
+    const onError = () => undefined;
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query<Raw>(
+        `INSERT INTO leader_lease (shard, epoch, holder, url, expires_at, renewed_at)
+         VALUES ($1, 1, $2, $3, now() + $4 * interval '1 millisecond', now())
+         ON CONFLICT (shard) DO UPDATE SET epoch = leader_lease.epoch + 1, holder = excluded.holder,
+           url = excluded.url, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
+         WHERE leader_lease.expires_at <= now()
+         RETURNING epoch, holder, url`,
+        [this.opts.shard, holder, url, this.opts.leaseMs],
+      );
+      const row = claimed.rows[0];
+      if (row) {
+        await client.query(
+          `INSERT INTO leader_epoch (shard, epoch) VALUES ($1, $2)
+           ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch`,
+          [this.opts.shard, row.epoch],
+        );
+      }
+      await client.query('COMMIT');
+      return row ? holderOf(row) : null;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release();
+    }
   }
 
   /** Extends the holder's lease at `epoch`, while it still holds it; false when it no longer does. */

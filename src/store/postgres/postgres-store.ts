@@ -207,6 +207,10 @@ export class PostgresStore implements Store {
       throw unavailable(error) ?? error;
     }
     let broken: Error | undefined;
+    // The database may end the session while it is checked out (a restart, the idle-in-transaction
+    // timeout): the error then surfaces on the next query; unheard, it would end the process.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       if (this.epoch) await this.checkEpoch(client, this.epoch);
@@ -221,6 +225,7 @@ export class PostgresStore implements Store {
       if (down) broken = down;
       throw down ?? error;
     } finally {
+      client.off('error', onError);
       // A connection that failed mid-transaction is thrown away, not returned to the pool.
       client.release(broken);
     }
@@ -229,7 +234,8 @@ export class PostgresStore implements Store {
   private async checkEpoch(client: pg.PoolClient, fence: { shard: string; epoch: number }): Promise<void> {
     const result = await client.query<{ epoch: number; holder: string; url: string }>({
       name: 'fence_epoch',
-      text: 'SELECT epoch, holder, url FROM leader_lease WHERE shard = $1 FOR SHARE',
+      text: `SELECT e.epoch, l.holder, l.url FROM leader_epoch e JOIN leader_lease l USING (shard)
+        WHERE shard = $1 FOR SHARE OF e`,
       values: [fence.shard],
     });
     const row = result.rows[0];

@@ -6,6 +6,7 @@
  * a file of its own; `runWrites` executes them in order inside the commit's
  * transaction.
  */
+import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 
 /** A table's insert: columns, and for an upsert its conflict clause and the key a run must not repeat. */
@@ -54,7 +55,6 @@ export async function runWrites(client: PoolClient, writes: readonly Write[]): P
 }
 
 async function insertRows(client: PoolClient, spec: InsertSpec, rows: readonly unknown[][]): Promise<void> {
-  const perRow = spec.columns.length;
   const params: unknown[] = [];
   const tuples: string[] = [];
   for (const row of rows) {
@@ -64,6 +64,20 @@ async function insertRows(client: PoolClient, spec: InsertSpec, rows: readonly u
   }
   const text = `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples.join(', ')} ${spec.conflict ?? ''}`;
   // A single-row insert is the common case and worth a prepared statement of its own.
-  if (rows.length === 1) await client.query({ name: `ins_${spec.table}_${perRow}`, text, values: params });
+  if (rows.length === 1) await client.query({ name: statementName(text), text, values: params });
   else await client.query(text, params);
+}
+
+const names = new Map<string, string>();
+/**
+ * A prepared statement's name, from its text: PostgreSQL cuts names at 63
+ * bytes, and two statements cut to the same name would run each other's SQL.
+ */
+export function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `s_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
 }
