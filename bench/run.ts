@@ -13,6 +13,8 @@ import { runtimeBench } from './runtime-bench.js';
 import { runtimeOverheadBench } from './runtime-overhead.js';
 import { scaleBench } from './scale.js';
 import { fmt, heading, line } from './support.js';
+import { benchSchema, dropSchema } from './postgres.js';
+import { takeoverBench } from './takeover.js';
 import { throughputBench } from './throughput.js';
 
 const wanted = new Set(process.argv.slice(2));
@@ -24,9 +26,24 @@ async function main(): Promise<void> {
   line(`corten benchmarks on ${(await import('node:os')).cpus().length} cores, node ${process.version}`);
   let q1PerSecond: number | null = null;
   if (on('throughput')) {
-    const [q1] = await throughputBench({ q1Tasks: Q1_TASKS });
+    const [q1, q3] = await throughputBench({ q1Tasks: Q1_TASKS });
     q1PerSecond = q1!.perSecond;
+    // The same run on PostgreSQL (one coordinator, leader of its schema).
+    const { url, schema } = benchSchema('throughput');
+    try {
+      const [pq1, pq3] = await throughputBench({ q1Tasks: Q1_TASKS, store: url, storeName: 'PostgreSQL' });
+      heading('PostgreSQL vs SQLite (same run)');
+      line(
+        `  quorum 1: ${fmt(pq1!.perSecond)} vs ${fmt(q1!.perSecond)} verified/s = ${fmt(pq1!.perSecond / q1!.perSecond, 2)} of SQLite (target ≥ 0.5)`,
+      );
+      line(
+        `  quorum 3: ${fmt(pq3!.perSecond)} vs ${fmt(q3!.perSecond)} verified/s = ${fmt(pq3!.perSecond / q3!.perSecond, 2)} of SQLite (target ≥ 0.5)`,
+      );
+    } finally {
+      await dropSchema(schema);
+    }
   }
+  if (on('takeover')) await takeoverBench(10);
   if (on('bullmq')) {
     const bull = await bullmqBench(Q1_TASKS);
     if (bull !== null && q1PerSecond !== null) {

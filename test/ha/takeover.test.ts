@@ -75,13 +75,14 @@ describe('leader takeover', () => {
     expect(new Set(perTask.keys())).toEqual(new Set(taskIds));
     expect([...perTask.values()].every((n) => n === 1)).toBe(true);
     expect(stored.filter((e) => e.type === 'task.failed')).toHaveLength(0);
-    // Nobody paid for the coordinators' deaths.
-    expect(stored.filter((e) => e.type === 'ledger.slashed')).toEqual([]);
     // At least the two takeovers (a loaded machine may add one), each rebuilding memory with leases out;
     // operators resumed some of them.
     const starts = stored.filter((e) => e.type === 'coordinator.started');
     expect(starts.length).toBeGreaterThanOrEqual(3);
     expect(starts.slice(1).every((e) => (e.data as { recoveredLeases: number }).recoveredLeases > 0)).toBe(true);
+    // Nobody paid for the coordinators' deaths: no slash from the first takeover on. (A loaded machine may
+    // run a few of the very first leases past their deadline, before any kill; those are the operators'.)
+    expect(stored.filter((e) => e.type === 'ledger.slashed' && e.seq > starts[1]!.seq)).toEqual([]);
     const resumed = stored.filter((e) => e.type === 'operator.online' && e.seq > starts[1]!.seq);
     expect(resumed.reduce((n, e) => n + (e.data as { resumed: number }).resumed, 0)).toBeGreaterThan(0);
 
