@@ -234,12 +234,18 @@ export class Coordinator implements CoordinatorOperations {
     await this.engine?.stop(() => this.notLeader());
     this.gateway?.closeAll();
     this.gateway = null;
-    const seed = await store.getMeta('coordinator_seed');
-    this.keys = seed ? keyPairFromSeed(Buffer.from(seed, 'hex')) : generateKeyPair();
-    this.id = identityId('co', this.keys.publicKey.toString('hex'));
-    for (const row of await store.listEus()) this.eus.add(this.eus.fromRow(row));
-    if (reason === 'starting') this.bus.seq = await store.lastEventSeq();
-    await this.countFinished();
+    try {
+      const seed = await store.getMeta('coordinator_seed');
+      this.keys = seed ? keyPairFromSeed(Buffer.from(seed, 'hex')) : (this.keys ?? generateKeyPair());
+      this.id = identityId('co', this.keys.publicKey.toString('hex'));
+      for (const row of await store.listEus()) this.eus.add(this.eus.fromRow(row));
+      if (reason === 'starting') this.bus.seq = await store.lastEventSeq();
+      await this.countFinished();
+    } catch (error) {
+      // The database is away (the likely reason this leader stepped down): follow with what memory holds.
+      if (reason === 'starting') throw error;
+      this.log.warn({ err: coerceError(error) }, 'following without a fresh read of the store');
+    }
     const engine = this.newEngine();
     await engine.stop(() => this.notLeader());
     this.engine = engine;
