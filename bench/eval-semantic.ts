@@ -12,6 +12,11 @@
  * lie class accepted at most 1% of the time, honest pairs decisively
  * disagreeing at most 0.5%.
  *
+ * Short answers (a chat EU's): the articles' short sentences, alone and in
+ * pairs, compared replica against replica (facts not grounded: a question
+ * has nothing to ground an answer in). Honest answers state the same facts
+ * reworded or reordered; each lie changes one fact of one of them.
+ *
  * `--sweep` prints the tuning part's figures over a grid of thresholds.
  */
 import { createHash } from 'node:crypto';
@@ -29,7 +34,16 @@ import {
 import { packageRoot } from '../src/eus/index.js';
 import { hashJson } from '../src/protocol/index.js';
 import { createEmbedder, loadEuFolder, type Embedder } from '../src/runtime/index.js';
-import { honestVariants, LIE_CLASSES, lies, type Article, type Variant } from './semantic-variants.js';
+import { changeNumber, swapAntonym, toggleNegation } from '../src/sim/fact-flip.js';
+import {
+  honestVariants,
+  innerCapitalised,
+  LIE_CLASSES,
+  lies,
+  reword,
+  type Article,
+  type Variant,
+} from './semantic-variants.js';
 
 export const DATA = join(packageRoot(), '..', 'shared', 'data', 'bbc-news-summary.jsonl');
 
@@ -111,6 +125,66 @@ export async function evaluateSemantic(
   return out;
 }
 
+/** A sentence of at most this many words is a short answer (a chat answer's length). */
+const SHORT_WORDS = 14;
+/** Short sentences taken from each article: enough pairs, a bounded run. */
+const SHORT_PER_ARTICLE = 4;
+const SHORT_LIES: readonly [string, (text: string, other: string | undefined) => string | null][] = [
+  ['numbers', changeNumber],
+  ['negation', toggleNegation],
+  ['antonyms', swapAntonym],
+  [
+    'entities',
+    (text, other) => {
+      const target = innerCapitalised(text)[0];
+      return target === undefined || other === undefined ? null : text.replaceAll(target, other);
+    },
+  ],
+];
+
+/** Replica comparison of short answers (see the module comment), with `s`'s thresholds and facts not grounded. */
+export async function evaluateShortAnswers(all: readonly Article[], s: SemanticSettings): Promise<SemanticEvaluation> {
+  const replicas: SemanticSettings = s.facts ? { ...s, facts: { ...s.facts, grounded: false } } : s;
+  const embedder = await createEmbedder('tfidf');
+  const out: SemanticEvaluation = {
+    articles: 0,
+    honest: tally(),
+    lies: Object.fromEntries(SHORT_LIES.map(([c]) => [c, tally()])),
+  };
+  const none = readFacts('');
+  for (const [i, a] of all.entries()) {
+    const short = a.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && l.split(/\s+/).length <= SHORT_WORDS)
+      .slice(0, SHORT_PER_ARTICLE);
+    if (short.length === 0) continue;
+    out.articles += 1;
+    const other = innerCapitalised(all[(i + 7) % all.length]!.text).find((w) => !a.text.includes(w));
+    // One answer a group: the same facts in other words or another order.
+    const groups = short.map((x) => [x, reword(x)]);
+    for (let k = 0; k + 1 < short.length; k++) {
+      const [x, y] = [short[k]!, short[k + 1]!];
+      groups.push([`${x} ${y}`, `${y} ${x}`, reword(`${y} ${x}`)]);
+    }
+    for (const [g, texts] of groups.entries()) {
+      const distinct = [...new Set(texts)];
+      const honest = await Promise.all(distinct.map((t, k) => item(embedder, t, none, replicas, `h${k}`)));
+      for (let x = 0; x < honest.length; x++) {
+        for (let y = x + 1; y < honest.length; y++)
+          count(out.honest, relate(honest[x]!, honest[y]!, replicas).relation);
+      }
+      for (const [kind, flip] of SHORT_LIES) {
+        const lie = flip(distinct[0]!, other);
+        if (lie === null || lie === distinct[0]) continue;
+        const l = await item(embedder, lie, none, replicas, `l${g}`);
+        for (const h of honest) count(out.lies[kind]!, relate(l, h, replicas).relation);
+      }
+    }
+  }
+  return out;
+}
+
 const pct = (n: number, d: number): string => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
 
 export function formatTable(byPart: [string, SemanticEvaluation][]): string {
@@ -174,6 +248,10 @@ async function main(): Promise<void> {
       ['held-out', await evaluateSemantic(all, 'held-out', settings)],
     ]),
   );
+  console.log(
+    `\nshort answers (at most ${SHORT_WORDS} words, one or two sentences), replica against replica, facts not grounded:\n`,
+  );
+  console.log(formatTable([['short', await evaluateShortAnswers(all, settings)]]));
   console.log('\nfor comparison, wording alone (cosine ≥ 0.3, no facts, no grey zone), all articles:\n');
   console.log(formatTable([['all', await evaluateSemantic(all, 'all', legacy)]]));
 }

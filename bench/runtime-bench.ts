@@ -94,7 +94,7 @@ function directMsPerArticle(run: RunFn, inputs: unknown[]): number {
 }
 
 /** Prints articles/s, sandbox overhead, and the trivial EU's executions/s. */
-export async function runtimeBench(): Promise<void> {
+export async function runtimeBench(): Promise<{ overhead: number }> {
   print('\n== runtime: news-summarize in the sandbox ==');
   const articles = loadArticles();
   const inputs = articles.map(inputOf);
@@ -124,6 +124,7 @@ export async function runtimeBench(): Promise<void> {
   print(
     `  trivial EU (double): ${trivial.perSecond.toFixed(0)} executions/s on ${trivial.workers} workers, ${(trivial.cpuMs * 1000).toFixed(0)} µs each inside the worker`,
   );
+  return { overhead: sandbox.ms / directMs };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

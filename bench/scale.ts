@@ -1,7 +1,7 @@
 /**
  * Scale: how the coordinator's CPU, memory and scheduling latency grow with
- * the number of operators (100, 300, 1,000) and the size of the run (10k and
- * 100k tasks). Each row is one `corten simulate` run with no faults: a real
+ * the number of operators (100, 300, 1,000, 5,000) and the size of the run
+ * (10k to 100k tasks). Each row is one `corten simulate` run with no faults: a real
  * coordinator process, real agents over real WebSockets in a few host
  * processes, executions from the cost model, quorum 2.
  *
@@ -40,6 +40,8 @@ function rows(): [number, number][] {
   if (spec) return spec.split(',').map((r) => r.split('x').map(Number) as [number, number]);
   const out: [number, number][] = [];
   for (const tasks of [10_000, 100_000]) for (const operators of [100, 300, 1000]) out.push([operators, tasks]);
+  // The network the coordinator is sized for: 5,000 operators on one coordinator.
+  out.push([5000, 12_000], [5000, 100_000]);
   return out;
 }
 

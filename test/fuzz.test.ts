@@ -81,7 +81,23 @@ const query = fc.oneof(
   fc.constant(''),
   fc
     .dictionary(
-      fc.constantFrom('after', 'limit', 'status', 'eu', 'types', 'taskId', 'x'),
+      fc.constantFrom(
+        'after',
+        'limit',
+        'status',
+        'eu',
+        'types',
+        'taskId',
+        'x',
+        // Task search (the dashboard's).
+        'id',
+        'failure',
+        'operator',
+        'region',
+        'since',
+        'until',
+        'order',
+      ),
       fc.oneof(fc.string({ maxLength: 12 }), fc.constant('%zz')),
     )
     .map(
@@ -108,12 +124,27 @@ const path = fc
         '/v1',
         '/v1/operators/connect',
         '/v1/events/stream',
+        '/v1/tasks/counts',
+        '/v1/tasks/retry',
+        '/index.html',
+        '/assets/',
+        '/assets/..%2F..%2Fpackage.json',
+        '/v1/openapi.json',
+        '/docs',
+        '/v1/workflows',
+        '/v1/jobs',
+        '/v1/tasks/cancel',
       ),
+      param.map((p) => `/v1/workflows/${p}`),
+      param.map((p) => `/v1/workflows/${p}/upgrade`),
+      param.map((p) => `/v1/jobs/${p}`),
+      param.map((p) => `/v1/jobs/${p}/cancel`),
       param.map((p) => `/v1/tasks/${p}`),
       param.map((p) => `/v1/eus/${p}`),
       param.map((p) => `/v1/operators/${p}`),
       param.map((p) => `/v1/regions/${p}`),
       param.map((p) => `/v1/tasks/${p}/receipt`),
+      param.map((p) => `/docs/${p}`),
       param.map((p) => `/v1/${p}`),
       param.map((p) => `/${p}`),
     ),
@@ -175,6 +206,18 @@ const contentType = fc.constantFrom(
 );
 const httpInput = fc.oneof(
   fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), path, body, contentType }),
+  // Bulk actions: anonymous callers may act on no task, whatever the body.
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/v1/tasks/retry'),
+    body: fc.oneof(
+      body,
+      fc
+        .array(fc.oneof(fc.string({ maxLength: 20 }), fc.jsonValue()), { maxLength: 5 })
+        .map((ids) => JSON.stringify({ ids })),
+    ),
+    contentType: fc.constant('application/json'),
+  }),
   // Half aim at the door that writes: submissions, mostly sent as JSON.
   fc.record({
     method: fc.constant('POST'),
@@ -239,6 +282,13 @@ const frame = fc.oneof(
           assignmentIds: fc.jsonValue(),
           at: fc.jsonValue(),
           reason: fc.jsonValue(),
+          // A heartbeat's leases started: well-formed pairs for made-up leases, or anything at all.
+          started: fc.oneof(
+            fc.array(fc.tuple(fc.string({ maxLength: 40 }), fc.integer({ min: -10, max: 100_000_000 })), {
+              maxLength: 8,
+            }),
+            fc.jsonValue(),
+          ),
         },
         { requiredKeys: ['t'] },
       )
@@ -260,6 +310,8 @@ const frame = fc.oneof(
 /** Events inputs may cause: submissions by valid bodies; refusal counts and operators coming and going by frames. */
 const ALLOWED_EVENTS = new Set([
   'task.submitted',
+  // This coordinator has no operator that can run the fuzz's tasks: accepted submissions wait, and say so.
+  'task.waiting',
   'results.refused',
   'operator.online',
   'operator.offline',

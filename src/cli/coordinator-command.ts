@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { Coordinator } from '../coordinator/index.js';
-import { intOption } from './options.js';
+import { intOption, listOption } from './options.js';
 import { trustOptions, trustConfig, type TrustOptions } from './trust-options.js';
 
 export function coordinatorCommand(program: Command): void {
@@ -22,6 +22,24 @@ export function coordinatorCommand(program: Command): void {
     .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)
     .option('--no-builtin-eus', 'do not publish the built-in EUs at start')
     .option('--allow-anonymous', 'let requests without an API key submit to free EUs (off by default)', false)
+    .option(
+      '--openai-rate-limit <n>',
+      'requests a minute each key may make to the OpenAI-compatible routes (0: no limit)',
+      intOption,
+      120,
+    )
+    .option(
+      '--webhook-hosts <list>',
+      "hosts operators' webhooks may call (example.com, *.example.com); default: any",
+      listOption,
+    )
+    .option('--webhook-timeout-ms <ms>', 'how long one webhook delivery attempt may take', intOption, 5000)
+    .option(
+      '--webhook-retry-ms <ms>',
+      'wait before the first retry of a delivery; it doubles each time',
+      intOption,
+      5000,
+    )
     .option('--log-level <level>', 'pino log level', 'info');
   trustOptions(command);
   command.action(
@@ -37,6 +55,10 @@ export function coordinatorCommand(program: Command): void {
         leaseGraceMs: number;
         builtinEus: boolean;
         allowAnonymous: boolean;
+        openaiRateLimit: number;
+        webhookHosts?: string[];
+        webhookTimeoutMs: number;
+        webhookRetryMs: number;
         logLevel: string;
       },
     ) => {
@@ -54,6 +76,10 @@ export function coordinatorCommand(program: Command): void {
           leaseGraceMs: opts.leaseGraceMs,
           publishBuiltinEus: opts.builtinEus,
           allowAnonymous: opts.allowAnonymous,
+          openaiRequestsPerMinute: opts.openaiRateLimit,
+          webhookAllowedHosts: opts.webhookHosts ?? null,
+          webhookTimeoutMs: opts.webhookTimeoutMs,
+          webhookRetryBaseMs: opts.webhookRetryMs,
           logLevel: opts.logLevel,
         },
         pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)),

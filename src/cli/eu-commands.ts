@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CortenClient } from '../client/index.js';
 import { loadEuFolder } from '../runtime/index.js';
+import { euRunCommand } from './eu-run-command.js';
 import { coordinatorUrl } from './options.js';
 import { printJson, printTable } from './output.js';
 
@@ -41,4 +42,6 @@ export function euCommands(program: Command): void {
       const view = await client().getEu(ref);
       printJson(opts.files ? view : { ...view, files: Object.keys(view.files) });
     });
+
+  euRunCommand(eu);
 }

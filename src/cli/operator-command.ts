@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { Agent, type AgentOptions } from '../operator/index.js';
-import { loadOrCreateKeyFile, type OperatorResources } from '../protocol/index.js';
+import { Agent, AgentMetrics, portOf, serveAgentMetrics, type AgentOptions } from '../operator/index.js';
+import { identityId, loadOrCreateKeyFile, type OperatorResources } from '../protocol/index.js';
 import { createRuntime, detectResources } from '../runtime/index.js';
 import { intOption, listOption } from './options.js';
+import { operatorStatusCommand } from './operator-status-command.js';
+import { operatorWebhookCommands } from './operator-webhook-commands.js';
 
 export interface OperatorOptions {
   coordinator: string;
@@ -19,6 +21,7 @@ export interface OperatorOptions {
   llmUrl?: string;
   llmModel?: string;
   llmApiKey?: string;
+  metricsPort?: number;
   logLevel: string;
 }
 
@@ -30,20 +33,31 @@ export interface OperatorOptions {
 export type MakeAgent = (options: AgentOptions) => Agent;
 
 export function operatorCommand(program: Command): void {
-  operatorOptions(program.command('operator'))
+  // Its options are checked by hand: required ones would be demanded of `operator status` too.
+  const operator = operatorOptions(program.command('operator'), false)
     .description('run an operator agent: connect to a coordinator and run the work it pushes')
-    .action((opts: OperatorOptions) => runOperator(opts));
+    .action((opts: OperatorOptions) => {
+      for (const [name, value] of [
+        ['--coordinator <url>', opts.coordinator],
+        ['--region <region>', opts.region],
+        ['--key <file>', opts.key],
+      ] as const) {
+        if (!value) operator.error(`error: required option '${name}' not specified`);
+      }
+      return runOperator(opts);
+    });
+  operatorStatusCommand(operator);
+  operatorWebhookCommands(operator);
 }
 
-/** The operator's options, on `command`. */
-export function operatorOptions(command: Command): Command {
+/** The operator's options, on `command`; `required` marks the ones it cannot run without. */
+export function operatorOptions(command: Command, required = true): Command {
+  const need = (flags: string, description: string) =>
+    required ? command.requiredOption(flags, description) : command.option(flags, `${description} (required)`);
+  need('--coordinator <url>', 'coordinator base URL, e.g. http://127.0.0.1:7070, or several separated by commas');
+  need('--region <region>', 'region this machine is in, e.g. eu-west');
+  need('--key <file>', 'Ed25519 key file (created on first start)');
   return command
-    .requiredOption(
-      '--coordinator <url>',
-      'coordinator base URL, e.g. http://127.0.0.1:7070, or several separated by commas',
-    )
-    .requiredOption('--region <region>', 'region this machine is in, e.g. eu-west')
-    .requiredOption('--key <file>', 'Ed25519 key file (created on first start)')
     .option('--max-concurrent <n>', 'most assignments held at once (default: cpu cores)', intOption)
     .option('--workers <n>', 'sandbox worker threads (default: cpu cores)', intOption)
     .option('--cpu <cores>', 'override detected cpu cores', intOption)
@@ -58,6 +72,11 @@ export function operatorOptions(command: Command): Command {
     .option('--llm-url <url>', 'OpenAI-compatible backend for llm.complete (llama.cpp server, Ollama, vLLM)')
     .option('--llm-model <name>', 'model name to request from the LLM backend')
     .option('--llm-api-key <key>', 'API key for the LLM backend, if it wants one')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0 picks a free port)',
+      intOption,
+    )
     .option('--log-level <level>', 'pino log level', 'info');
 }
 
@@ -66,8 +85,12 @@ export async function runOperator(
   opts: OperatorOptions,
   makeAgent: MakeAgent = (options) => new Agent(options),
 ): Promise<void> {
-  const log = pino({ level: opts.logLevel, base: { part: 'operator', region: opts.region } }, pino.destination(2));
   const { keys, created } = loadOrCreateKeyFile(opts.key);
+  const operatorId = identityId('op', keys.publicKey.toString('hex'));
+  const log = pino(
+    { level: opts.logLevel, base: { part: 'operator', region: opts.region, operatorId } },
+    pino.destination(2),
+  );
   const detected = await detectResources();
   const cpu = opts.cpu ?? detected.cpu;
   const capabilityConfig: Parameters<typeof createRuntime>[0] = {
@@ -102,6 +125,13 @@ export async function runOperator(
     log,
   });
   log.info({ operatorId: agent.id, newKey: created, resources }, 'operator starting');
+  if (opts.metricsPort !== undefined) {
+    const server = await serveAgentMetrics(new AgentMetrics(agent), opts.metricsPort);
+    const url = `http://127.0.0.1:${portOf(server)}/metrics`;
+    log.info({ url }, 'serving metrics');
+    // Parents (tests) read this line to learn the port when it was 0.
+    process.stdout.write(`corten operator metrics on ${url}\n`);
+  }
   agent.on('welcome', () => {
     // Parents (tests, the demo) read this line to know the operator is in.
     process.stdout.write(`corten operator ${agent.id} online in ${opts.region}\n`);

@@ -6,7 +6,7 @@ import { coordinatorUrl } from './options.js';
 import { printJson, reportDisconnect } from './output.js';
 import { progressBar } from './progress.js';
 
-function readInputs(opts: { input?: string; file?: string }): unknown[] {
+export function readInputs(opts: { input?: string; file?: string }): unknown[] {
   if (opts.input !== undefined) {
     try {
       return [JSON.parse(opts.input)];

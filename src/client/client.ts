@@ -5,6 +5,9 @@
  *   const corten = new CortenClient('http://127.0.0.1:7070');
  *   const { taskIds } = await corten.submitTasks('news-summarize', articles);
  *   const done = await corten.waitForTasks(taskIds);
+ *   const { body, taskId } = await corten.createChatCompletion({ model: 'llm-chat', messages });
+ *
+ * Every route of the API has a method (sdk-operations.ts says which).
  *
  * Several coordinators sharing one store: give their URLs separated by
  * commas. A request that finds a coordinator down, or a follower that
@@ -12,13 +15,26 @@
  * URL; event streams resume on the next URL when theirs breaks.
  */
 import { createParser } from 'eventsource-parser';
+import type { z } from 'zod';
+import { answerStream, type AnswerStream } from './answer-stream.js';
+import { errorFrom, parseOrText } from './api-error.js';
 import { followEvents, type FollowOptions } from './event-follower.js';
+import type {
+  Answered,
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  CompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  ModelObject,
+  TextCompletion,
+  TextCompletionChunk,
+} from './openai-types.js';
 import {
   CortenError,
   coerceError,
-  isErrorCode,
   type CortenEvent,
-  type ErrorEnvelope,
   type EuSummary,
   type EuView,
   type EventsPage,
@@ -31,6 +47,8 @@ import {
   type SubmitTasksResponse,
   type TaskView,
   type AccountView,
+  type BulkTasksResponse,
+  type TaskCountsView,
   type BalancesView,
   type CreatedAccount,
   type LedgerEntry,
@@ -38,6 +56,22 @@ import {
   type Receipt,
   type ReputationView,
   type StakeView,
+  signRequest,
+  type CreatedWebhook,
+  type KeyPair,
+  type OperatorStandingView,
+  type RegisterWebhookRequest,
+  type WebhookDeliveryView,
+  type WebhookView,
+  type JobStatus,
+  type JobSummary,
+  type JobView,
+  type PublishWorkflowResponse,
+  type SubmitJobsResponse,
+  type UpgradeWorkflowResponse,
+  type WorkflowSummary,
+  type WorkflowView,
+  type HealthSchema,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -45,6 +79,11 @@ export interface ClientOptions {
   apiKey?: string;
   /** The coordinator's admin token, for accounts, deposits and stake. Default: $CORTEN_ADMIN_TOKEN. */
   adminToken?: string;
+  /**
+   * An operator's key pair (from its key file): requests for that operator's
+   * standing and webhooks are signed with it. Without it they carry the admin token.
+   */
+  operatorKeys?: KeyPair;
 }
 
 /**
@@ -54,8 +93,39 @@ export interface ClientOptions {
  */
 type Auth = 'caller' | 'key' | 'admin' | 'none';
 
+/** `GET /v1/health`: liveness, and the coordinator's id. */
+export type Health = z.infer<typeof HealthSchema>;
+
+/** The OpenAPI 3.1 document, as far as a program reading it needs its shape. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string; description?: string };
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[]; summary?: string }>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+/** How a call of the OpenAI-compatible endpoint waits: aborting `signal` stops the wait, never the task. */
+export interface AnswerOptions {
+  signal?: AbortSignal;
+}
+
 /** A task as `GET /v1/tasks` lists it: without its assignments and verdict. */
 export type TaskSummary = Omit<TaskView, 'assignments' | 'verdict'>;
+
+/** Filters of a task search (GET /v1/tasks); times in ms since the epoch. */
+export interface TaskSearch {
+  id?: string;
+  eu?: string;
+  status?: string;
+  failure?: string;
+  operator?: string;
+  region?: string;
+  since?: number;
+  until?: number;
+  order?: 'asc' | 'desc';
+  after?: string;
+  limit?: number;
+}
 
 export interface EventQuery {
   after?: number;
@@ -90,6 +160,7 @@ export class CortenClient {
 
   private readonly apiKey: string | undefined;
   private readonly adminToken: string | undefined;
+  private readonly operatorKeys: KeyPair | undefined;
 
   constructor(baseUrl: string, options: ClientOptions = {}) {
     this.urls = baseUrl
@@ -99,6 +170,7 @@ export class CortenClient {
     if (this.urls.length === 0) throw new CortenError('VALIDATION_FAILED', 'no coordinator URL given');
     this.apiKey = options.apiKey ?? process.env.CORTEN_API_KEY;
     this.adminToken = options.adminToken ?? process.env.CORTEN_ADMIN_TOKEN;
+    this.operatorKeys = options.operatorKeys;
   }
 
   /** The coordinator this client talks to now (the first of its URLs until one fails). */
@@ -117,13 +189,26 @@ export class CortenClient {
     return auth === 'key' ? this.apiKey : auth === 'admin' ? this.adminToken : undefined;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, auth: Auth = 'caller'): Promise<T> {
-    const init: RequestInit = { method, headers: {} };
-    const token = this.token(auth);
-    if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
+  /** Sends a request; answers the response when it is a success, throws the API's error otherwise. */
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth | 'operator' = 'caller',
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (auth === 'operator' && this.operatorKeys) {
+      Object.assign(headers, signRequest(this.operatorKeys, method, path, body));
+    } else {
+      const token = this.token(auth === 'operator' ? 'admin' : auth);
+      if (token) headers.authorization = `Bearer ${token}`;
+    }
+    const init: RequestInit = { method, headers };
+    if (signal) init.signal = signal;
     if (body !== undefined) {
       init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      headers['content-type'] = 'application/json';
     }
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -133,23 +218,56 @@ export class CortenClient {
         response = await fetch(`${this.baseUrl}${path}`, init);
       } catch (error) {
         // A read may go anywhere; a write only when the connection was refused (it cannot have landed).
-        if (more && (method === 'GET' || connectionRefused(error))) {
+        if (more && !signal?.aborted && (method === 'GET' || connectionRefused(error))) {
           this.rotate();
           if (attempt % this.urls.length === 0) await delay(LEADER_RETRY_MS);
           continue;
         }
         throw error;
       }
-      const text = await response.text();
-      const parsed: unknown = text.length > 0 ? JSON.parse(text) : undefined;
-      if (response.ok) return parsed as T;
-      const error = errorFrom(response.status, parsed);
+      if (response.ok) return response;
+      const error = errorFrom(response.status, parseOrText(await response.text()));
       if (error.code === 'NOT_LEADER' && more) {
         const leader = (error.details as { leader?: unknown } | undefined)?.leader;
         this.rotate(leader);
         if (!leader || attempt % this.urls.length === 0) await delay(LEADER_RETRY_MS);
         continue;
       }
+      throw error;
+    }
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth | 'operator' = 'caller',
+  ): Promise<T> {
+    const text = await (await this.send(method, path, body, auth)).text();
+    return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A whole answer of the OpenAI-compatible endpoint, with its task id. */
+  private async answer<T>(path: string, body: unknown, options: AnswerOptions): Promise<Answered<T>> {
+    const response = await this.send('POST', path, body, 'caller', options.signal);
+    return { body: (await response.json()) as T, taskId: response.headers.get('x-corten-task-id') ?? '' };
+  }
+
+  /** A streamed answer: resolves once the stream is open (refusals throw here), then yields its chunks. */
+  private async answerStream<T>(path: string, body: object, options: AnswerOptions): Promise<AnswerStream<T>> {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    // The stream aborts its own controller when it ends: the caller's signal lets go of it then.
+    controller.signal.addEventListener('abort', () => options.signal?.removeEventListener('abort', stop), {
+      once: true,
+    });
+    try {
+      const response = await this.send('POST', path, { ...body, stream: true }, 'caller', controller.signal);
+      return answerStream<T>(response, controller, errorFrom);
+    } catch (error) {
+      controller.abort();
       throw error;
     }
   }
@@ -175,12 +293,134 @@ export class CortenClient {
   }
 
   /** One page of the tasks this client may read (its account's; all of them for the admin), oldest first. */
-  async listTasks(
-    query: { status?: string; eu?: string; after?: string; limit?: number } = {},
-  ): Promise<TaskSummary[]> {
+  async listTasks(query: TaskSearch = {}): Promise<TaskSummary[]> {
+    return (await this.searchTasks(query)).tasks;
+  }
+
+  /**
+   * Task search: filters combine; pass `next` back as `after` for the following page (null on the last).
+   * Scoped like listTasks.
+   */
+  searchTasks(query: TaskSearch = {}): Promise<{ tasks: TaskSummary[]; next: string | null }> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-    return (await this.request<{ tasks: TaskSummary[] }>('GET', `/v1/tasks?${params.toString()}`)).tasks;
+    return this.request('GET', `/v1/tasks?${params.toString()}`);
+  }
+
+  /** Tasks by status, and failed ones by reason, in this client's scope. */
+  countTasks(): Promise<TaskCountsView> {
+    return this.request('GET', '/v1/tasks/counts');
+  }
+
+  /** Retries failed tasks this client may act on, each as a new task; the others are refused one by one. */
+  retryTasks(ids: string[]): Promise<BulkTasksResponse> {
+    return this.request('POST', '/v1/tasks/retry', { ids });
+  }
+
+  /** Cancels open tasks this client may act on (they fail as `cancelled`, escrow refunded); finished ones refused. */
+  cancelTasks(ids: string[]): Promise<BulkTasksResponse> {
+    return this.request('POST', '/v1/tasks/cancel', { ids });
+  }
+
+  // ---- workflows and jobs ----------------------------------------------------------
+
+  /** Publishes a workflow version: the document as an object, or as YAML or JSON text. */
+  publishWorkflow(document: object | string): Promise<PublishWorkflowResponse> {
+    return this.request('POST', '/v1/workflows', { document });
+  }
+
+  async listWorkflows(): Promise<WorkflowSummary[]> {
+    return (await this.request<{ workflows: WorkflowSummary[] }>('GET', '/v1/workflows')).workflows;
+  }
+
+  /** A version by `wf_…`, `name@version`, or a name (its latest). */
+  getWorkflow(ref: string): Promise<WorkflowView> {
+    return this.request('GET', `/v1/workflows/${encodeURIComponent(ref)}`);
+  }
+
+  /** Moves jobs of `name` to `version`: running ones (`running`), finished ones' new steps (`backfill`). */
+  upgradeWorkflow(
+    name: string,
+    options: { version: string; running?: boolean; backfill?: boolean; dryRun?: boolean },
+  ): Promise<UpgradeWorkflowResponse> {
+    return this.request('POST', `/v1/workflows/${encodeURIComponent(name)}/upgrade`, options);
+  }
+
+  /** One job per input, all or none, with the escrow of every step reserved. */
+  submitJobs(workflow: string, inputs: unknown[]): Promise<SubmitJobsResponse> {
+    return this.request('POST', '/v1/jobs', { workflow, inputs });
+  }
+
+  getJob(id: string): Promise<JobView> {
+    return this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /** One page of jobs, oldest first; pass the last id as `after` for the next. */
+  async listJobs(
+    query: { workflow?: string; status?: string; after?: string; limit?: number } = {},
+  ): Promise<JobSummary[]> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return (await this.request<{ jobs: JobSummary[] }>('GET', `/v1/jobs?${params.toString()}`)).jobs;
+  }
+
+  cancelJob(id: string): Promise<JobView> {
+    return this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /**
+   * Waits until every job is completed, failed or cancelled; returns each one's
+   * status. Like `waitForTasks` it follows the event stream (from `after`, or from
+   * now with a status check on every connect), resuming across restarts.
+   */
+  async waitForJobs(
+    jobIds: readonly string[],
+    options: { after?: number; timeoutMs?: number; onEvent?: (event: CortenEvent) => void } = {},
+  ): Promise<Map<string, JobStatus>> {
+    const pending = new Set(jobIds);
+    const done = new Map<string, JobStatus>();
+    if (pending.size === 0) return done;
+    const stop = new AbortController();
+    const settle = (id: string, status: JobStatus) => {
+      if (status === 'running' || !pending.delete(id)) return;
+      done.set(id, status);
+      if (pending.size === 0) stop.abort();
+    };
+    let checks = Promise.resolve();
+    const timer = options.timeoutMs ? setTimeout(() => stop.abort(), options.timeoutMs) : undefined;
+    const types: EventType[] = ['job.completed', 'job.failed', 'job.cancelled'];
+    if (options.onEvent) types.push('job.step.ready', 'job.step.started', 'job.step.finished', 'job.upgraded');
+    const events = this.follow(
+      { after: options.after, types },
+      {
+        signal: stop.signal,
+        onConnect: () => {
+          if (options.after !== undefined) return;
+          checks = checks.then(async () => {
+            for (const id of [...pending]) settle(id, (await this.getJob(id)).status);
+          });
+        },
+      },
+    );
+    const ended: Record<string, JobStatus> = {
+      'job.completed': 'completed',
+      'job.failed': 'failed',
+      'job.cancelled': 'cancelled',
+    };
+    try {
+      for await (const e of events) {
+        const jobId = (e.data as { jobId?: string }).jobId;
+        if (!jobId || !pending.has(jobId)) continue;
+        options.onEvent?.(e);
+        const status = ended[e.type];
+        if (status) settle(jobId, status);
+      }
+      await checks;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (pending.size > 0) throw new CortenError('INTERNAL', `timed out with ${pending.size} jobs unfinished`);
+    return done;
   }
 
   // ---- trust and economics -------------------------------------------------------
@@ -239,6 +479,33 @@ export class CortenClient {
     return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/reinstate`, {}, 'admin');
   }
 
+  /** An operator's standing: status, stake, earnings, slashes with their reasons, reputation. Signed or admin. */
+  getStanding(operatorId: string): Promise<OperatorStandingView> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}/standing`, undefined, 'operator');
+  }
+
+  /** Registers a webhook for an operator's alerts; the answer holds its HMAC secret, shown once. Signed or admin. */
+  registerWebhook(operatorId: string, webhook: RegisterWebhookRequest): Promise<CreatedWebhook> {
+    return this.request('POST', `/v1/operators/${encodeURIComponent(operatorId)}/webhooks`, webhook, 'operator');
+  }
+
+  async listWebhooks(operatorId: string): Promise<WebhookView[]> {
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/webhooks`;
+    return (await this.request<{ webhooks: WebhookView[] }>('GET', path, undefined, 'operator')).webhooks;
+  }
+
+  removeWebhook(operatorId: string, webhookId: string): Promise<WebhookView> {
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/webhooks/${encodeURIComponent(webhookId)}`;
+    return this.request('DELETE', path, undefined, 'operator');
+  }
+
+  /** A webhook's latest deliveries, newest first, each with its log of attempts. */
+  async listWebhookDeliveries(operatorId: string, webhookId: string, limit?: number): Promise<WebhookDeliveryView[]> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/webhooks/${encodeURIComponent(webhookId)}/deliveries${query}`;
+    return (await this.request<{ deliveries: WebhookDeliveryView[] }>('GET', path, undefined, 'operator')).deliveries;
+  }
+
   getReputation(operatorId: string): Promise<ReputationView> {
     return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}/reputation`, undefined, 'none');
   }
@@ -269,6 +536,15 @@ export class CortenClient {
     return this.request('GET', `/v1/tasks/${encodeURIComponent(taskId)}/receipt`);
   }
 
+  getOperator(operatorId: string): Promise<OperatorView> {
+    return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}`, undefined, 'none');
+  }
+
+  /** The WebSocket URL operators' agents connect to (`corten operator --coordinator` derives it). */
+  operatorConnectUrl(): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/v1/operators/connect`;
+  }
+
   async listOperators(): Promise<OperatorView[]> {
     return (await this.request<{ operators: OperatorView[] }>('GET', '/v1/operators')).operators;
   }
@@ -291,6 +567,91 @@ export class CortenClient {
 
   stats(): Promise<Stats> {
     return this.request('GET', '/v1/stats');
+  }
+
+  /** Liveness, and the coordinator's id. */
+  health(): Promise<Health> {
+    return this.request('GET', '/v1/health', undefined, 'none');
+  }
+
+  /** The coordinator's Prometheus metrics, in the text exposition format. */
+  async metrics(): Promise<string> {
+    return (await this.send('GET', '/metrics', undefined, 'none')).text();
+  }
+
+  /** The API's OpenAPI 3.1 document. */
+  openApi(): Promise<OpenApiDocument> {
+    return this.request('GET', '/v1/openapi.json', undefined, 'none');
+  }
+
+  /** The API reference page (HTML). */
+  async referencePage(): Promise<string> {
+    return (await this.send('GET', '/docs', undefined, 'none')).text();
+  }
+
+  /** The web dashboard's page (a single-page app). */
+  async dashboardPage(): Promise<string> {
+    return (await this.send('GET', '/', undefined, 'none')).text();
+  }
+
+  /** One of the dashboard's built files (`/assets/<name>`). */
+  async dashboardAsset(name: string): Promise<{ contentType: string; body: Uint8Array }> {
+    const response = await this.send('GET', `/assets/${encodeURIComponent(name)}`, undefined, 'none');
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    return { contentType, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  /** One of the reference page's files (`swagger-ui.css`, `swagger-ui-bundle.js` …). */
+  async referenceAsset(name: string): Promise<{ contentType: string; body: Uint8Array }> {
+    const response = await this.send('GET', `/docs/${encodeURIComponent(name)}`, undefined, 'none');
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    return { contentType, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  // ---- the OpenAI-compatible endpoint: verified answers in OpenAI's shapes -----------------------------------------
+
+  /** The models: chat and embedding EUs, with price, verification policy and context length. */
+  async listModels(): Promise<ModelObject[]> {
+    return (await this.request<{ object: 'list'; data: ModelObject[] }>('GET', '/v1/models')).data;
+  }
+
+  getModel(id: string): Promise<ModelObject> {
+    return this.request('GET', `/v1/models/${encodeURIComponent(id)}`);
+  }
+
+  /** A verified chat answer, once its replicas agreed; `body.corten` names its task, receipt and verdict. */
+  createChatCompletion(request: ChatCompletionRequest, options: AnswerOptions = {}): Promise<Answered<ChatCompletion>> {
+    return this.answer('/v1/chat/completions', { ...request, stream: false }, options);
+  }
+
+  /**
+   * The same answer streamed: `chat.completion.chunk` events once verified, the last with usage.
+   *
+   *   const answer = await corten.streamChatCompletion({ model: 'llm-chat', messages });
+   *   for await (const chunk of answer) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+   */
+  streamChatCompletion(
+    request: ChatCompletionRequest,
+    options: AnswerOptions = {},
+  ): Promise<AnswerStream<ChatCompletionChunk>> {
+    return this.answerStream('/v1/chat/completions', request, options);
+  }
+
+  /** A verified legacy completion. */
+  createCompletion(request: CompletionRequest, options: AnswerOptions = {}): Promise<Answered<TextCompletion>> {
+    return this.answer('/v1/completions', { ...request, stream: false }, options);
+  }
+
+  streamCompletion(
+    request: CompletionRequest,
+    options: AnswerOptions = {},
+  ): Promise<AnswerStream<TextCompletionChunk>> {
+    return this.answerStream('/v1/completions', request, options);
+  }
+
+  /** Embeddings, verified exactly. */
+  createEmbedding(request: EmbeddingRequest, options: AnswerOptions = {}): Promise<Answered<EmbeddingList>> {
+    return this.answer('/v1/embeddings', request, options);
   }
 
   events(query: EventQuery = {}): Promise<EventsPage> {
@@ -461,7 +822,6 @@ function eventParams(query: EventQuery): string {
   return params.toString();
 }
 
-/** Turns an error envelope into a CortenError with the server's code. */
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -470,15 +830,4 @@ function delay(ms: number): Promise<void> {
 function connectionRefused(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
   return cause?.code === 'ECONNREFUSED';
-}
-
-function errorFrom(status: number, body: unknown): CortenError {
-  const envelope = body as Partial<ErrorEnvelope> | undefined;
-  const code = envelope?.error?.code;
-  const message = envelope?.error?.message ?? `HTTP ${status}`;
-  const error = new CortenError(code && isErrorCode(code) ? code : 'INTERNAL', message, {
-    details: envelope?.error?.details,
-  });
-  Object.defineProperty(error, 'httpStatus', { value: status, enumerable: true });
-  return error;
 }

@@ -38,6 +38,8 @@ import {
   type OperatorResources,
   type ResultItem,
   type ResultStatement,
+  type StandingChange,
+  type StandingMessage,
   type WireAssignment,
 } from '../protocol/index.js';
 import type { Executor } from './executor.js';
@@ -72,6 +74,15 @@ export interface AgentOptions {
   maxBackoffMs?: number;
 }
 
+/** One execution, as the agent reports it (`executed`) to its metrics. */
+export interface Execution {
+  eu: string;
+  version: string;
+  /** False when the EU failed (an error result). */
+  ok: boolean;
+  durationMs: number;
+}
+
 interface Running {
   assignment: WireAssignment;
   cancelled: boolean;
@@ -90,6 +101,11 @@ export class Agent extends EventEmitter {
   /** What each result's signature covers, until it is signed. */
   private readonly statements = new WeakMap<ResultItem, ResultStatement>();
   private flushScheduled = false;
+  /**
+   * Assignments received since the last heartbeat, with when (performance.now()): the next heartbeat
+   * says how long ago each arrived, and the coordinator counts its lease from then.
+   */
+  private receivedSince = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
@@ -101,6 +117,10 @@ export class Agent extends EventEmitter {
   private stopped = false;
   /** Executions finished since start. */
   completed = 0;
+  /** Connections welcomed since start; every one after the first is a reconnect. */
+  welcomes = 0;
+  /** The standing the coordinator last told of (stake, earnings, status); null before the first notice. */
+  standing: Omit<StandingMessage, 't' | 'changes'> | null = null;
 
   constructor(opts: AgentOptions) {
     super();
@@ -233,6 +253,8 @@ export class Agent extends EventEmitter {
         // (Results not signed yet are still in the outbox and go out with its next frame.)
         const resend = [...this.unacked.values()].filter((r) => r.signature !== '');
         if (resend.length > 0) this.sendFrame({ t: 'results', results: resend });
+        this.welcomes += 1;
+        if (this.welcomes > 1) this.emit('reconnected');
         this.emit('welcome', message.operatorId);
         return;
       }
@@ -259,17 +281,63 @@ export class Agent extends EventEmitter {
         this.opts.log.warn({ code: message.code }, `coordinator: ${message.message}`);
         this.emit('protocol-error', message);
         return;
+      case 'standing':
+        this.onStanding(message);
+        return;
+    }
+  }
+
+  /** Keeps the coordinator's word on its standing, and logs every slash and suspension. */
+  private onStanding(message: StandingMessage): void {
+    const { t: _t, changes, ...standing } = message;
+    this.standing = standing;
+    for (const change of Array.isArray(changes) ? changes : []) if (change) this.logStanding(change, standing.stake);
+    this.emit('standing', message);
+  }
+
+  private logStanding(change: StandingChange, stake: number): void {
+    const log = this.opts.log;
+    switch (change.kind) {
+      case 'slashed':
+        log.warn(
+          { standing: 'slashed', amount: change.amount, reason: change.reason, taskId: change.taskId, stake },
+          `slashed ${change.amount} credits of stake: ${change.reason}`,
+        );
+        return;
+      case 'suspended':
+        log.error(
+          { standing: 'suspended', reason: change.reason },
+          `suspended: ${change.reason}; no work until the coordinator reinstates this operator`,
+        );
+        return;
+      case 'reinstated':
+        log.info({ standing: 'reinstated' }, 'reinstated: work resumes');
+        return;
+      case 'degraded':
+        log.warn({ standing: 'degraded', reason: change.reason }, `reputation degraded: ${change.reason}`);
+        return;
+      case 'recovered':
+        log.info({ standing: 'recovered' }, 'reputation recovered');
+        return;
+      case 'earnings_paid':
+        log.info({ standing: 'earnings_paid', amount: change.amount }, `earnings paid out: ${change.amount} credits`);
+        return;
     }
   }
 
   private sendHeartbeat(): void {
     const machine = machineLoad();
+    const now = performance.now();
+    const started: [string, number][] = [];
+    for (const [id, at] of this.receivedSince) if (this.running.has(id)) started.push([id, Math.round(now - at)]);
+    this.receivedSince = new Map();
     this.sendFrame({
       t: 'hb',
       at: Date.now(),
       running: this.running.size,
       cpuLoad: machine.cpuLoad,
       memoryUsedMb: machine.memoryUsedMb,
+      ...(started.length > 0 ? { started } : {}),
     });
   }
 
@@ -277,6 +345,7 @@ export class Agent extends EventEmitter {
     const eu = this.eus.get(assignment.euId);
     const entry: Running = { assignment, cancelled: false };
     this.running.set(assignment.assignmentId, entry);
+    this.receivedSince.set(assignment.assignmentId, performance.now());
     if (!eu) {
       this.opts.log.error({ euId: assignment.euId }, 'assignment for an EU never sent; releasing it');
       this.running.delete(assignment.assignmentId);
@@ -297,6 +366,12 @@ export class Agent extends EventEmitter {
     };
     let outcome = await this.opts.executor.execute(job);
     this.completed += 1;
+    this.emit('executed', {
+      eu: eu.manifest.name,
+      version: eu.manifest.version,
+      ok: outcome.ok,
+      durationMs: outcome.metrics.durationMs,
+    } satisfies Execution);
     const output: unknown = outcome.ok ? outcome.output : undefined;
     // Any executor, not only the sandbox, may hand back what the coordinator would refuse: send a clear failure
     // instead.

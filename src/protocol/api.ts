@@ -22,12 +22,52 @@ export const SubmitTasksRequest = z.strictObject({
 });
 export type SubmitTasksRequest = z.infer<typeof SubmitTasksRequest>;
 
+/** A time in a query: ms since the epoch. */
+const QueryTime = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
+
+/** Task search: every filter is optional and they combine (AND); keyset-paged by `after`. */
 export const ListTasksQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
   eu: z.string().max(200).optional(),
+  /** A task id, or its first characters. */
+  id: z.string().min(1).max(128).optional(),
+  /** Failed tasks of this reason (unverifiable, attempts_exhausted, eu_error …). */
+  failure: z
+    .string()
+    .max(64)
+    .regex(/^[a-z_]+$/)
+    .optional(),
+  /** Tasks of which some assignment ran on this operator. */
+  operator: z.string().max(128).optional(),
+  /** Tasks of which some assignment ran on an operator of this region. */
+  region: z.string().max(64).optional(),
+  /** Submitted at or after, and before, these times (ms since the epoch). */
+  since: QueryTime.optional(),
+  until: QueryTime.optional(),
+  /** asc: oldest first (the default); desc: newest first. */
+  order: z.enum(['asc', 'desc']).default('asc'),
+  /** The last task id of the previous page. */
   after: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
+
+/** Tasks to act on at once (cancel, retry). */
+export const BulkTasksRequest = z.strictObject({
+  ids: z.array(z.string().min(1).max(128)).min(1).max(1000),
+});
+
+/** What a bulk action did: each task done (a retry names the new task), or refused with why. */
+export interface BulkTasksResponse {
+  done: { id: string; newTaskId?: string }[];
+  refused: { id: string; code: string; message: string }[];
+}
+
+/** Tasks by status, and the failed ones by reason: the caller's, or all for the admin. */
+export interface TaskCountsView {
+  byStatus: Record<TaskStatus, number>;
+  failures: Record<string, number>;
+}
 
 export const ListEventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),

@@ -35,7 +35,18 @@ export const ERROR_STATUS = {
   OPERATOR_NOT_FOUND: 404,
   RECEIPT_NOT_FOUND: 404,
   ACCOUNT_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
+  /** A webhook URL this coordinator will not call (scheme, credentials, or a host outside its allowed list). */
+  WEBHOOK_URL_REFUSED: 422,
   EU_VERSION_CONFLICT: 409,
+  WORKFLOW_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  /** The workflow name belongs to another account: its first publisher owns it. */
+  WORKFLOW_NAME_TAKEN: 403,
+  /** The same workflow name and version is published with other content. */
+  WORKFLOW_VERSION_CONFLICT: 409,
+  /** A workflow document that parses but cannot run: a cycle, an unknown step, a missing EU, a removed step. */
+  WORKFLOW_INVALID: 422,
   INVALID_MANIFEST: 422,
   EU_REQUIREMENTS_UNMET: 422,
   INPUT_SCHEMA_MISMATCH: 422,

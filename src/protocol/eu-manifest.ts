@@ -138,6 +138,12 @@ export const EuManifest = z.strictObject({
   price: z.int().min(0).max(1_000_000_000).default(0),
   /** Wall-clock budget of one execution, in ms. */
   timeoutMs: z.int().min(10).max(3_600_000).default(10_000),
+  /**
+   * LLM EUs: the most tokens, prompt and completion together, one execution may use. The OpenAI-compatible
+   * endpoint shows it as the model's context length and refuses a request that cannot fit. Absent: not an LLM EU,
+   * or no limit of its own.
+   */
+  contextLength: z.int().min(1).max(10_000_000).optional(),
   inputSchema: JsonSchemaDoc.default({}),
   outputSchema: JsonSchemaDoc.default({}),
 });

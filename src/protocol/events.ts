@@ -72,7 +72,8 @@ export interface EventMap {
    */
   'task.failed': {
     taskId: string;
-    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'eu_resource_exceeded' | 'no_operator';
+    /** `cancelled`: by its owner or the admin (POST /v1/tasks/cancel). */
+    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'eu_resource_exceeded' | 'no_operator' | 'cancelled';
     message: string;
     outputHash?: string;
     agreeing?: string[];
@@ -94,7 +95,38 @@ export interface EventMap {
   'ledger.refunded': { taskId: string; account: string; amount: number; entryId: string };
   'ledger.slashed': { operatorId: string; amount: number; reason: string; taskId?: string; entryId: string };
   'ledger.withdrawal_requested': { operatorId: string; amount: number; availableAt: number };
-  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string };
+  /** Paid out of the coordinator: unbonded stake after its period, or earnings (absent on events written before it
+   * was recorded). */
+  'ledger.withdrawn': { operatorId: string; amount: number; entryId: string; source?: 'unbonding' | 'earnings' };
+  /** A webhook for an operator's alerts (its URL and secret are not in the log). */
+  'webhook.registered': { operatorId: string; webhookId: string; kinds: string[]; createdBy: 'operator' | 'admin' };
+  'webhook.removed': { operatorId: string; webhookId: string };
+  /** A delivery was given up after its last attempt failed. */
+  'webhook.failed': { operatorId: string; webhookId: string; deliveryId: string; attempts: number; error: string };
+  /** Escrow a job reserved and no task of it used (a skipped, cancelled or failed step) went back to its account. */
+  'ledger.released': { jobId: string; account: string; amount: number; entryId: string };
+  /**
+   * No online operator can run the task's EU (requirements, `--eus`), or one can again:
+   * written once per change, never per turn.
+   */
+  'task.waiting': { taskId: string; reason: 'no_capable_operator' | null };
+  'workflow.published': { workflowId: string; name: string; version: string };
+  'job.created': { jobId: string; workflowId: string };
+  /** The step's inputs are ready and its tasks were created. */
+  'job.step.ready': { jobId: string; stepId: string; euId: string; taskIds: string[] };
+  /** The step's first task was leased. */
+  'job.step.started': { jobId: string; stepId: string };
+  'job.step.finished': {
+    jobId: string;
+    stepId: string;
+    status: 'verified' | 'failed' | 'skipped' | 'cancelled';
+    reason?: string;
+  };
+  /** The job moved to another version of its workflow: running (`--running`) or finished (`--backfill`). */
+  'job.upgraded': { jobId: string; from: string; to: string; newSteps: string[]; backfill: boolean };
+  'job.completed': { jobId: string };
+  'job.failed': { jobId: string; stepId: string; reason: string };
+  'job.cancelled': { jobId: string; cancelledTasks: number };
 }
 
 export type EventType = keyof EventMap;
@@ -152,4 +184,18 @@ export const EVENT_TYPES = [
   'ledger.slashed',
   'ledger.withdrawal_requested',
   'ledger.withdrawn',
+  'webhook.registered',
+  'webhook.removed',
+  'webhook.failed',
+  'ledger.released',
+  'task.waiting',
+  'workflow.published',
+  'job.created',
+  'job.step.ready',
+  'job.step.started',
+  'job.step.finished',
+  'job.upgraded',
+  'job.completed',
+  'job.failed',
+  'job.cancelled',
 ] as const satisfies readonly EventType[];

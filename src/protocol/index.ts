@@ -13,3 +13,7 @@ export * from './ledger.js';
 export * from './receipt.js';
 export * from './trust-api.js';
 export * from './limits.js';
+export * from './api-views.js';
+export * from './operator-request.js';
+export * from './operator-api.js';
+export * from './workflow.js';

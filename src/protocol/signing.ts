@@ -21,6 +21,8 @@ export const SIGNATURE_DOMAINS = {
   auth: 'corten.auth.v1',
   result: 'corten.result.v1',
   receipt: 'corten.receipt.v1',
+  /** An HTTP request made in an operator's name (operator-request.ts). */
+  request: 'corten.request.v1',
 } as const;
 
 export type SignatureDomain = keyof typeof SIGNATURE_DOMAINS;

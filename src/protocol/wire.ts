@@ -63,6 +63,14 @@ export const HeartbeatMessage = z.strictObject({
   /** 1-minute load average divided by cores, when known. */
   cpuLoad: z.number().min(0).optional(),
   memoryUsedMb: z.number().min(0).optional(),
+  /**
+   * Assignments received since the previous heartbeat, each with how long ago (ms, by the operator's
+   * clock): the coordinator counts their leases from then, not from when it granted them.
+   */
+  started: z
+    .array(z.tuple([Id, z.int().min(0).max(86_400_000)]))
+    .max(4096)
+    .optional(),
 });
 
 export const ExecutionMetrics = z.strictObject({
@@ -194,8 +202,41 @@ export interface ErrorMessage {
   message: string;
 }
 
+/** Something that changed an operator's standing, as its standing notice reports it. */
+export type StandingChange =
+  | { kind: 'slashed'; amount: number; reason: string; taskId?: string }
+  | { kind: 'suspended'; reason: string }
+  | { kind: 'reinstated' }
+  | { kind: 'degraded'; reason: string }
+  | { kind: 'recovered' }
+  /** Earnings paid out of the coordinator (to the operator's owner). */
+  | { kind: 'earnings_paid'; amount: number };
+
+/**
+ * The operator's standing as the coordinator holds it: sent after the welcome,
+ * and after every committed turn that moved its stake or earnings or changed
+ * its status, with what changed. The agent logs every slash and suspension
+ * and serves the figures as metrics; it never acts on them (the coordinator
+ * enforces standing on its own side).
+ */
+export interface StandingMessage {
+  t: 'standing';
+  status: string;
+  statusReason: string | null;
+  /** Bonded stake (slashable), credits. */
+  stake: number;
+  /** Stake withdrawn and waiting out its unbonding period (still slashable). */
+  unbonding: number;
+  /** Earnings not yet paid out. */
+  earnings: number;
+  minStake: number;
+  /** True when the scheduler may give it work (staked to the minimum and not suspended). */
+  eligible: boolean;
+  changes: StandingChange[];
+}
+
 export type CoordinatorMessage =
-  ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage;
+  ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage | StandingMessage;
 
 /**
  * A frame from the coordinator: one message, or an array of messages to be

@@ -11,6 +11,10 @@ import type {
   AssignmentRow,
   AssignmentUpdate,
   EuRow,
+  JobRow,
+  JobStepRow,
+  JobTaskRow,
+  JobUpdate,
   LedgerEntryRow,
   OperatorRow,
   OperatorUpdate,
@@ -20,7 +24,9 @@ import type {
   TaskRow,
   TaskUpdate,
   WithdrawalRow,
+  WorkflowRow,
 } from './rows.js';
+import type { WebhookChange } from './webhook-store.js';
 
 export type Change =
   | { op: 'meta.set'; key: string; value: string }
@@ -36,7 +42,18 @@ export type Change =
   /** A follower's accepted submission, taken in by the leader in this commit (PostgreSQL only). */
   | { op: 'inbox.delete'; id: number }
   | TrustChange
+  | WebhookChange
+  | WorkflowChange
   | { op: 'event'; event: NewEvent };
+
+/** Writes of workflows and jobs (store/sqlite-workflows.ts applies them). */
+export type WorkflowChange =
+  | { op: 'workflow.insert'; row: WorkflowRow }
+  | { op: 'job.insert'; row: JobRow }
+  | { op: 'job.update'; id: string; set: JobUpdate }
+  | { op: 'job_step.upsert'; row: JobStepRow }
+  /** Fails the commit when (job, step, index) already has a task: a step task is created once. */
+  | { op: 'job_task.insert'; row: JobTaskRow };
 
 /** Writes of the trust and economics subsystem (store/sqlite-trust.ts applies them). */
 export type TrustChange =

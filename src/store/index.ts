@@ -1,7 +1,10 @@
 export type { Store } from './store.js';
-export { ChangeSet, type Change, type TrustChange } from './change-set.js';
+export { ChangeSet, type Change, type TrustChange, type WorkflowChange } from './change-set.js';
 export type { TrustStore } from './trust-store.js';
+export type * from './webhook-store.js';
+export type { WorkflowStore } from './workflow-store.js';
 export * from './rows.js';
+export { OPERATOR_WALK_THRESHOLD, prefixEnd, taskWhere, type SearchPlan, type SqlWhere } from './task-search.js';
 export { DataDirLock, type LockHolder } from './data-dir-lock.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';

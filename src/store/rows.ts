@@ -109,11 +109,31 @@ export interface RegionRow {
 export interface TaskFilter {
   status?: TaskStatus;
   euId?: string;
-  /** Return tasks submitted after this task id (keyset paging). */
+  /** Return the tasks that come after this task id in the listing's order (keyset paging). */
   after?: string;
   /** Only this owner's tasks; absent: everyone's. */
   owner?: string;
+  /** Tasks whose id starts with this (a whole id finds that task). */
+  idPrefix?: string;
+  /** Failed tasks of this failure reason (`unverifiable`, `eu_error` …). */
+  failure?: string;
+  /** Tasks of which some assignment ran on this operator. */
+  operatorId?: string;
+  /** Tasks of which some assignment ran on an operator of this region. */
+  region?: string;
+  /** Submitted at or after this time (ms). */
+  since?: number;
+  /** Submitted before this time (ms). */
+  until?: number;
+  /** By submission time then id: `asc` (the default) oldest first, `desc` newest first. */
+  order?: 'asc' | 'desc';
   limit: number;
+}
+
+/** Tasks counted by status, and the failed ones by failure reason. */
+export interface TaskCounts {
+  byStatus: Record<TaskStatus, number>;
+  failures: Record<string, number>;
 }
 
 export interface EventFilter {
@@ -179,4 +199,93 @@ export interface LedgerSnapshot {
   balances: Map<string, number>;
   /** The last entry's seq and hash; seq 0 and the genesis hash when empty. */
   head: { seq: number; hash: string };
+}
+
+/** A published workflow version. */
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  version: string;
+  /** The validated document, JSON text. */
+  document: string;
+  /** Who owns the name (its first publisher). */
+  owner: string;
+  publishedAt: number;
+}
+
+export type JobStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One run of one workflow version on one input. */
+export interface JobRow {
+  id: string;
+  workflowId: string;
+  /** The workflow's name (lists by name span its versions). */
+  name: string;
+  owner: string;
+  /** Who pays for its priced steps; null when none is priced. */
+  accountId: string | null;
+  status: JobStatus;
+  /** The input, JSON text. */
+  input: string;
+  /** Credits still reserved in escrow for steps whose tasks do not exist yet. */
+  reserved: number;
+  /** The ledger entry that last reserved escrow for it; its tasks' escrow entry. */
+  escrowEntry: string | null;
+  failure: string | null;
+  submittedAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export type JobUpdate = Partial<
+  Pick<
+    JobRow,
+    'workflowId' | 'accountId' | 'status' | 'reserved' | 'escrowEntry' | 'failure' | 'updatedAt' | 'finishedAt'
+  >
+>;
+
+/** The state of one step of one job. */
+export interface JobStepRow {
+  jobId: string;
+  stepId: string;
+  status: string;
+  euId: string | null;
+  tasks: number;
+  /** Output once verified, JSON text. */
+  output: string | null;
+  reason: string | null;
+  updatedAt: number;
+}
+
+/** A task a step created: (job, step, index) is its idempotency key. */
+export interface JobTaskRow {
+  jobId: string;
+  stepId: string;
+  index: number;
+  taskId: string;
+}
+
+/** A step task with what its task row says now (status, and its accepted output once verified). */
+export interface JobTaskState extends JobTaskRow {
+  status: TaskStatus;
+  failure: string | null;
+  /** The accepted output, JSON text; null until verified. */
+  output: string | null;
+}
+
+export interface JobFilter {
+  /** Jobs of this workflow name (every version). */
+  name?: string;
+  status?: JobStatus;
+  owner?: string;
+  /** Jobs submitted after this job id (keyset paging). */
+  after?: string;
+  limit: number;
+}
+
+/** Jobs with their steps and step tasks, as recovery and upgrades load them. */
+export interface JobsSnapshot {
+  jobs: JobRow[];
+  steps: JobStepRow[];
+  tasks: JobTaskState[];
 }

@@ -23,6 +23,7 @@ import type {
   EventFilter,
   OperatorRow,
   RegionRow,
+  TaskCounts,
   TaskFilter,
   TaskRow,
   TaskStatus,
@@ -38,6 +39,9 @@ import {
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
 import { staleFence, zeroStatusCounts } from './store-errors.js';
+import { SqliteWebhooks } from './sqlite-webhooks.js';
+import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from './task-search.js';
+import { SqliteWorkflows } from './sqlite-workflows.js';
 import type { Store } from './store.js';
 
 type Raw = Record<string, unknown>;
@@ -66,6 +70,8 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Statement>();
   private checkpointer: SqliteCheckpointer | null = null;
   readonly trust: SqliteTrust;
+  readonly webhooks: SqliteWebhooks;
+  readonly workflows: SqliteWorkflows;
   private readonly updates = new Map<string, Statement>();
   private w!: ReturnType<SqliteStore['writes']>;
   private readonly commitTx: Database.Transaction<(changes: Change[], committed: CortenEvent[]) => void>;
@@ -90,6 +96,8 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.trust = new SqliteTrust((sql) => this.stmt(sql));
+    this.webhooks = new SqliteWebhooks((sql) => this.stmt(sql));
+    this.workflows = new SqliteWorkflows((sql) => this.stmt(sql));
     // 64 MB of page cache: the event log's indexes stay hot under a steady stream of inserts.
     this.db.pragma('cache_size = -65536');
     if (this.path !== ':memory:' && !readonly) {
@@ -226,6 +234,20 @@ export class SqliteStore implements Store {
         const info = w.event.run(e.type, e.ts, e.taskId, e.operatorId, e.owner, JSON.stringify(e.data));
         return Number(info.lastInsertRowid);
       }
+      case 'webhook.insert':
+      case 'webhook.remove':
+      case 'webhook.delivery':
+      case 'webhook.attempt':
+      case 'webhook.abandon':
+        this.webhooks.apply(change);
+        return undefined;
+      case 'workflow.insert':
+      case 'job.insert':
+      case 'job.update':
+      case 'job_step.upsert':
+      case 'job_task.insert':
+        this.workflows.apply(change);
+        return undefined;
       default:
         this.trust.apply(change);
         return undefined;
@@ -304,26 +326,18 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
+    let operatorShare: SearchPlan['operatorShare'];
+    if (filter.operatorId) {
+      // Index-only: an operator's assignments, counted up to the threshold.
+      const counted = this.stmt(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM assignments WHERE operator_id = ? LIMIT ?)',
+      ).get(filter.operatorId, OPERATOR_WALK_THRESHOLD + 1) as { n: number };
+      operatorShare = counted.n > OPERATOR_WALK_THRESHOLD ? 'large' : 'small';
     }
-    if (filter.euId) {
-      where.push('eu_id = ?');
-      params.push(filter.euId);
-    }
-    if (filter.owner !== undefined) {
-      where.push('owner = ?');
-      params.push(filter.owner);
-    }
-    if (filter.after) {
-      where.push('(submitted_at, id) > (SELECT submitted_at, id FROM tasks WHERE id = ?)');
-      params.push(filter.after);
-    }
+    const { where, params } = taskWhere(filter, { operatorShare });
+    const direction = filter.order === 'desc' ? 'DESC' : 'ASC';
     const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY submitted_at, id LIMIT ?`;
+      ORDER BY submitted_at ${direction}, id ${direction} LIMIT ?`;
     return this.stmt(sql)
       .all(...params, filter.limit)
       .map(taskFromRaw);
@@ -350,11 +364,24 @@ export class SqliteStore implements Store {
   }
 
   async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
-    const counts = zeroStatusCounts();
-    for (const row of this.stmt('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all()) {
-      counts[row.status as TaskStatus] = row.n as number;
-    }
-    return counts;
+    return (await this.countTasks()).byStatus;
+  }
+
+  async countTasks(owner?: string): Promise<TaskCounts> {
+    const byStatus = zeroStatusCounts();
+    const failures: Record<string, number> = {};
+    // Two index reads: statuses from the status index alone, reasons only over the failed tasks' range.
+    const scope = owner === undefined ? '' : 'owner = ? AND ';
+    const params = owner === undefined ? [] : [owner];
+    const statuses = this.stmt(
+      `SELECT status, COUNT(*) AS n FROM tasks ${owner === undefined ? '' : 'WHERE owner = ?'} GROUP BY status`,
+    ).all(...params);
+    for (const row of statuses) byStatus[row.status as TaskStatus] = row.n as number;
+    const reasons = this.stmt(
+      `SELECT failure, COUNT(*) AS n FROM tasks WHERE ${scope}status = 'failed' AND failure IS NOT NULL GROUP BY failure`,
+    ).all(...params);
+    for (const row of reasons) failures[row.failure as string] = row.n as number;
+    return { byStatus, failures };
   }
 
   async loadOpenTasks(): Promise<TaskRow[]> {

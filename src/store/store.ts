@@ -14,16 +14,23 @@ import type {
   EventFilter,
   OperatorRow,
   RegionRow,
+  TaskCounts,
   TaskFilter,
   TaskRow,
   TaskStatus,
 } from './rows.js';
 import type { TrustStore } from './trust-store.js';
+import type { WebhookStore } from './webhook-store.js';
+import type { WorkflowStore } from './workflow-store.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Reads of accounts, the ledger, withdrawals and reputation. */
   readonly trust: TrustStore;
+  /** Reads of operators' webhooks, their deliveries and attempts. */
+  readonly webhooks: WebhookStore;
+  /** Reads of workflows, jobs, their steps and step tasks. */
+  readonly workflows: WorkflowStore;
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
@@ -51,6 +58,8 @@ export interface Store {
   /** Inputs of the given tasks, as JSON text, by task id. */
   getTaskInputs(ids: readonly string[]): Promise<Map<string, string>>;
   countTasksByStatus(): Promise<Record<TaskStatus, number>>;
+  /** Tasks by status and failures by reason: everyone's, or only `owner`'s. */
+  countTasks(owner?: string): Promise<TaskCounts>;
   /** Tasks not yet verified or failed, oldest first, without their inputs (input is ''). */
   loadOpenTasks(): Promise<TaskRow[]>;
 

@@ -7,7 +7,8 @@
  *
  * The sections: the store's life (migrations, commits and their events,
  * atomicity, read-only opening), tasks and assignments with the lease fence,
- * operators, regions and meta, events and who may read them, and the trust reads.
+ * operators, regions and meta, events and who may read them, the trust reads, and
+ * workflows and jobs.
  */
 import { describe, expect, it } from 'vitest';
 import { CortenError } from '../../src/protocol/index.js';
@@ -15,9 +16,12 @@ import { ChangeSet } from '../../src/store/index.js';
 import { describeEventsContract } from './events-contract.js';
 import { describeFenceContract } from './fence-contract.js';
 import { describeRecordsContract } from './records-contract.js';
+import { describeSearchContract } from './search-contract.js';
 import { storeContext, taskRow, withEu, type OpenStore, type StoreContext } from './store-fixtures.js';
 import { describeTasksContract } from './tasks-contract.js';
 import { describeTrustContract } from './trust-contract.js';
+import { describeWebhooksContract } from './webhooks-contract.js';
+import { describeWorkflowsContract } from './workflows-contract.js';
 
 export type { OpenStore } from './store-fixtures.js';
 
@@ -26,10 +30,13 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     const ctx = storeContext(name, open);
     describeLife(ctx);
     describeTasksContract(ctx);
+    describeSearchContract(ctx);
     describeFenceContract(ctx);
     describeRecordsContract(ctx);
     describeEventsContract(ctx);
     describeTrustContract(ctx);
+    describeWebhooksContract(ctx);
+    describeWorkflowsContract(ctx);
   });
 }
 

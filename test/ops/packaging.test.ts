@@ -86,6 +86,7 @@ describe('the package', () => {
         'src/eus/news-summarize/eu.json',
         'src/eus/news-summarize/main.js',
         'examples/articles.jsonl',
+        'dist/web/index.html',
         'package.json',
         'README.md',
       ]),
@@ -107,7 +108,7 @@ describe('the package', () => {
     expect(stdout).toContain('Usage: corten');
   });
 
-  it('runs a coordinator from the installed package, with its migrations and built-in EUs', async () => {
+  it('runs a coordinator from the installed package, with its migrations, built-in EUs and dashboard', async () => {
     const args = ['coordinator', '--port', '0', '--data', join(dir.path, 'data'), '--log-level', 'warn'];
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -117,7 +118,14 @@ describe('the package', () => {
         if (url) break;
       }
       const names = (await new CortenClient(url).listEus()).map((eu) => eu.name).sort();
-      expect(names).toEqual(['double', 'llm-summarize', 'news-summarize', 'sentiment']);
+      expect(names).toEqual(['double', 'llm-chat', 'llm-summarize', 'news-summarize', 'sentiment', 'text-embed']);
+      // The dashboard, from the package's own built files.
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect((await fetch(`${url}${script}`)).status).toBe(200);
     } finally {
       child.kill('SIGKILL');
     }
@@ -126,7 +134,7 @@ describe('the package', () => {
   it('exports a typed corten/client SDK', async () => {
     writeFileSync(
       join(project, 'check.ts'),
-      `import { CortenClient, type FollowOptions } from 'corten/client';
+      `import { CortenClient, SDK_OPERATIONS, type ChatCompletionChunk, type FollowOptions } from 'corten/client';
 import { CortenClient as Root } from 'corten';
 
 const client: CortenClient = new Root('http://127.0.0.1:7070');
@@ -137,6 +145,19 @@ export async function settle(ids: string[]): Promise<number> {
   // @ts-expect-error getTask takes a task id string: proves the types are real, not any
   await client.getTask(42);
   return settled.size;
+}
+export async function ask(question: string): Promise<string> {
+  const messages = [{ role: 'user' as const, content: question }];
+  const { body, taskId } = await client.createChatCompletion({ model: 'llm-chat', messages });
+  const receipt: string = body.corten.receipt_url;
+  const stream = await client.streamChatCompletion({ model: 'llm-chat', messages });
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const models: string[] = (await client.listModels()).map((m) => m.id);
+  // @ts-expect-error a chat request needs its messages
+  await client.createChatCompletion({ model: 'llm-chat' });
+  const methods: readonly string[] = SDK_OPERATIONS.createChatCompletion ?? [];
+  return [taskId, stream.taskId, receipt, body.choices[0]!.message.content, ...models, ...methods].join(' ');
 }
 `,
     );
@@ -160,9 +181,10 @@ export async function settle(ids: string[]): Promise<number> {
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project })).resolves.toBeDefined();
-    const probe = "const m = await import('corten/client'); console.log(typeof m.CortenClient)";
+    const probe =
+      "const m = await import('corten/client'); console.log(typeof m.CortenClient, m.SDK_OPERATIONS.listModels[0])";
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: project });
-    expect(stdout.trim()).toBe('function');
+    expect(stdout.trim()).toBe('function listModels');
     expect(existsSync(join(installed, 'dist', 'src', 'client', 'client.d.ts'))).toBe(true);
   });
 });

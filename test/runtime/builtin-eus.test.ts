@@ -46,7 +46,14 @@ function summarize(input: Record<string, unknown>, seed = 's') {
 describe('builtinEuDirs', () => {
   it('finds the EU folders under the package root', () => {
     expect(packageRoot()).toBe(join(builtinEuDirs()[0]!, '..', '..', '..'));
-    expect([...eus.keys()].sort()).toEqual(['double', 'llm-summarize', 'news-summarize', 'sentiment']);
+    expect([...eus.keys()].sort()).toEqual([
+      'double',
+      'llm-chat',
+      'llm-summarize',
+      'news-summarize',
+      'sentiment',
+      'text-embed',
+    ]);
   });
 });
 

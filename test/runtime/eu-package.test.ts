@@ -199,7 +199,14 @@ describe('loadEuFolder', () => {
 
   it('loads every built-in EU', async () => {
     const dirs = builtinEuDirs();
-    expect(dirs.map((d) => d.split('/').at(-1))).toEqual(['double', 'llm-summarize', 'news-summarize', 'sentiment']);
+    expect(dirs.map((d) => d.split('/').at(-1))).toEqual([
+      'double',
+      'llm-chat',
+      'llm-summarize',
+      'news-summarize',
+      'sentiment',
+      'text-embed',
+    ]);
     for (const dir of dirs) {
       const eu = await loadEuFolder(dir);
       expect(eu.id).toMatch(/^eu_[0-9a-f]{64}$/);

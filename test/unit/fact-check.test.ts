@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   evaluateSemantic,
+  evaluateShortAnswers,
   llmSummarizeSettings,
   loadArticles,
   MAX_HONEST_DISSENT,
@@ -103,6 +104,84 @@ describe('fact checking', () => {
         verifier.forget(task);
       }
     }
+  });
+
+  describe('replica comparison of short answers (chat)', () => {
+    it.skipIf(!HAVE_BBC_DATA)(
+      'short answers from the BBC articles: honest ones agree, number, negation and name lies are caught',
+      async () => {
+        const e = await evaluateShortAnswers(loadArticles(), await llmSummarizeSettings());
+        expect(e.honest.pairs).toBeGreaterThan(100);
+        expect(e.honest.disagree).toBeLessThanOrEqual(MAX_HONEST_DISSENT * e.honest.pairs);
+        // Antonyms miss a few: a rewording that adds a content word to a two-word sentence ("very" to "highly")
+        // leaves the two sentences too far apart to pair.
+        for (const kind of ['numbers', 'negation', 'entities']) {
+          const t = e.lies[kind]!;
+          expect(t.pairs, kind).toBeGreaterThan(50);
+          expect(t.agree, kind).toBeLessThanOrEqual(MAX_LIE_ACCEPTED * t.pairs);
+        }
+        expect(e.lies.antonyms!.agree).toBeLessThanOrEqual(0.05 * e.lies.antonyms!.pairs);
+      },
+      60_000,
+    );
+
+    const replicas = settings({ facts: { grounded: false, sentenceSupport: 0.5, minCoverage: 0, lazyBelow: 0 } });
+    const conflicts = (a: string, b: string) => replicaConflicts(readFacts(a), readFacts(b)).map((p) => p.kind);
+
+    it('a one-sentence answer that differs in one fact conflicts with the honest one, either way round', () => {
+      const lies: [string, string, string][] = [
+        ['It is 100 metres tall.', 'It is 200 metres tall.', 'number'],
+        ['The tower is 330 m high.', 'The tower is 300 m high.', 'number'],
+        ['The meeting is in Paris.', 'The meeting is in Lyon.', 'entity'],
+        ['Paris.', 'Lyon.', 'entity'],
+        ['The bridge is open.', 'The bridge is not open.', 'negation'],
+        ['Prices rose last year.', 'Prices fell last year.', 'direction'],
+        ['The team won the final.', 'The team lost the final.', 'direction'],
+        ['The pound gained 1% this week.', 'The pound lost 1% this week.', 'direction'],
+      ];
+      for (const [honest, lie, kind] of lies) {
+        expect(conflicts(honest, lie), `${honest} / ${lie}`).toContain(kind);
+        expect(conflicts(lie, honest), `${lie} / ${honest}`).toContain(kind);
+      }
+    });
+
+    it('a multi-sentence answer with one short sentence changed conflicts', () => {
+      const honest = 'The Eiffel Tower was finished in 1889 for the World Fair in Paris. It is 330 metres tall.';
+      expect(conflicts(honest, honest.replace('330', '310'))).toContain('number');
+      expect(conflicts(honest, honest.replace('It is', 'It is not'))).toContain('negation');
+      expect(
+        conflicts(honest, 'It is 310 metres tall. It was finished in 1889 for the World Fair in Paris.'),
+      ).toContain('number');
+    });
+
+    it('honest answers that state the same facts in other words or formats agree', () => {
+      const honest: [string, string][] = [
+        ['It is 330 metres tall.', 'The tower stands 330 m high.'],
+        ['It is 330 metres tall.', 'It is 330 m tall.'],
+        ['About 1,000 people came.', 'About 1000 people came.'],
+        ['The vote is on 3 April.', 'The vote is on April 3.'],
+        ['The capital of France is Paris.', 'Paris.'],
+        ['It is 330 metres tall.', 'It is 330 metres tall and was finished in 1889.'],
+        ['The tower was finished in 1889. It is 330 metres tall.', 'It is 330 metres tall. It was completed in 1889.'],
+        ['It opened in 1889. It is 330 metres tall.', 'It opened in 1889 and is 330 metres tall.'],
+        // Two different claims in each answer, in another order: each claim finds its own partner.
+        [
+          'The first tower is 100 metres tall. The second is 200 metres tall.',
+          'The second tower is 200 metres tall. The first is 100 metres tall.',
+        ],
+      ];
+      for (const [a, b] of honest) {
+        expect(conflicts(a, b), `${a} / ${b}`).toEqual([]);
+        expect(conflicts(b, a), `${b} / ${a}`).toEqual([]);
+      }
+    });
+
+    it('the verifier does not let a short answer with a changed number agree with the honest one', async () => {
+      const verifier = new SemanticVerifier(() => createEmbedder('tfidf'));
+      const { task, results } = taskWith(['It is 100 metres tall.', 'It is 200 metres tall.']);
+      const { groups } = await verifier.group(task, results, replicas);
+      expect(groups.map((g) => g.length)).toEqual([1, 1]);
+    });
   });
 
   it('a grounded summary states only numbers, entities and sentences its input supports', () => {

@@ -47,8 +47,13 @@ function fromFastify(error: FastifyError): CortenError | null {
   }
 }
 
+/** Anything a route or fastify threw, as the CortenError the envelope shows. */
+export function asCortenError(thrown: unknown): CortenError {
+  return thrown instanceof CortenError ? thrown : (fromFastify(thrown as FastifyError) ?? coerceError(thrown));
+}
+
 function send(thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const error = thrown instanceof CortenError ? thrown : (fromFastify(thrown as FastifyError) ?? coerceError(thrown));
+  const error = asCortenError(thrown);
   if (error.status >= 500) request.log.error({ err: thrown }, 'request failed');
   void reply.status(error.status).send(error.toEnvelope());
 }

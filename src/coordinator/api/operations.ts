@@ -5,7 +5,9 @@
  * any implementation of the operations (a follower coordinator, a test double).
  */
 import type {
+  BulkTasksResponse,
   CortenEvent,
+  ListTasksQuery,
   EuSummary,
   EuView,
   OperatorView,
@@ -15,12 +17,14 @@ import type {
   Stats,
   SubmitTasksRequest,
   SubmitTasksResponse,
+  TaskCountsView,
   TaskView,
 } from '../../protocol/index.js';
-import type { EventFilter, TaskStatus } from '../../store/index.js';
+import type { EventFilter } from '../../store/index.js';
 import type { Accounts, Viewer } from '../economics/index.js';
 import type { EventBus } from '../engine/index.js';
 import type { TrustApi } from './trust-api.js';
+import type { WorkflowApi } from './workflow-api.js';
 
 export interface CoordinatorOperations {
   /** The coordinator's identity (its public key's id). */
@@ -28,16 +32,27 @@ export interface CoordinatorOperations {
   readonly bus: Pick<EventBus, 'seq' | 'subscribe'>;
   readonly accounts: Pick<Accounts, 'identify' | 'requireAdmin'>;
   readonly trust: TrustApi;
+  /** Workflows and jobs (workflow-api.ts). */
+  readonly workflows: WorkflowApi;
   viewer(authorization: string | undefined): Promise<Viewer>;
   publishEu(request: PublishEuRequest, authorization?: string): Promise<PublishEuResponse>;
   listEus(): EuSummary[];
   getEu(ref: string): EuView;
   submitTasks(request: SubmitTasksRequest, authorization?: string): Promise<SubmitTasksResponse>;
+  /** Operators online now that could run the EU (the scheduler's view: requirements, stake, regions), busy or not. */
+  capableOperators(euId: string): number;
   getTask(id: string, viewer: Viewer): Promise<TaskView>;
+  /** Task search in the viewer's scope; `next` is the `after` of the next page (null on the last). */
   listTasks(
-    filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },
+    query: ListTasksQuery,
     viewer: Viewer,
-  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }>;
+  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[]; next: string | null }>;
+  /** Tasks by status and failures by reason, in the viewer's scope. */
+  countTasks(viewer: Viewer): Promise<TaskCountsView>;
+  /** Retries failed tasks the viewer may act on (its own; the admin's: all), each as a new task. */
+  retryTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse>;
+  /** Cancels open tasks the viewer may act on; they fail as `cancelled`, escrow refunded. */
+  cancelTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse>;
   listEvents(filter: Omit<EventFilter, 'visibleTo'>, viewer: Viewer): Promise<CortenEvent[]>;
   listOperators(): OperatorView[];
   getOperator(id: string): OperatorView;

@@ -37,6 +37,16 @@ export interface CoordinatorConfig {
    */
   heartbeatMissThreshold: number;
   /**
+   * Heartbeats a second the coordinator plans for across all its operators. Up to budget × interval
+   * operators (1,000 at the defaults) each heartbeat every `heartbeatIntervalMs`; past that, an
+   * operator that connects is told a longer interval (connected operators ÷ budget, in seconds), so
+   * 5,000 operators send 2,000 heartbeats a second instead of 10,000, the largest cost of a big idle
+   * network. Silence is judged by the interval each operator was told: a hung one of 5,000 is found
+   * after 3 × 2.5 s, about when its leases' own deadlines would move its work anyway. A socket that
+   * closes (a crash) is seen at once, whatever the interval.
+   */
+  heartbeatBudgetPerS: number;
+  /**
    * Least time between the end of one engine turn and the start of the next
    * while commands keep coming (group commit). 2 ms adds at most that to a
    * dispatch and lets a busy coordinator commit ~50 changes per transaction
@@ -123,6 +133,30 @@ export interface CoordinatorConfig {
   embedder: 'tfidf' | 'word-vectors';
   /** How often the trust tick runs: payouts, uptime, health checks and proactive moves. */
   trustTickMs: number;
+  /**
+   * Requests a minute each caller may make to the OpenAI-compatible routes (`/v1/chat/completions`, …), with a
+   * burst of as many (a token bucket). Each request holds a connection open until its verdict and starts a task
+   * on several operators, so one key looping on it must not crowd out the rest. 120 lets a chat client or an
+   * agent run freely; a batch belongs on `POST /v1/tasks`. 0 turns the limit off.
+   */
+  openaiRequestsPerMinute: number;
+  /**
+   * Hosts webhooks may be registered for (`example.com`, or `*.example.com` for its subdomains); null: any
+   * host. A coordinator inside a private network should set it: otherwise an operator's owner can make it
+   * POST to any address it can reach (its own loopback, a metadata service).
+   */
+  webhookAllowedHosts: string[] | null;
+  /** How long one delivery attempt may take: a slow receiver holds a slot no longer. */
+  webhookTimeoutMs: number;
+  /** Attempts of one delivery before it is given up: with the backoff below, about half an hour of retries. */
+  webhookMaxAttempts: number;
+  /** Wait before the first retry; it doubles every attempt, up to `webhookRetryMaxMs`. */
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  /** Deliveries in flight at once, over every webhook; one webhook has at most two of them. */
+  webhookConcurrency: number;
+  /** Webhooks one operator may have: bounds the deliveries one event can cost. */
+  webhooksPerOperator: number;
 }
 
 export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
@@ -135,6 +169,7 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     port: 7070,
     heartbeatIntervalMs: 500,
     heartbeatMissThreshold: 3,
+    heartbeatBudgetPerS: 2000,
     turnIntervalMs: 5,
     reaperIntervalMs: 100,
     leaseGraceMs: 2000,
@@ -161,8 +196,21 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
     suspendAfterDissents: 3,
     embedder: 'tfidf',
     trustTickMs: 250,
+    openaiRequestsPerMinute: 120,
+    webhookAllowedHosts: null,
+    webhookTimeoutMs: 5000,
+    webhookMaxAttempts: 10,
+    webhookRetryBaseMs: 5000,
+    webhookRetryMaxMs: 10 * 60_000,
+    webhookConcurrency: 8,
+    webhooksPerOperator: 10,
     ...overrides,
   };
+}
+
+/** The heartbeat interval to tell an operator that connects when `connected` operators (itself included) are. */
+export function heartbeatIntervalFor(config: CoordinatorConfig, connected: number): number {
+  return Math.max(config.heartbeatIntervalMs, Math.ceil((connected * 1000) / config.heartbeatBudgetPerS));
 }
 
 export function offlineAfterMs(config: CoordinatorConfig): number {

@@ -1,1 +1,1 @@
-export { defaultConfig, offlineAfterMs, type CoordinatorConfig } from './config.js';
+export { defaultConfig, heartbeatIntervalFor, offlineAfterMs, type CoordinatorConfig } from './config.js';

@@ -61,7 +61,9 @@ export function eventOwner(event: NewEvent, taskOwner: (taskId: string) => strin
   if (event.taskId) return taskOwner(event.taskId);
   const account = (event.data as { account?: unknown }).account;
   if (typeof account === 'string' && account.startsWith('dev:')) return account.slice('dev:'.length);
-  if (event.type.startsWith('ledger.') || event.type === 'results.refused') return NETWORK_OWNER;
+  // Webhooks are the operator's owner's business: the admin reads them in the log, the owner through the API.
+  if (event.type.startsWith('ledger.') || event.type.startsWith('webhook.') || event.type === 'results.refused')
+    return NETWORK_OWNER;
   return null;
 }
 

@@ -60,6 +60,7 @@ export interface SlashPolicy {
 type SettlementEvent =
   | { type: 'ledger.rewarded'; data: Omit<EventMap['ledger.rewarded'], 'entryId'>; taskId: string; operatorId: string }
   | { type: 'ledger.refunded'; data: Omit<EventMap['ledger.refunded'], 'entryId'>; taskId: string; operatorId: null }
+  | { type: 'ledger.released'; data: Omit<EventMap['ledger.released'], 'entryId'>; taskId: null; operatorId: null }
   | {
       type: 'ledger.slashed';
       data: Omit<EventMap['ledger.slashed'], 'entryId'>;
@@ -129,19 +130,49 @@ export class Settlement {
         { details: { accountId, balance, required: total, price, quorum: verification.quorum, tasks: count } },
       );
     }
-    const entry = this.ledger.post(
-      changes,
-      now,
-      'escrow',
-      transfer(devAccount(accountId), escrowAccount(accountId), total, 'escrow'),
-    );
+    return { accountId, escrow: perTask, escrowEntry: this.postEscrow(changes, now, accountId, total, count) };
+  }
+
+  /**
+   * Reserves escrow for work not created yet (a job's steps): one entry moving
+   * `amount` from the account's balance to its escrow. Throws
+   * INSUFFICIENT_BALANCE before writing when the balance cannot cover it.
+   */
+  reserve(changes: ChangeSet, now: number, accountId: string, amount: number, tasks: number): string {
+    const balance = this.ledger.balance(devAccount(accountId));
+    if (balance < amount) {
+      throw new CortenError(
+        'INSUFFICIENT_BALANCE',
+        `${amount} credits are needed in escrow; account ${accountId} holds ${balance}. Deposit more. Nothing was submitted.`,
+        { details: { accountId, balance, required: amount } },
+      );
+    }
+    return this.postEscrow(changes, now, accountId, amount, tasks);
+  }
+
+  /** One entry moving `amount` from the account's balance to its escrow, with its event; returns the entry id. */
+  private postEscrow(changes: ChangeSet, now: number, accountId: string, amount: number, tasks: number): string {
+    const posting = transfer(devAccount(accountId), escrowAccount(accountId), amount, 'escrow');
+    const entry = this.ledger.post(changes, now, 'escrow', posting);
     changes.event('ledger.escrowed', now, {
       account: devAccount(accountId),
-      amount: total,
+      amount,
       entryId: entry.id,
-      taskIds: count,
+      taskIds: tasks,
     });
-    return { accountId, escrow: perTask, escrowEntry: entry.id };
+    return entry.id;
+  }
+
+  /** Gives back escrow a job reserved and never used, in the turn's settlement entry. */
+  release(accountId: string, amount: number, jobId: string): void {
+    if (amount <= 0) return;
+    this.move(escrowAccount(accountId), devAccount(accountId), amount, 'release', {});
+    this.events.push({
+      type: 'ledger.released',
+      data: { jobId, account: devAccount(accountId), amount },
+      taskId: null,
+      operatorId: null,
+    });
   }
 
   /**

@@ -139,7 +139,7 @@ export class StakeBook {
         changes.event(
           'ledger.withdrawn',
           now,
-          { operatorId: w.operatorId, amount: pay, entryId },
+          { operatorId: w.operatorId, amount: pay, entryId, source: 'unbonding' },
           { operatorId: w.operatorId },
         );
       }
@@ -161,7 +161,12 @@ export class StakeBook {
       'withdrawal',
       transfer(earningsAccount(operatorId), EXTERNAL_ACCOUNT, amount, 'withdrawal', { operatorId }),
     );
-    changes.event('ledger.withdrawn', now, { operatorId, amount, entryId: entry.id }, { operatorId });
+    changes.event(
+      'ledger.withdrawn',
+      now,
+      { operatorId, amount, entryId: entry.id, source: 'earnings' },
+      { operatorId },
+    );
     return entry.id;
   }
 

@@ -27,6 +27,7 @@ import {
   type CortenEvent,
   type HelloMessage,
   type ResultItem,
+  type UpgradeWorkflowResponse,
 } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import { offlineAfterMs, type CoordinatorConfig } from '../config/index.js';
@@ -40,13 +41,15 @@ import type {
   TaskState,
 } from '../memory/index.js';
 import { CoordinatorMetrics } from './metrics.js';
-import { type NewInput, operatorFlow, RegionWatch, taskFlow } from '../lifecycle/index.js';
-import { Scheduler } from '../scheduling/index.js';
+import { type NewInput, operatorFlow, RegionWatch, startLeases, taskFlow } from '../lifecycle/index.js';
+import { meetsRequirements, Scheduler } from '../scheduling/index.js';
 import { RefusalTally } from './refusal-tally.js';
 import { eventOwner, NETWORK_OWNER } from '../economics/index.js';
 import { acceptResults, type UnreadableResult } from '../verification/index.js';
-import { Trust } from '../trust/index.js';
+import { queueStandingNotices, Trust } from '../trust/index.js';
 import { TaskMemory, Turn } from '../memory/index.js';
+import { WebhookRegistry } from '../webhooks/index.js';
+import { Workflows, type WorkflowEntry } from '../workflows/index.js';
 
 interface Command {
   run(turn: Turn): void | Promise<void>;
@@ -62,8 +65,24 @@ interface Command {
  * the backlog.
  */
 const TURN_BUDGET = 600;
+/**
+ * How often queued tasks are checked for an EU no online operator can run. A fifth of a
+ * second is prompt for a person watching a job, and keeps the check off every busy turn.
+ */
+const WAITING_CHECK_MS = 200;
 /** Assignments one turn makes at most; the next turn carries on. */
 const TURN_ASSIGNMENTS = 1000;
+/**
+ * Admission: results waiting in the inbox beyond which a turn hands out no new lease. Four turns'
+ * budget waiting means the engine is well behind what its operators produce: a lease granted now
+ * would only wait longer for its result to be read. The work stays queued (durably `pending`) and
+ * goes out once the engine has caught up, so the leases out stay what the engine can take back in
+ * time, and an offered rate above capacity queues instead of piling up unread results. (A lease is
+ * not lost to that backlog either way: the reaper judges at a time every queued result precedes.)
+ * Lower, it holds back a burst the engine would have caught up with (a quorum-3 burst of results
+ * from 200 operators passes one turn's budget at once), and throughput falls.
+ */
+const ADMIT_BELOW_PENDING_RESULTS = 4 * TURN_BUDGET;
 
 export interface EngineDeps {
   store: Store;
@@ -96,12 +115,19 @@ export class Engine extends EventEmitter {
   readonly metrics: CoordinatorMetrics;
   /** Refused results and frames, counted per operator and reason. */
   readonly refusals = new RefusalTally();
+  /** Operators' webhooks: each turn's alerts become pending deliveries in its commit. */
+  readonly webhooks: WebhookRegistry;
+  /** Workflow versions and running jobs; reacts to verdicts on step tasks. */
+  readonly workflows: Workflows;
 
   private inbox: Command[] = [];
+  /** Result items queued in the inbox and not yet taken in (admission, above). */
+  private pendingResults = 0;
   private turnScheduled = false;
   private turning = false;
   private current: Turn | null = null;
   private lastTurnEnd = 0;
+  private lastWaitingCheck = 0;
   private stopped = false;
   /** What a command is told once the engine has stopped; default SHUTTING_DOWN. */
   private refusal: (() => CortenError) | null = null;
@@ -120,10 +146,16 @@ export class Engine extends EventEmitter {
     this.metrics = deps.metrics ?? new CoordinatorMetrics();
     this.memory = new TaskMemory(deps.config.inputCacheBytes);
     this.trust = new Trust(this);
+    this.webhooks = new WebhookRegistry(deps.config.webhooksPerOperator);
+    this.workflows = new Workflows(this);
+    this.trust.listen(this.workflows);
     this.scheduler = new Scheduler({
       qualifies: (op) => this.trust.qualifies(op),
       rank: (op) => this.trust.rank(op),
-      assign: (task, op) => taskFlow.assign(this, this.turn, task, op),
+      assign: (task, op) => {
+        taskFlow.assign(this, this.turn, task, op);
+        this.workflows.taskAssigned(this.turn, task);
+      },
     });
     this.regions = new RegionWatch(this);
   }
@@ -148,10 +180,19 @@ export class Engine extends EventEmitter {
     return offlineAfterMs(this.config);
   }
 
-  /** Starts the periodic commands: the lease reaper and the liveness mark. */
+  /**
+   * Starts the periodic commands: the lease reaper and the liveness mark. Each reaper pass judges at
+   * the time the previous one was queued (operator-flow.ts `reap`): whatever had arrived by then has
+   * been read and queued ahead of it, however far behind the engine is.
+   */
   startTimers(): void {
+    let judgeAt = this.now();
     this.timers.push(
-      setInterval(() => this.enqueue({ run: (t) => operatorFlow.reap(this, t) }), this.config.reaperIntervalMs),
+      setInterval(() => {
+        const at = judgeAt;
+        judgeAt = this.now();
+        this.enqueue({ run: (t) => operatorFlow.reap(this, t, at) });
+      }, this.config.reaperIntervalMs),
     );
     this.timers.push(setInterval(() => this.enqueue({ run: (t) => this.markAlive(t) }), 1000));
     for (const timer of this.timers) timer.unref();
@@ -219,8 +260,37 @@ export class Engine extends EventEmitter {
     );
   }
 
+  /** Cancels the open tasks among `ids` that `owner` owns (null: any); resolves with those it cancelled. */
+  cancelTasks(ids: readonly string[], owner: string | null): Promise<string[]> {
+    return this.command((turn) => taskFlow.cancel(this, turn, ids, owner), Math.max(1, Math.ceil(ids.length / 8)));
+  }
+
   publish(eu: EuState): Promise<{ eu: EuState; created: boolean }> {
     return this.command((turn) => taskFlow.publish(this, turn, eu));
+  }
+
+  publishWorkflow(entry: WorkflowEntry): Promise<{ entry: WorkflowEntry; created: boolean }> {
+    return this.command((turn) => this.workflows.publish(turn, entry));
+  }
+
+  /** Creates one job per input (JSON text) of `entry`, all or none; `accountId` pays for its priced steps. */
+  submitJobs(entry: WorkflowEntry, inputs: string[], owner: string, accountId: string | null): Promise<string[]> {
+    // A job costs about a task and a half to create (its row, its first step's task and their events).
+    return this.command(
+      (turn) => this.workflows.submit(turn, entry, inputs, owner, accountId),
+      Math.ceil(inputs.length / 5),
+    );
+  }
+
+  cancelJob(jobId: string): Promise<{ cancelled: boolean; tasks: number }> {
+    return this.command((turn) => this.workflows.cancel(turn, jobId));
+  }
+
+  upgradeWorkflow(
+    entry: WorkflowEntry,
+    options: { running: boolean; backfill: boolean; dryRun: boolean },
+  ): Promise<UpgradeWorkflowResponse> {
+    return this.command((turn) => this.workflows.upgrade(turn, entry, options));
   }
 
   connect(conn: OperatorConnection, hello: HelloMessage, operatorId: string): Promise<void> {
@@ -238,9 +308,14 @@ export class Engine extends EventEmitter {
     items: ResultItem[],
     unreadable: UnreadableResult[] = [],
   ): void {
+    const weight = Math.max(1, items.length + unreadable.length);
+    this.pendingResults += weight;
     this.enqueue({
-      run: (turn) => acceptResults(this, turn, conn, operatorId, items, unreadable),
-      weight: Math.max(1, items.length + unreadable.length),
+      run: (turn) => {
+        this.pendingResults -= weight;
+        return acceptResults(this, turn, conn, operatorId, items, unreadable);
+      },
+      weight,
     });
   }
 
@@ -304,6 +379,11 @@ export class Engine extends EventEmitter {
     if (op) op.lastSeenAt = this.now();
   }
 
+  /** A heartbeat's list of assignments started since the last one, with their ages: their leases count from then. */
+  leasesStarted(operatorId: string, started: readonly (readonly [string, number])[]): void {
+    startLeases(this.memory, operatorId, started, this.now());
+  }
+
   /** A heartbeat stamped `sentAt` by the operator's clock: feeds its missed-heartbeat figure. */
   heartbeat(operatorId: string, sentAt: number): void {
     const op = this.operators.get(operatorId);
@@ -327,6 +407,23 @@ export class Engine extends EventEmitter {
     for (const e of events) if (e.owner === undefined) e.owner = eventOwner(e, taskOwner);
   }
 
+  /** At most every WAITING_CHECK_MS: marks queued tasks no online operator can run (task.waiting). */
+  private checkWaiting(turn: Turn): void {
+    if (turn.now - this.lastWaitingCheck < WAITING_CHECK_MS) return;
+    this.lastWaitingCheck = turn.now;
+    const online = [...this.operators.values()].filter(
+      (op) =>
+        (op.status === 'online' || op.status === 'degraded') &&
+        op.conn !== null &&
+        !this.scheduler.downRegions.has(op.region) &&
+        this.trust.qualifies(op),
+    );
+    this.scheduler.checkWaiting(
+      (eu) => online.some((op) => meetsRequirements(op, eu)),
+      (task, reason) => taskFlow.markWaiting(turn, task, reason),
+    );
+  }
+
   // ---- the loop -------------------------------------------------------------
 
   private enqueue(command: Command): void {
@@ -348,13 +445,17 @@ export class Engine extends EventEmitter {
    * costs about the same for one change as for fifty (the WAL writes whole
    * pages), so this trades a millisecond or two of latency for several times
    * the throughput.
+   *
+   * A turn always starts from `setImmediate`, after the event loop's poll phase, never straight from a
+   * timer: a turn started in the timers phase, next to the reaper's timer, would judge operators
+   * before the frames that had arrived during the previous turn were read.
    */
   private scheduleTurn(): void {
     if (this.turnScheduled || this.turning) return;
     this.turnScheduled = true;
     const wait = this.lastTurnEnd + this.config.turnIntervalMs - performance.now();
     if (wait <= 0) setImmediate(() => void this.runTurn());
-    else setTimeout(() => void this.runTurn(), wait);
+    else setTimeout(() => setImmediate(() => void this.runTurn()), wait);
   }
 
   private async runTurn(): Promise<void> {
@@ -382,8 +483,15 @@ export class Engine extends EventEmitter {
         }
       }
       this.writeRefusals(turn);
+      // Before settlement closes: the next steps' tasks and released escrow ride in this turn's entry.
+      this.workflows.endTurn(turn);
       this.trust.endTurn(turn);
-      moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      if (this.pendingResults < ADMIT_BELOW_PENDING_RESULTS)
+        moreToPlace = this.scheduler.run(this.operators.values(), TURN_ASSIGNMENTS) >= TURN_ASSIGNMENTS;
+      else this.metrics.admissionHeld.inc();
+      queueStandingNotices(turn, this.operators, this.trust);
+      this.webhooks.queueDeliveries(turn);
+      this.checkWaiting(turn);
       taskFlow.writeDirtyTasks(this, turn);
       const missing = turn.tasksMissingInput();
       const inputs =

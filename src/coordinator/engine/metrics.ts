@@ -46,6 +46,11 @@ export class CoordinatorMetrics {
     labelNames: ['type'],
     registers: [this.registry],
   });
+  readonly admissionHeld = new Counter({
+    name: 'corten_admission_held_turns_total',
+    help: 'Turns that handed out no lease because results were waiting to be read (engine behind)',
+    registers: [this.registry],
+  });
   readonly operatorsOnline = new Gauge({
     name: 'corten_operators_online',
     help: 'Operators connected',

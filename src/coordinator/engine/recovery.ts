@@ -122,11 +122,14 @@ export async function recover(engine: Engine): Promise<RecoveryReport> {
   // Only the latest losses are still waiting for their replacement: one for each replica the task still needs.
   for (const task of engine.tasks.values())
     task.lostLeases = task.lostLeases.slice(task.lostLeases.length - replicasToAssign(task));
+  // Jobs after their tasks: a running job's open step tasks are the tasks just loaded.
+  await engine.workflows.load();
   engine.trust.markRecovered(now);
   for (const task of engine.tasks.values()) engine.scheduler.enqueue(task);
 
   await engine.command((turn: Turn) => {
     engine.markAlive(turn);
+    engine.workflows.resume(turn);
     turn.event('coordinator.started', {
       coordinatorId: engine.coordinatorId,
       downtimeMs,

@@ -83,7 +83,16 @@ let nextConnectionId = 1;
 /** The engine's commands the gateway turns frames into; it sees nothing else of the engine. */
 export type GatewayEngine = Pick<
   Engine,
-  'coordinatorId' | 'connect' | 'disconnect' | 'results' | 'refusedFrame' | 'touch' | 'heartbeat' | 'release' | 'drain'
+  | 'coordinatorId'
+  | 'connect'
+  | 'disconnect'
+  | 'results'
+  | 'refusedFrame'
+  | 'touch'
+  | 'heartbeat'
+  | 'leasesStarted'
+  | 'release'
+  | 'drain'
 >;
 
 export class OperatorGateway {
@@ -192,6 +201,7 @@ export class OperatorGateway {
       switch (message.t) {
         case 'hb':
           if (message.at !== undefined) this.engine.heartbeat(operatorId, message.at);
+          if (message.started) this.engine.leasesStarted(operatorId, message.started);
           return;
         case 'results':
           return this.engine.results(conn, operatorId, message.results);

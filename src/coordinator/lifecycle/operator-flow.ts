@@ -13,6 +13,7 @@
  * queues, so they are reassigned in the same turn when capacity exists.
  */
 import type { HelloMessage } from '../../protocol/index.js';
+import { heartbeatIntervalFor } from '../config/index.js';
 import type { FlowContext } from './flow-context.js';
 import type { OperatorConnection, OperatorState, Turn } from '../memory/index.js';
 import { loseLease } from './task-flow.js';
@@ -51,6 +52,9 @@ export function connect(
     ctx.operators.set(op.id, op);
   }
   op.conn = conn;
+  let connected = 0;
+  for (const other of ctx.operators.values()) if (other.conn) connected += 1;
+  op.heartbeatMs = heartbeatIntervalFor(ctx.config, connected);
   op.sentEus = new Set();
   op.region = hello.region;
   op.resources = hello.resources;
@@ -96,7 +100,7 @@ export function connect(
   turn.sendControl(conn, {
     t: 'welcome',
     operatorId: op.id,
-    heartbeatIntervalMs: ctx.config.heartbeatIntervalMs,
+    heartbeatIntervalMs: op.heartbeatMs,
     resumed,
   });
   ctx.regions.operatorOnline(turn, op);
@@ -170,11 +174,19 @@ export function release(
   }
 }
 
-/** The reaper: silent operators go offline; overdue leases expire; unresumed leases after a restart expire. */
-export function reap(ctx: FlowContext, turn: Turn): void {
-  const now = turn.now;
-  const silentAfter = ctx.offlineAfterMs;
+/**
+ * The reaper: silent operators go offline; overdue leases expire; unresumed leases after a restart expire.
+ *
+ * It judges at `at`, which the engine sets to when the previous reaper pass was due, not to when this
+ * one runs: every frame that had reached the coordinator by then was read before this pass was queued,
+ * so its heartbeat has refreshed the operator and its results run ahead of this pass in the inbox. An
+ * operator is never judged by what the coordinator had not yet found time to read (its own lag).
+ */
+export function reap(ctx: FlowContext, turn: Turn, at: number = turn.now): void {
+  const now = at;
+  const misses = ctx.config.heartbeatMissThreshold;
   for (const op of ctx.operators.values()) {
+    const silentAfter = op.heartbeatMs === undefined ? ctx.offlineAfterMs : op.heartbeatMs * misses;
     if (op.conn && now - op.lastSeenAt > silentAfter) {
       const conn = op.conn;
       goOffline(ctx, turn, op, 'heartbeat_timeout');

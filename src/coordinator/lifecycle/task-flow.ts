@@ -26,12 +26,14 @@ import {
   chargedAttempts,
   type EuState,
   freeSlot,
+  type JobRef,
   isFreeLoss,
   liveAssignments,
   newId,
   newSeed,
   type OperatorState,
   replicasToAssign,
+  type TaskPayer,
   type TaskState,
 } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
@@ -87,63 +89,92 @@ export function submit(
   /** Ids promised when the submission was taken in by a follower (see store/postgres inbox). */
   presetIds?: readonly string[],
 ): string[] {
-  const { verification } = eu.manifest;
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
-  const ids: string[] = [];
-  for (const [index, input] of inputs.entries()) {
-    const keep = ctx.memory.holdInput(input.text);
-    const task: TaskState = {
-      id: presetIds?.[index] ?? newId('t', turn.now),
-      eu,
-      owner,
+  return inputs.map((input, index) => createTask(ctx, turn, eu, input, owner, payer, undefined, presetIds?.[index]).id);
+}
+
+/**
+ * Creates one task, its row and its event, and queues it. `payer` holds its
+ * escrow already (a submission's, or a job's reservation); `job` names the job
+ * step it runs; `id`, when given, is the one the submitter was promised.
+ */
+export function createTask(
+  ctx: FlowContext,
+  turn: Turn,
+  eu: EuState,
+  input: NewInput,
+  owner: string,
+  payer: TaskPayer | null,
+  job?: JobRef,
+  /** An id promised already (a submission a follower took in); a new one otherwise. */
+  id?: string,
+): TaskState {
+  const { verification } = eu.manifest;
+  const keep = ctx.memory.holdInput(input.text);
+  const task: TaskState = {
+    id: id ?? newId('t', turn.now),
+    eu,
+    owner,
+    status: 'pending',
+    input: keep ? input.text : null,
+    inputHash: input.hash,
+    seed: newSeed(),
+    clock: turn.now,
+    quorum: verification.quorum,
+    maxReplicas: verification.maxReplicas,
+    replicas: verification.quorum,
+    attempts: 0,
+    freeAttempts: 0,
+    submittedAt: turn.now,
+    assignments: [],
+    lostLeases: [],
+    queued: false,
+    readyAt: turn.now,
+  };
+  if (job) task.job = job;
+  turn.changes.push({
+    op: 'task.insert',
+    row: {
+      id: task.id,
+      euId: eu.id,
       status: 'pending',
-      input: keep ? input.text : null,
+      input: input.text,
       inputHash: input.hash,
-      seed: newSeed(),
-      clock: turn.now,
-      quorum: verification.quorum,
-      maxReplicas: verification.maxReplicas,
-      replicas: verification.quorum,
+      seed: task.seed,
+      clock: task.clock,
+      quorum: task.quorum,
+      maxReplicas: task.maxReplicas,
+      replicas: task.replicas,
       attempts: 0,
-      freeAttempts: 0,
+      outputHash: null,
+      resultAssignmentId: null,
+      failure: null,
+      failureMessage: null,
       submittedAt: turn.now,
-      assignments: [],
-      lostLeases: [],
-      queued: false,
-      readyAt: turn.now,
-    };
-    turn.changes.push({
-      op: 'task.insert',
-      row: {
-        id: task.id,
-        euId: eu.id,
-        status: 'pending',
-        input: input.text,
-        inputHash: input.hash,
-        seed: task.seed,
-        clock: task.clock,
-        quorum: task.quorum,
-        maxReplicas: task.maxReplicas,
-        replicas: task.replicas,
-        attempts: 0,
-        outputHash: null,
-        resultAssignmentId: null,
-        failure: null,
-        failureMessage: null,
-        submittedAt: turn.now,
-        updatedAt: turn.now,
-        finishedAt: null,
-        owner,
-      },
-    });
-    turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });
-    ctx.trust.taskCreated(turn, task, payer);
-    ctx.memory.tasks.set(task.id, task);
-    ctx.scheduler.enqueue(task);
-    ids.push(task.id);
-  }
-  return ids;
+      updatedAt: turn.now,
+      finishedAt: null,
+      owner,
+    },
+  });
+  turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });
+  ctx.trust.taskCreated(turn, task, payer);
+  ctx.memory.tasks.set(task.id, task);
+  ctx.scheduler.enqueue(task);
+  return task;
+}
+
+/**
+ * Cancels an open task: its leases are cancelled (their operators told to drop
+ * them), results not yet judged are rejected without a verdict (so nobody is
+ * slashed), and it fails as `cancelled`, which refunds its whole escrow.
+ */
+export function cancelTask(ctx: FlowContext, turn: Turn, task: TaskState, message: string): void {
+  // Results not yet judged are rejected without a verdict against them: never slashed nor counted as dissent.
+  for (const a of task.assignments) if (a.status === 'submitted') endResult(ctx, turn, a.id, 'rejected', true);
+  cancelLive(ctx, turn, task, 'cancelled');
+  finish(ctx, turn, task, 'failed', { failure: 'cancelled', failureMessage: message });
+  turn.event('task.failed', { taskId: task.id, reason: 'cancelled', message }, { taskId: task.id });
 }
 
 // ---- assignment ----------------------------------------------------------------
@@ -170,6 +201,7 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
     proof: [],
     durationMs: null,
   };
+  if (task.waiting) markWaiting(turn, task, null);
   const readySince = Math.max(task.readyAt, op.freeSince ?? turn.now);
   task.attempts = attempt;
   task.assignments.push(a);
@@ -251,6 +283,12 @@ export function assign(ctx: FlowContext, turn: Turn, task: TaskState, op: Operat
     readySince,
   );
 }
+/** Records why a task cannot be placed now (null: it can again), with its event. */
+export function markWaiting(turn: Turn, task: TaskState, reason: string | null): void {
+  task.waiting = reason;
+  turn.event('task.waiting', { taskId: task.id, reason: reason as 'no_capable_operator' | null }, { taskId: task.id });
+}
+
 // ---- lost leases -----------------------------------------------------------------------
 
 /**
@@ -324,4 +362,26 @@ export function writeDirtyTasks(ctx: FlowContext, turn: Turn): void {
     });
   }
   turn.dirtyTasks.clear();
+}
+
+// ---- cancel ------------------------------------------------------------------
+
+/** What a cancel message says, in the task and in its `task.failed` event. */
+export const CANCELLED_MESSAGE = 'cancelled by its owner or the admin';
+
+/**
+ * Cancels the open tasks among `ids` that `owner` owns (null: any owner, the admin's call):
+ * live leases are cancelled and their operators told, results not yet judged are set aside
+ * without blame, and the task fails as `cancelled` (its escrow refunded, nobody slashed or
+ * paid). Returns the ids it cancelled; the others were not open (or not the owner's).
+ */
+export function cancel(ctx: FlowContext, turn: Turn, ids: readonly string[], owner: string | null): string[] {
+  const cancelled: string[] = [];
+  for (const id of new Set(ids)) {
+    const task = ctx.memory.tasks.get(id);
+    if (!task || (owner !== null && task.owner !== owner)) continue;
+    cancelTask(ctx, turn, task, CANCELLED_MESSAGE);
+    cancelled.push(id);
+  }
+  return cancelled;
 }

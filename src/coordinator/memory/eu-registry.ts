@@ -14,6 +14,7 @@ export class EuRegistry {
   private readonly byId = new Map<string, EuState>();
   private readonly byRef = new Map<string, EuState>();
   private readonly latest = new Map<string, EuState>();
+  private readonly versions = new Map<string, EuState[]>();
 
   constructor(private readonly inputCheck: InputCheckFactory) {}
 
@@ -34,6 +35,9 @@ export class EuRegistry {
   add(eu: EuState): void {
     this.byId.set(eu.id, eu);
     this.byRef.set(`${eu.manifest.name}@${eu.manifest.version}`, eu);
+    const versions = this.versions.get(eu.manifest.name) ?? [];
+    if (!versions.some((v) => v.id === eu.id)) versions.push(eu);
+    this.versions.set(eu.manifest.name, versions);
     const current = this.latest.get(eu.manifest.name);
     if (!current || compareSemver(eu.manifest.version, current.manifest.version) > 0)
       this.latest.set(eu.manifest.name, eu);
@@ -60,6 +64,25 @@ export class EuRegistry {
         `no EU '${ref}' is published; publish it first or check the name (GET /v1/eus lists them)`,
       );
     return eu;
+  }
+
+  /**
+   * Resolves a workflow step's EU: an id (`eu_…`), a bare name (its latest
+   * version), or `name@range` (the highest published version the range
+   * admits: `^1`, `~1.2`, `1.2.0`, `1.x`, `*`). Undefined when none matches.
+   */
+  resolveRange(ref: string): EuState | undefined {
+    if (ref.startsWith('eu_')) return this.byId.get(ref);
+    const at = ref.indexOf('@');
+    if (at < 0) return this.latest.get(ref);
+    const name = ref.slice(0, at);
+    const range = ref.slice(at + 1);
+    let best: EuState | undefined;
+    for (const eu of this.versions.get(name) ?? []) {
+      if (!satisfiesRange(eu.manifest.version, range)) continue;
+      if (!best || compareSemver(eu.manifest.version, best.manifest.version) > 0) best = eu;
+    }
+    return best;
   }
 
   all(): EuState[] {
@@ -99,4 +122,38 @@ export function compareSemver(a: string, b: string): number {
     }
   }
   return 0;
+}
+
+/**
+ * Whether `version` is in `range`: `*`, an exact `1.2.3`, a partial `1` / `1.2` / `1.x`
+ * (any version with those leading parts), `^1.2.3` (same major; for 0.x, same minor),
+ * `~1.2.3` (same major and minor), or `>=1.2.3`. Pre-releases match only an exact range.
+ * A range of another shape matches nothing.
+ */
+export function satisfiesRange(version: string, range: string): boolean {
+  const r = range.trim();
+  if (r === '*' || r === '' || r === 'x') return !version.includes('-');
+  if (/^\d+\.\d+\.\d+-/.test(r)) return version === r;
+  if (version.includes('-')) return false;
+  const m = /^(\^|~|>=)?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(r);
+  if (!m) return false;
+  const [, op, majorText, minorText, patchText] = m;
+  const v = version.split('+')[0]!.split('.').map(Number);
+  const num = (t: string | undefined) => (t === undefined || t === 'x' || t === '*' ? undefined : Number(t));
+  const major = Number(majorText);
+  const minor = num(minorText);
+  const patch = num(patchText);
+  const floor = `${major}.${minor ?? 0}.${patch ?? 0}`;
+  if (op === '>=') return compareSemver(version, floor) >= 0;
+  if (op === '^') {
+    if (compareSemver(version, floor) < 0) return false;
+    if (major > 0 || minor === undefined) return v[0] === major;
+    if (minor > 0 || patch === undefined) return v[0] === 0 && v[1] === minor;
+    return v[0] === 0 && v[1] === 0 && v[2] === patch;
+  }
+  if (op === '~') {
+    if (compareSemver(version, floor) < 0) return false;
+    return v[0] === major && (minor === undefined || v[1] === minor);
+  }
+  return v[0] === major && (minor === undefined || v[1] === minor) && (patch === undefined || v[2] === patch);
 }

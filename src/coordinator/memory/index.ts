@@ -1,4 +1,4 @@
-export { EuRegistry } from './eu-registry.js';
+export { compareSemver, EuRegistry, satisfiesRange } from './eu-registry.js';
 export { newId, newSeed } from './ids.js';
 export {
   canTakeWork,
@@ -9,6 +9,7 @@ export {
   replicasToAssign,
   type AssignmentState,
   type EuState,
+  type JobRef,
   type OperatorConnection,
   type OperatorState,
   type TaskPayer,

@@ -51,6 +51,8 @@ export interface OperatorState {
   sentEus: Set<string>;
   firstSeenAt: number;
   lastSeenAt: number;
+  /** The heartbeat interval it was told at its welcome (config.ts `heartbeatBudgetPerS`); absent: the configured. */
+  heartbeatMs?: number;
   /** After a coordinator restart: when this operator's unresumed leases expire. */
   reconnectDeadline: number | null;
   /** When the scheduler last gave it work; spreads equal-load ties. */
@@ -67,7 +69,10 @@ export interface AssignmentState {
   attempt: number;
   status: AssignmentStatus;
   leasedAt: number;
+  /** When the lease runs out; in memory it may move later once the operator says when it started (lease-clock.ts). */
   leaseExpiresAt: number;
+  /** When its operator started the work, as the coordinator inferred it from a heartbeat (memory only). */
+  startedAt?: number;
   finishedAt: number | null;
   outputHash: string | null;
   /** The output as JSON text, kept until the verdict (the semantic verifier reads it). */
@@ -125,6 +130,18 @@ export interface TaskState {
   solo?: boolean;
   /** When it last became ready for an operator (submitted, lease lost, escalated). */
   readyAt: number;
+  /** The job step it runs, when a workflow created it (coordinator/workflows). */
+  job?: JobRef;
+  /** Why it cannot be placed now (no online operator can run its EU); null or absent when it can. */
+  waiting?: string | null;
+}
+
+/** Which step of which job a task runs: (job, step, index) is its idempotency key. */
+export interface JobRef {
+  jobId: string;
+  stepId: string;
+  /** Position in a map step's array; 0 otherwise. */
+  index: number;
 }
 
 export function liveAssignments(task: TaskState): number {

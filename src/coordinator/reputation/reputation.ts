@@ -58,9 +58,23 @@ export interface OperatorRecord {
   sampledAt: number;
   /** Changed since the last write to the store. */
   dirty: boolean;
+  /**
+   * Only its uptime changed since the last write: written once UPTIME_WRITE_MS has passed since
+   * `writtenAt`, not every second, so a large idle network does not rewrite every record each second.
+   */
+  uptimeDirty: boolean;
+  /** When it was last written (staggered at first, so that the writes of many records spread out). */
+  writtenAt: number;
   /** Must be written in this turn (a streak was reset). */
   urgent: boolean;
 }
+
+/**
+ * How stale a record's persisted uptime may get. Uptime moves slowly (an hour's half-life) and only
+ * feeds health and ranking; after a crash at most this much of it is lost, which the reconnect
+ * after a restart does not count against anyone anyway.
+ */
+export const UPTIME_WRITE_MS = 60_000;
 
 interface RecordJson {
   up: DecayingSumJson;
@@ -87,6 +101,9 @@ export class ReputationBook {
   private readonly records = new Map<string, OperatorRecord>();
   /** Network-wide latency per EU: what "slow" is measured against. */
   private readonly network = new Map<string, DecayingHistogram>();
+
+  /** Some record is `urgent` (set with it; the flush clears it). */
+  urgentPending = false;
 
   constructor(readonly halfLifeMs: number) {}
 
@@ -126,6 +143,8 @@ export class ReputationBook {
       perEu: new Map(),
       sampledAt: now,
       dirty: false,
+      uptimeDirty: false,
+      writtenAt: now - Math.random() * UPTIME_WRITE_MS,
       urgent: false,
     };
     for (const [euId, e] of Object.entries(json?.eus ?? {})) {
@@ -245,6 +264,7 @@ export class ReputationBook {
     r.released.add(1, now);
     r.dirty = true;
     r.urgent = true;
+    this.urgentPending = true;
   }
 
   /** A checked result agreed with the verdict. */
@@ -262,6 +282,7 @@ export class ReputationBook {
     r.streak = 0;
     r.dirty = true;
     r.urgent = true;
+    this.urgentPending = true;
   }
 
   /** A frame arrived `gapMs` after the previous one; heartbeats are due every `intervalMs`. */
@@ -282,7 +303,7 @@ export class ReputationBook {
     if (dt === 0) return;
     r.seen.add(dt, now);
     if (connected) r.up.add(dt, now);
-    r.dirty = true;
+    r.uptimeDirty = true;
   }
 
   // ---- figures --------------------------------------------------------------------

@@ -28,7 +28,7 @@ import type {
 } from '../memory/index.js';
 import { assessHealth, score, shouldSuspend } from './health-policy.js';
 import { degrade, recover, STAKE_SUSPENSION, suspend } from './operator-standing.js';
-import { ReputationBook } from './reputation.js';
+import { ReputationBook, UPTIME_WRITE_MS } from './reputation.js';
 import { grantedSlots, releaseSuspension } from './slot-policy.js';
 
 /** Reputation rows are written at most this often per operator (a dissent is written at once). */
@@ -119,7 +119,8 @@ export class Standing implements DomainFactListener {
     this.lastBeat.set(op.id, { connection, at: sentAt });
     // The gap across a reconnect is downtime, which uptime already counts.
     if (previous && previous.connection === connection && sentAt > previous.at) {
-      this.book.heartbeat(op.id, sentAt - previous.at, this.ctx.config.heartbeatIntervalMs, now);
+      const interval = op.heartbeatMs ?? this.ctx.config.heartbeatIntervalMs;
+      this.book.heartbeat(op.id, sentAt - previous.at, interval, now);
     }
   }
 
@@ -196,13 +197,21 @@ export class Standing implements DomainFactListener {
     return `${STAKE_SUSPENSION}: ${this.stakes.stakeOf(operatorId)} staked, ${this.stakes.minStake} required`;
   }
 
-  /** Writes the records changed: the urgent ones (a dissent) every turn, all of them at most once a second. */
+  /**
+   * Writes the records changed: the urgent ones (a dissent) every turn, the others at most once a
+   * second, and those whose uptime alone moved once every UPTIME_WRITE_MS (reputation.ts).
+   */
   flush(turn: Turn): void {
     const all = turn.now - this.lastFlush >= REPUTATION_FLUSH_MS;
+    if (!all && !this.book.urgentPending) return;
+    this.book.urgentPending = false;
     for (const r of this.book.all()) {
-      if (!r.dirty || (!all && !r.urgent)) continue;
+      const due = r.dirty || (r.uptimeDirty && turn.now - r.writtenAt >= UPTIME_WRITE_MS);
+      if (!due || (!all && !r.urgent)) continue;
       r.dirty = false;
+      r.uptimeDirty = false;
       r.urgent = false;
+      r.writtenAt = turn.now;
       const figures = this.book.serialize(r);
       const row = { operatorId: r.operatorId, streak: r.streak, figures, updatedAt: turn.now };
       turn.changes.push({ op: 'reputation.upsert', row });

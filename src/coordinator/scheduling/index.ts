@@ -1,1 +1,1 @@
-export { Scheduler } from './scheduler.js';
+export { meetsRequirements, Scheduler } from './scheduler.js';

@@ -13,9 +13,11 @@
  *              waited longest since its last assignment.
  *
  * A pass touches only queued tasks and free operators, so its cost follows
- * the work it does, not the size of the backlog.
+ * the work it does, not the size of the backlog; a pass that places many
+ * tasks reads them off a sorted placement order (placement-order.ts).
  */
 import { Fifo } from './fifo.js';
+import { bestOperator, PlacementOrder, RESORT_AFTER } from './placement-order.js';
 import { canTakeWork, replicasToAssign, type EuState, type OperatorState, type TaskState } from '../memory/index.js';
 
 export interface SchedulerHooks {
@@ -27,6 +29,9 @@ export interface SchedulerHooks {
   /** Makes the assignment (the engine records it and updates the operator's load). */
   assign(task: TaskState, op: OperatorState): void;
 }
+
+/** What `pick` says when no eligible operator has a free slot left in this pass. */
+const FULL = Symbol('full');
 
 /** Tasks a pass may set aside in one queue (every free operator already ran them) before it moves on. */
 const MAX_SET_ASIDE = 256;
@@ -43,9 +48,22 @@ export function meetsRequirements(op: OperatorState, eu: EuState): boolean {
 
 export class Scheduler {
   private readonly queues = new Map<string, Fifo<TaskState>>();
+  /**
+   * Operators that stopped qualifying during this pass (a degraded allowance used up). Only an
+   * operator just given work can stop qualifying, so it is checked then, not all of them per placement.
+   */
+  private readonly disqualified = new Set<OperatorState>();
+  /** Operators given work in this pass since its orders were last sorted (placement-order.ts). */
+  private touched: OperatorState[] = [];
+  /** The placement orders of this pass, one per EU with queued work. */
+  private orders: PlacementOrder[] = [];
   private queuedCount = 0;
   /** Regions the scheduler avoids. */
   readonly downRegions = new Set<string>();
+  /** Tasks queued since the last waiting check, by EU id. */
+  private fresh = new Map<string, TaskState[]>();
+  /** EUs whose queued tasks no online operator can run, as of the last check. */
+  private readonly waitingEus = new Set<string>();
 
   constructor(private readonly hooks: SchedulerHooks) {}
 
@@ -65,6 +83,52 @@ export class Scheduler {
     else queue.push(task);
     task.queued = true;
     this.queuedCount += 1;
+    const fresh = this.fresh.get(task.eu.id);
+    if (fresh) fresh.push(task);
+    else this.fresh.set(task.eu.id, [task]);
+  }
+
+  /**
+   * Marks queued tasks no online operator can run (`capable` says whether one
+   * can run an EU), and clears the mark when one can again: `mark` is called
+   * once per change of a task, never per check. A check costs one scan of the
+   * operators per queued EU (stopping at the first capable one), plus the tasks
+   * queued since the last check; a whole queue is walked only when its EU
+   * changes between runnable and not.
+   */
+  checkWaiting(capable: (eu: EuState) => boolean, mark: (task: TaskState, reason: string | null) => void): void {
+    const reason = 'no_capable_operator';
+    for (const [euId, queue] of this.queues) {
+      if (queue.length === 0) continue;
+      const was = this.waitingEus.has(euId);
+      if (capable(queue.peek()!.eu)) {
+        if (!was) continue;
+        this.waitingEus.delete(euId);
+        for (const task of queue) if (task.waiting) mark(task, null);
+      } else if (!was) {
+        this.waitingEus.add(euId);
+        for (const task of queue) if (!task.waiting && replicasToAssign(task) > 0) mark(task, reason);
+      } else {
+        for (const task of this.fresh.get(euId) ?? [])
+          if (task.queued && !task.waiting && replicasToAssign(task) > 0) mark(task, reason);
+      }
+    }
+    this.fresh = new Map();
+  }
+
+  /**
+   * Operators that could run `eu` now, busy or not: connected, online or degraded, qualified (stake,
+   * suspension), meeting its requirements, outside a down region. What the API checks before it takes a request
+   * that must be answered while the caller waits.
+   */
+  capable(operators: Iterable<OperatorState>, eu: EuState): number {
+    let count = 0;
+    for (const op of operators) {
+      if (op.conn === null || (op.status !== 'online' && op.status !== 'degraded')) continue;
+      if (this.downRegions.has(op.region) || !this.hooks.qualifies(op) || !meetsRequirements(op, eu)) continue;
+      count += 1;
+    }
+    return count;
   }
 
   /** Queued tasks of one EU (for tests and the API). */
@@ -81,22 +145,9 @@ export class Scheduler {
     }
     if (free.length === 0) return 0;
 
-    const candidates = new Map<string, OperatorState[]>();
-    const active: string[] = [];
-    for (const [euId, queue] of this.queues) {
-      if (queue.length === 0) {
-        this.queues.delete(euId);
-        continue;
-      }
-      const eu = queue.peek()!.eu;
-      const eligible = free.filter((op) => meetsRequirements(op, eu));
-      if (eligible.length > 0) {
-        candidates.set(euId, eligible);
-        active.push(euId);
-      }
-    }
-
     let made = 0;
+    this.disqualified.clear();
+    this.touched = [];
     const ranks = new Map<OperatorState, number>();
     const rankOf = (op: OperatorState): number => {
       let r = ranks.get(op);
@@ -106,6 +157,22 @@ export class Scheduler {
       }
       return r;
     };
+
+    const candidates = new Map<string, PlacementOrder>();
+    const active: string[] = [];
+    for (const [euId, queue] of this.queues) {
+      if (queue.length === 0) {
+        this.queues.delete(euId);
+        continue;
+      }
+      const eu = queue.peek()!.eu;
+      const eligible = free.filter((op) => meetsRequirements(op, eu));
+      if (eligible.length > 0) {
+        candidates.set(euId, new PlacementOrder(eligible, rankOf));
+        active.push(euId);
+      }
+    }
+    this.orders = [...candidates.values()];
 
     // Round-robin: one task per EU per round, until no EU can place anything (or the turn's share is made).
     while (active.length > 0 && made < limit) {
@@ -119,18 +186,21 @@ export class Scheduler {
     return made;
   }
 
+  /** Notes an operator given work in this pass; past RESORT_AFTER of them, the orders are sorted again. */
+  private touch(op: OperatorState): void {
+    if (!this.touched.includes(op)) this.touched.push(op);
+    if (this.touched.length <= RESORT_AFTER) return;
+    for (const order of this.orders) order.resort();
+    this.touched = [];
+  }
+
   /** Places the first placeable task of one EU's queue; false when none can be placed now. */
-  private placeOne(euId: string, eligible: OperatorState[], rankOf: (op: OperatorState) => number): boolean {
+  private placeOne(euId: string, order: PlacementOrder, rankOf: (op: OperatorState) => number): boolean {
     const queue = this.queues.get(euId);
     if (!queue) return false;
     const setAside: TaskState[] = [];
     let placed = false;
     while (queue.length > 0 && setAside.length < MAX_SET_ASIDE) {
-      // Drop operators that filled up during this pass (or their allowance: a degraded operator gets fewer slots).
-      for (let i = eligible.length - 1; i >= 0; i--)
-        if (!canTakeWork(eligible[i]!) || !this.hooks.qualifies(eligible[i]!)) eligible.splice(i, 1);
-      if (eligible.length === 0) break;
-
       const task = queue.peek()!;
       if (replicasToAssign(task) === 0) {
         queue.shift();
@@ -138,13 +208,18 @@ export class Scheduler {
         this.queuedCount -= 1;
         continue;
       }
-      const op = this.pick(task, eligible, rankOf);
+      const op = this.pick(task, order, rankOf);
+      // Every eligible operator filled up during this pass: nothing more of this EU goes out now.
+      if (op === FULL) break;
       if (!op) {
         queue.shift();
         setAside.push(task);
         continue;
       }
       this.hooks.assign(task, op);
+      // Its allowance may be used up now (a degraded operator gets fewer slots).
+      if (canTakeWork(op) && !this.hooks.qualifies(op)) this.disqualified.add(op);
+      this.touch(op);
       if (replicasToAssign(task) === 0) {
         queue.shift();
         task.queued = false;
@@ -157,11 +232,17 @@ export class Scheduler {
     return placed;
   }
 
+  /**
+   * The best operator for `task` in `order`; undefined when none may run it, FULL when none of them
+   * has a free slot left in this pass. The order gives the best of those not yet given work in this
+   * pass; those given work (`touched`) are weighed against it here. Status and connection cannot
+   * change during a pass, so a free slot is the only part of `canTakeWork` to check again.
+   */
   private pick(
     task: TaskState,
-    eligible: OperatorState[],
+    order: PlacementOrder,
     rankOf: (op: OperatorState) => number,
-  ): OperatorState | undefined {
+  ): OperatorState | undefined | typeof FULL {
     // Operators holding a lease or a result of this task are excluded (replicas
     // must be independent); one whose lease was lost may retry, but last.
     let usedOps: Set<string> | null = null;
@@ -175,47 +256,12 @@ export class Scheduler {
         (usedRegions ??= new Set()).add(a.region);
       }
     }
-    // Lexicographic minimum of (lost here, region used, load, -rank, last assigned),
-    // compared field by field: this loop runs over every free operator for every placement.
-    let best: OperatorState | undefined;
-    let bLost = 0;
-    let bRegion = 0;
-    let bLoad = 0;
-    let bRank = 0;
-    for (const op of eligible) {
-      if (usedOps?.has(op.id)) continue;
-      const lost = lostOps?.has(op.id) ? 1 : 0;
-      const region = usedRegions?.has(op.region) ? 1 : 0;
-      // Load against the grant, not the declaration: a huge declared maxConcurrent must not look idle.
-      const load = op.active.size / op.slots;
-      if (best) {
-        if (lost !== bLost) {
-          if (lost > bLost) continue;
-        } else if (region !== bRegion) {
-          if (region > bRegion) continue;
-        } else if (load !== bLoad) {
-          if (load > bLoad) continue;
-        } else {
-          const rank = rankOf(op);
-          if (rank !== bRank) {
-            if (rank < bRank) continue;
-          } else if (op.lastAssignedAt >= best.lastAssignedAt) {
-            continue;
-          }
-          best = op;
-          bLost = lost;
-          bRegion = region;
-          bLoad = load;
-          bRank = rank;
-          continue;
-        }
-      }
-      best = op;
-      bLost = lost;
-      bRegion = region;
-      bLoad = load;
-      bRank = rankOf(op);
-    }
-    return best;
+    const disqualified = this.disqualified.size > 0 ? this.disqualified : null;
+    const spread = { used: usedOps, lost: lostOps, regions: usedRegions };
+    const { first, anyFree } = order.scan(spread, disqualified);
+    if (!anyFree) return FULL;
+    const candidates: OperatorState[] = first ? [first] : [];
+    for (const op of this.touched) if (meetsRequirements(op, task.eu)) candidates.push(op);
+    return bestOperator(candidates, spread, disqualified, rankOf).best;
   }
 }

@@ -21,6 +21,9 @@ import {
   generateKeyPair,
   seedOf,
   type AssignmentView,
+  type BulkTasksResponse,
+  type ListTasksQuery,
+  type TaskCountsView,
   type CortenEvent,
   type EuSummary,
   type EuView,
@@ -34,17 +37,7 @@ import {
   type SubmitTasksResponse,
   type TaskView,
 } from '../../protocol/index.js';
-import {
-  ChangeSet,
-  DataDirLock,
-  openStore,
-  PostgresStore,
-  type EventFilter,
-  type Store,
-  type TaskFilter,
-  type TaskRow,
-  type TaskStatus,
-} from '../../store/index.js';
+import { ChangeSet, DataDirLock, openStore, PostgresStore, type EventFilter, type Store } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
 import { Engine, EventBus, recover, type RecoveryReport } from '../engine/index.js';
 import { EuRegistry, newId } from '../memory/index.js';
@@ -52,18 +45,26 @@ import {
   accountRoutes,
   clientErrorHandler,
   type CoordinatorOperations,
+  dashboardRoutes,
   euRoutes,
   eventRoutes,
   frameworkErrors,
   inputCheckFor,
+  installApiDocs,
   installErrorHandling,
   ledgerRoutes,
   loadBuiltinEus,
   networkRoutes,
+  openaiRoutes,
+  OperatorApi,
+  OperatorAuth,
+  operatorRoutes,
   parsePackage,
   stakeRoutes,
   taskRoutes,
   TrustApi,
+  WorkflowApi,
+  workflowRoutes,
 } from '../api/index.js';
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
@@ -76,6 +77,16 @@ import { Leadership } from './leadership.js';
 const LEADER_SHARD = 'main';
 /** WebSocket close code that sends an operator on to the leader (its URL is the reason). */
 const CLOSE_NOT_LEADER = 4010;
+import { WebhookDispatcher } from '../webhooks/index.js';
+import {
+  cancelTasks,
+  countTasks,
+  retryTasks,
+  searchTasks,
+  taskSummary,
+  type TaskOperationsContext,
+  type TaskSummary,
+} from './task-operations.js';
 
 export class Coordinator implements CoordinatorOperations {
   readonly config: CoordinatorConfig;
@@ -101,7 +112,13 @@ export class Coordinator implements CoordinatorOperations {
   private finished = { verified: 0, failed: 0, submitted: 0 };
   /** Accounts, deposits, stake, ledger, reputation and receipts (see trust-api.ts). */
   trust!: TrustApi;
+  /** Workflows and jobs (workflow-api.ts). */
+  workflows!: WorkflowApi;
   accounts!: Accounts;
+  /** An operator's standing and webhooks, for whoever holds its key (see operator-api.ts). */
+  operatorApi!: OperatorApi;
+  private operatorAuth!: OperatorAuth;
+  private dispatcher: WebhookDispatcher | null = null;
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
@@ -137,6 +154,7 @@ export class Coordinator implements CoordinatorOperations {
       idleInTransactionMs: Math.max(5000, 3 * this.config.leaderLeaseMs),
     });
     this.accounts = new Accounts(this.store, this.config.adminToken);
+    this.operatorAuth = new OperatorAuth(this.accounts);
     this.bus.subscribe((events) => this.count(events));
     this.bus.subscribe((events) => {
       for (const e of events) this.engine?.metrics.events.inc({ type: e.type });
@@ -145,6 +163,7 @@ export class Coordinator implements CoordinatorOperations {
       await this.lead();
       await this.listen();
       this.engine.startTimers();
+      this.dispatcher?.start();
       this.log.info({ url: this.url, coordinatorId: this.id, recovery: this.recovery }, 'coordinator listening');
       return this.url;
     }
@@ -204,15 +223,26 @@ export class Coordinator implements CoordinatorOperations {
     engine.on('fatal', (error: unknown) => this.onFatal(engine, error));
     this.engine = engine;
     await this.countFinished();
+    // Before recovery: the alerts of its turn (operators offline across the restart) are delivered too.
+    await engine.webhooks.load(this.store);
     this.recovery = await recover(engine);
-    this.trust = this.trustApi(engine);
+    this.useEngine(engine);
     if (this.config.publishBuiltinEus) {
       for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
     }
     this.gateway = new OperatorGateway(engine);
     this.leading = true;
+    // Webhooks are delivered by the leader alone: it holds the delivery rows' writer.
+    this.dispatcher = new WebhookDispatcher({
+      store: this.store,
+      registry: engine.webhooks,
+      command: (fn) => engine.command(fn),
+      config: this.config,
+      log: this.log,
+    });
     if (this.store instanceof PostgresStore && epoch !== undefined) {
       engine.startTimers();
+      this.dispatcher.start();
       this.intake = new InboxIntake(this.store, engine, this.eus, this.log);
       await this.intake.start();
       this.log.info({ epoch, coordinatorId: this.id, recovery: this.recovery }, 'leading');
@@ -229,6 +259,8 @@ export class Coordinator implements CoordinatorOperations {
     this.leading = false;
     // Nothing this process commits from now on can land (no lease has epoch 0).
     store.fenceEpoch({ shard: LEADER_SHARD, epoch: 0 });
+    this.dispatcher?.stop();
+    this.dispatcher = null;
     await this.intake?.stop();
     this.intake = null;
     await this.engine?.stop(() => this.notLeader());
@@ -249,7 +281,7 @@ export class Coordinator implements CoordinatorOperations {
     const engine = this.newEngine();
     await engine.stop(() => this.notLeader());
     this.engine = engine;
-    this.trust = this.trustApi(engine);
+    this.useEngine(engine);
     this.feed = new FollowerFeed(store, this.bus, (events) => this.learnEus(events), this.log);
     await this.feed.start();
     await this.leadership?.refresh();
@@ -268,8 +300,9 @@ export class Coordinator implements CoordinatorOperations {
     });
   }
 
-  private trustApi(engine: Engine): TrustApi {
-    return new TrustApi({
+  /** The APIs that act through `engine`: made anew each time this coordinator starts leading or following. */
+  private useEngine(engine: Engine): void {
+    this.trust = new TrustApi({
       engine,
       store: this.store,
       eus: this.eus,
@@ -277,6 +310,8 @@ export class Coordinator implements CoordinatorOperations {
       coordinatorId: this.id,
       accounts: this.accounts,
     });
+    this.operatorApi = new OperatorApi({ engine, store: this.store });
+    this.workflows = new WorkflowApi({ engine, store: this.store, accounts: this.accounts, config: this.config });
   }
 
   private async countFinished(): Promise<void> {
@@ -340,6 +375,7 @@ export class Coordinator implements CoordinatorOperations {
   }
 
   async stop(): Promise<void> {
+    this.dispatcher?.stop();
     await this.leadership?.stop();
     await this.intake?.stop();
     await this.feed?.stop();
@@ -369,6 +405,7 @@ export class Coordinator implements CoordinatorOperations {
       clientErrorHandler,
     });
     installErrorHandling(app);
+    installApiDocs(app);
     void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
     void app.register(async (scoped) => {
       scoped.route({
@@ -391,7 +428,20 @@ export class Coordinator implements CoordinatorOperations {
       accountRoutes(scoped, this);
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
+      const operators = { auth: this.operatorAuth } as { api: OperatorApi; auth: OperatorAuth };
+      // The OperatorApi of the engine in use (a new one at each change of role).
+      Object.defineProperty(operators, 'api', { get: () => this.operatorApi });
+      operatorRoutes(scoped, operators);
+      dashboardRoutes(scoped);
+      workflowRoutes(scoped, this);
     });
+    // A scope of its own: these routes answer errors in OpenAI's error object, not the envelope.
+    void app.register(async (scoped) =>
+      openaiRoutes(scoped, this, {
+        requestsPerMinute: this.config.openaiRequestsPerMinute,
+        allowAnonymous: this.config.allowAnonymous,
+      }),
+    );
     return app;
   }
 
@@ -529,6 +579,11 @@ export class Coordinator implements CoordinatorOperations {
     return { euId: eu.id, taskIds, after, escrowed };
   }
 
+  capableOperators(euId: string): number {
+    const eu = this.eus.resolve(euId);
+    return this.engine.scheduler.capable(this.engine.operators.values(), eu);
+  }
+
   /** The task, when `viewer` may read it; another's task answers exactly as a missing one does. */
   async getTask(id: string, viewer: Viewer): Promise<TaskView> {
     const row = await this.store.getTask(id);
@@ -559,19 +614,31 @@ export class Coordinator implements CoordinatorOperations {
     };
   }
 
-  async listTasks(
-    filter: { status?: TaskStatus; eu?: string; after?: string; limit: number },
-    viewer: Viewer,
-  ): Promise<{ tasks: Omit<TaskView, 'assignments' | 'verdict'>[] }> {
-    const query: TaskFilter = { limit: filter.limit };
-    const reader = requireOwner(viewer);
-    if (reader.kind === 'owner') query.owner = reader.owner;
-    if (filter.status) query.status = filter.status;
-    if (filter.eu) query.euId = this.eus.resolve(filter.eu).id;
-    if (filter.after) query.after = filter.after;
-    const rows = await this.store.listTasks(query);
+  /** Task search in `viewer`'s scope (task-operations.ts). */
+  listTasks(query: ListTasksQuery, viewer: Viewer): Promise<{ tasks: TaskSummary[]; next: string | null }> {
+    return searchTasks(this.taskContext(), query, viewer);
+  }
+
+  countTasks(viewer: Viewer): Promise<TaskCountsView> {
+    return countTasks(this.taskContext(), viewer);
+  }
+
+  /** Resubmits the failed tasks among `ids` that `viewer` may act on, each as a new task. */
+  retryTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse> {
+    return retryTasks(this.taskContext(), ids, viewer);
+  }
+
+  /** Cancels the open tasks among `ids` that `viewer` may act on. */
+  cancelTasks(ids: readonly string[], viewer: Viewer): Promise<BulkTasksResponse> {
+    return cancelTasks(this.taskContext(), ids, viewer);
+  }
+
+  private taskContext(): TaskOperationsContext {
     return {
-      tasks: rows.map(taskSummary),
+      store: this.store,
+      eus: this.eus,
+      submit: (eu, inputs, owner, accountId) => this.engine.submit(eu, inputs, owner, accountId),
+      cancel: (ids, owner) => this.engine.cancelTasks(ids, owner),
     };
   }
 
@@ -660,21 +727,4 @@ export class Coordinator implements CoordinatorOperations {
     m.openTasks.set(this.engine.tasks.size);
     return { contentType: m.registry.contentType, body: await m.registry.metrics() };
   }
-}
-
-/** A task as lists show it: its row, without assignments and verdict. */
-function taskSummary(row: TaskRow): Omit<TaskView, 'assignments' | 'verdict'> {
-  return {
-    id: row.id,
-    euId: row.euId,
-    status: row.status,
-    inputHash: row.inputHash,
-    quorum: row.quorum,
-    maxReplicas: row.maxReplicas,
-    replicas: row.replicas,
-    attempts: row.attempts,
-    submittedAt: row.submittedAt,
-    finishedAt: row.finishedAt,
-    failure: row.failure ? { reason: row.failure, message: row.failureMessage ?? '' } : null,
-  };
 }

@@ -21,12 +21,13 @@
  *   tick       (every `trustTickMs`) payouts after unbonding, uptime, health, proactive
  *              lease moves
  */
-import { CortenError, type AccountView, type ExecutionMetrics } from '../../protocol/index.js';
+import { CortenError, devAccount, type AccountView, type ExecutionMetrics } from '../../protocol/index.js';
 import { createEmbedder, DEFAULT_SEMANTIC_THRESHOLD } from '../../runtime/index.js';
 import type { Store } from '../../store/index.js';
 import { Economics, type Ledger, type Settlement, type StakeBook } from '../economics/index.js';
 import type {
   AssignmentState,
+  DomainFactListener,
   EuState,
   OperatorState,
   TaskPayer,
@@ -49,6 +50,8 @@ export class Trust {
   private readonly recoveredLeases = new Set<string>();
   private reconnectWindowEnds = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Further parts that react to the domain facts (workflows), after economics and reputation. */
+  private readonly listeners: DomainFactListener[] = [];
 
   constructor(private readonly ctx: TrustContext) {
     const c = ctx.config;
@@ -90,6 +93,11 @@ export class Trust {
       this.ctx.command((turn) => this.tick(turn)).catch(() => {});
     }, this.ctx.config.trustTickMs);
     this.timer.unref();
+  }
+
+  /** Adds a part that reacts to verdicts and lost leases in the turn that states them. */
+  listen(listener: DomainFactListener): void {
+    this.listeners.push(listener);
   }
 
   stop(): void {
@@ -138,6 +146,20 @@ export class Trust {
     return this.economics.escrow(turn, eu, accountId, count);
   }
 
+  /** Reserves escrow for a job's steps (see settlement.ts); throws INSUFFICIENT_BALANCE, writing nothing. */
+  reserve(turn: Turn, accountId: string, amount: number, tasks: number): string {
+    return this.economics.settlement.reserve(turn.changes, turn.now, accountId, amount, tasks);
+  }
+
+  release(turn: Turn, accountId: string, amount: number, jobId: string): void {
+    this.economics.settlement.release(accountId, amount, jobId);
+  }
+
+  /** An account's spendable balance. */
+  balance(accountId: string): number {
+    return this.ledger.balance(devAccount(accountId));
+  }
+
   taskCreated(turn: Turn, task: TaskState, payer: TaskPayer | null): void {
     task.solo = false;
     this.economics.taskCreated(turn, task, payer);
@@ -175,6 +197,7 @@ export class Trust {
     const fact = { task, assignment: a, status, reason, blamed };
     this.economics.leaseLost(turn, fact);
     this.standing.leaseLost(turn, fact);
+    for (const l of this.listeners) l.leaseLost?.(turn, fact);
   }
 
   /** The operator was cut off for flooding refusals (see refusal-tally.ts): it loses standing. */
@@ -195,6 +218,7 @@ export class Trust {
     const fact: VerdictReached = { task, status, failure };
     this.economics.verdictReached(turn, fact);
     this.standing.verdictReached(turn, fact);
+    for (const l of this.listeners) l.verdictReached?.(turn, fact);
     if (task.eu.manifest.verification.policy === 'semantic') this.semantic.forget(task);
   }
 

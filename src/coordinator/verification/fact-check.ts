@@ -15,8 +15,9 @@
  *              verifier, boilerplate or another article's summary is not),
  *              no sentence repeats, and a sentence that follows an input
  *              sentence keeps its negation, direction, numbers and entities.
- *   replicas   two outputs against each other: sentences that follow each
- *              other must not differ in those facts.
+ *   replicas   two outputs against each other: sentences that share their
+ *              subject must not differ in those facts, however short they
+ *              are (a chat answer is often one short sentence).
  *
  * Nothing here trusts an operator: the facts are read from the output text
  * the coordinator holds.
@@ -26,6 +27,10 @@ import { loadWink, type NlpToken } from '../../runtime/capabilities/wink.js';
 export interface SentenceFacts {
   /** Stems of the content words (not stop words, not punctuation). */
   words: Set<string>;
+  /** The content words that are not direction or negation words: what the sentence is about (see `shareSubject`). */
+  subject: Set<string>;
+  /** Stems of its entity words. */
+  names: Set<string>;
   /** Numbers as stated, one entry per mention ("3 April" and "three-day" are two 3s). */
   numbers: string[];
   entities: Set<string>;
@@ -67,7 +72,12 @@ export interface FactPolicy {
  * splits sentences) and are not compared.
  */
 const ALIGN_MIN = 0.6;
-/** Sentences with fewer content words than this say too little to align on. */
+/**
+ * Grounded: output sentences with fewer content words than this say too
+ * little to align on an input sentence (a short claim is mostly made of the
+ * words of many long ones). Replicas: sentences this long are aligned on all
+ * their words, a shorter one on its subject (see `shareSubject`).
+ */
 const ALIGN_MIN_WORDS = 4;
 
 const NEGATIONS = new Set(['not', 'no', 'never', 'none', 'nobody', 'nothing', 'neither', 'nor', 'cannot', 'without']);
@@ -95,8 +105,9 @@ const NUMBER_WORDS: Record<string, string> = {
 };
 
 /**
- * Antonym pairs whose swap reverses a news fact. Each word maps to its pair
- * and pole; inflections are listed because stems of irregular verbs differ.
+ * Antonym pairs whose swap reverses a news fact. Each word maps to its pairs
+ * and poles ("lost" is the opposite of "won" and of "gained"); inflections
+ * are listed because stems of irregular verbs differ.
  */
 const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][] = [
   ['rise', ['rise', 'rises', 'rose', 'risen', 'rising'], ['fall', 'falls', 'fell', 'fallen', 'falling']],
@@ -112,7 +123,7 @@ const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][]
     ['win', 'wins', 'won', 'winning', 'winner', 'winners'],
     ['lose', 'loses', 'lost', 'losing', 'loser', 'losers'],
   ],
-  ['gain', ['gain', 'gains', 'gained'], ['loss', 'losses']],
+  ['gain', ['gain', 'gains', 'gained', 'gaining'], ['loss', 'losses', 'lose', 'loses', 'lost', 'losing']],
   ['more', ['more', 'most'], ['less', 'least', 'fewer', 'fewest']],
   ['above', ['above'], ['below']],
   ['before', ['before'], ['after']],
@@ -126,10 +137,14 @@ const DIRECTION_PAIRS: readonly [string, readonly string[], readonly string[]][]
   ['profit', ['profit', 'profits'], ['deficit', 'deficits']],
   ['positive', ['positive'], ['negative']],
 ];
-const DIRECTIONS = new Map<string, string>();
+const DIRECTIONS = new Map<string, string[]>();
 for (const [pair, plus, minus] of DIRECTION_PAIRS) {
-  for (const w of plus) DIRECTIONS.set(w, `${pair}:+`);
-  for (const w of minus) DIRECTIONS.set(w, `${pair}:-`);
+  for (const [words, pole] of [
+    [plus, '+'],
+    [minus, '-'],
+  ] as const) {
+    for (const w of words) DIRECTIONS.set(w, [...(DIRECTIONS.get(w) ?? []), `${pair}:${pole}`]);
+  }
 }
 const opposite = (d: string): string => (d.endsWith('+') ? `${d.slice(0, -1)}-` : `${d.slice(0, -1)}+`);
 
@@ -151,6 +166,8 @@ export function readFacts(text: string): FactSheet {
     const analyzed = wink.analyze(piece);
     const own = analyzed.sentences.map((sentence) => ({
       words: new Set<string>(),
+      subject: new Set<string>(),
+      names: new Set<string>(),
       numbers: [] as string[],
       entities: new Set<string>(),
       negations: 0,
@@ -192,10 +209,15 @@ export function readFacts(text: string): FactSheet {
     if (spelled !== undefined) s.numbers.push(spelled);
     if (NEGATIONS.has(t.normal)) s.negations += 1;
     const direction = DIRECTIONS.get(t.normal);
-    if (direction !== undefined) s.directions.add(direction);
+    for (const d of direction ?? []) s.directions.add(d);
     const capital = /^[A-Z]/.test(t.value) && !initial;
-    if ((t.pos === 'PROPN' || capital) && t.normal.length > 1) s.entities.add(t.value);
-    if (!t.stop && spelled === undefined && t.normal.length > 1) s.words.add(t.stem);
+    const entity = (t.pos === 'PROPN' || capital) && t.normal.length > 1;
+    if (entity) s.entities.add(t.value);
+    if (!t.stop && spelled === undefined && t.normal.length > 1) {
+      s.words.add(t.stem);
+      if (direction === undefined && !NEGATIONS.has(t.normal)) s.subject.add(t.stem);
+      if (entity) s.names.add(t.stem);
+    }
   }
   for (const s of sentences) {
     for (const w of s.words) sheet.words.add(w);
@@ -224,17 +246,51 @@ function extra(a: readonly string[], b: readonly string[]): string[] {
   return out;
 }
 
-function overlap(s: SentenceFacts, t: SentenceFacts): number {
-  if (s.words.size === 0) return 0;
+/** The share of `a` that `b` holds. */
+function share(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0) return 0;
   let shared = 0;
-  for (const w of s.words) if (t.words.has(w)) shared++;
-  return shared / s.words.size;
+  for (const w of a) if (b.has(w)) shared++;
+  return shared / a.size;
 }
 
-/** The sentences of `sheet` that `s` follows (see ALIGN_MIN). */
-function followed(s: SentenceFacts, sheet: FactSheet, mutual: boolean): SentenceFacts[] {
+/** Replica comparison (null: grounded); `alone` when both outputs are one sentence. */
+type Mutual = { alone: boolean } | null;
+
+const overlap = (s: SentenceFacts, t: SentenceFacts): number => share(s.words, t.words);
+
+/**
+ * Two replicas' sentences state the same claim when each follows the other
+ * (see ALIGN_MIN). Long sentences are compared on all their content words.
+ * A short one is mostly facts, the very words a liar changes ("It is 100
+ * metres tall" / "It is 200 metres tall", "The meeting is in Paris" / "...
+ * Lyon"), so it is compared on its subject: its words without direction
+ * words, and without the names the other sentence lacks. Two answers of one
+ * sentence each that are facts alone ("Paris." / "Lyon.") answer the same
+ * question, so they state the same claim.
+ */
+function shareSubject(s: SentenceFacts, t: SentenceFacts, alone: boolean): boolean {
+  if (s.words.size >= ALIGN_MIN_WORDS && t.words.size >= ALIGN_MIN_WORDS)
+    return overlap(s, t) >= ALIGN_MIN && overlap(t, s) >= ALIGN_MIN;
+  const a = subjectAgainst(s, t);
+  const b = subjectAgainst(t, s);
+  if (a.size === 0 || b.size === 0) return alone && a.size === 0 && b.size === 0;
+  return share(a, b) >= ALIGN_MIN && share(b, a) >= ALIGN_MIN;
+}
+
+/** The subject of `s`, without the names `t` does not share: a name swapped is a fact, a name kept is the subject. */
+function subjectAgainst(s: SentenceFacts, t: SentenceFacts): Set<string> {
+  return new Set([...s.subject].filter((w) => !s.names.has(w) || t.names.has(w)));
+}
+
+/**
+ * The sentences of `sheet` that `s` follows: grounded, on its words (see
+ * ALIGN_MIN); replicas (`mutual`), both ways (see `shareSubject`).
+ */
+function followed(s: SentenceFacts, sheet: FactSheet, mutual: Mutual): SentenceFacts[] {
+  if (mutual) return sheet.sentences.filter((t) => shareSubject(s, t, mutual.alone));
   if (s.words.size < ALIGN_MIN_WORDS) return [];
-  return sheet.sentences.filter((t) => overlap(s, t) >= ALIGN_MIN && (!mutual || overlap(t, s) >= ALIGN_MIN));
+  return sheet.sentences.filter((t) => overlap(s, t) >= ALIGN_MIN);
 }
 
 /**
@@ -243,7 +299,7 @@ function followed(s: SentenceFacts, sheet: FactSheet, mutual: boolean): Sentence
  * say a thing twice, once with more detail); otherwise the conflicts with
  * the closest one count.
  */
-function conflictsOf(s: SentenceFacts, sheet: FactSheet, mutual: boolean, out: FactProblem[]): void {
+function conflictsOf(s: SentenceFacts, sheet: FactSheet, mutual: Mutual, out: FactProblem[]): void {
   let closest: { problems: FactProblem[]; overlap: number } | null = null;
   for (const t of followed(s, sheet, mutual)) {
     const problems: FactProblem[] = [];
@@ -284,25 +340,26 @@ export function groundingProblems(output: FactSheet, input: FactSheet, policy: F
   for (const s of output.sentences) {
     if (s.key.length > 0 && seen.has(s.key)) out.push({ kind: 'repeated', detail: 'a sentence is repeated' });
     seen.add(s.key);
-    if (s.words.size > 0 && overlap(s, { words: input.words } as SentenceFacts) < policy.sentenceSupport) {
+    if (s.words.size > 0 && share(s.words, input.words) < policy.sentenceSupport) {
       out.push({ kind: 'unsupported', detail: `a sentence is mostly words the input does not have` });
     }
-    conflictsOf(s, input, false, out);
+    conflictsOf(s, input, null, out);
   }
   return out;
 }
 
 /**
  * Facts on which two outputs contradict each other, either way round. Only
- * sentences that follow each other both ways are compared: two extracts of
+ * sentences that share their subject are compared, short ones too: two extracts of
  * one text hold different sentences that share most words but state
  * different, equally true facts. (Grounded outputs are checked against the
  * input instead, where that cannot happen.)
  */
 export function replicaConflicts(a: FactSheet, b: FactSheet): FactProblem[] {
   const out: FactProblem[] = [];
-  for (const s of a.sentences) conflictsOf(s, b, true, out);
-  for (const s of b.sentences) conflictsOf(s, a, true, out);
+  const mutual = { alone: a.sentences.length === 1 && b.sentences.length === 1 };
+  for (const s of a.sentences) conflictsOf(s, b, mutual, out);
+  for (const s of b.sentences) conflictsOf(s, a, mutual, out);
   return out;
 }
 
