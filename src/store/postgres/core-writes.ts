@@ -157,9 +157,9 @@ export function coreWrite(change: Change): Write | undefined {
  * UPDATE table SET <the fields present> WHERE id = $1 [AND attempt AND status];
  * one prepared statement per table, field combination and fence. Returns the rows changed.
  */
-async function update(
+export async function update(
   client: PoolClient,
-  table: 'tasks' | 'assignments' | 'operators',
+  table: 'tasks' | 'assignments' | 'operators' | 'jobs',
   id: string,
   set: object,
   fence?: AssignmentFence,

@@ -23,6 +23,7 @@ import type {
   EventFilter,
   OperatorRow,
   RegionRow,
+  TaskCounts,
   TaskFilter,
   TaskRow,
   TaskStatus,
@@ -37,12 +38,15 @@ import {
 } from '../sqlite-mapping.js';
 import type { Store } from '../store.js';
 import { zeroStatusCounts } from '../store-errors.js';
+import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from '../task-search.js';
 import { coreWrite } from './core-writes.js';
 import { EventListener } from './event-listener.js';
 import { Inbox } from './inbox.js';
 import { LeaderLease } from './leader-lease.js';
 import { createPool, type Query, type Raw } from './pg-pool.js';
 import { PostgresTrust } from './postgres-trust.js';
+import { PostgresWebhooks, webhookWrite } from './postgres-webhooks.js';
+import { PostgresWorkflows, workflowWrite } from './postgres-workflows.js';
 import { trustWrite } from './trust-writes.js';
 import { runWrites, type Write } from './write-plan.js';
 
@@ -53,7 +57,12 @@ const TASK_COLUMNS_NO_INPUT =
   'result_assignment_id, failure, failure_message, submitted_at, updated_at, finished_at, owner';
 
 /** The areas of the store, each turning its own changes into writes (a new area adds a file and a line here). */
-const AREAS: readonly ((change: ChangeSet['changes'][number]) => Write | undefined)[] = [coreWrite, trustWrite];
+const AREAS: readonly ((change: ChangeSet['changes'][number]) => Write | undefined)[] = [
+  coreWrite,
+  trustWrite,
+  webhookWrite,
+  workflowWrite,
+];
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/database */
@@ -70,6 +79,8 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string;
   readonly trust: PostgresTrust;
+  readonly webhooks: PostgresWebhooks;
+  readonly workflows: PostgresWorkflows;
   private readonly pool: pg.Pool;
   private readonly url: string;
   private epoch: { shard: string; epoch: number } | null = null;
@@ -85,6 +96,8 @@ export class PostgresStore implements Store {
       idleInTransactionMs: options.idleInTransactionMs ?? 10_000,
     });
     this.trust = new PostgresTrust(this.query);
+    this.webhooks = new PostgresWebhooks(this.query);
+    this.workflows = new PostgresWorkflows(this.query);
   }
 
   /** Opens a store; a read-only one must find a migrated schema (NO_DATA otherwise). */
@@ -302,20 +315,23 @@ export class PostgresStore implements Store {
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (filter.status) where.push(`status = ${param(filter.status)}`);
-    if (filter.euId) where.push(`eu_id = ${param(filter.euId)}`);
-    if (filter.owner !== undefined) where.push(`owner = ${param(filter.owner)}`);
-    if (filter.after)
-      where.push(`(submitted_at, id) > (SELECT submitted_at, id FROM tasks WHERE id = ${param(filter.after)})`);
-    const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY submitted_at, id LIMIT ${param(filter.limit)}`;
-    return (await this.query(sql, params)).map(taskFromRaw);
+    let operatorShare: SearchPlan['operatorShare'];
+    if (filter.operatorId) {
+      // Index-only: an operator's assignments, counted up to the threshold.
+      const [counted] = await this.query(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM assignments WHERE operator_id = $1 LIMIT $2) AS a',
+        [filter.operatorId, OPERATOR_WALK_THRESHOLD + 1],
+      );
+      operatorShare = (counted!.n as number) > OPERATOR_WALK_THRESHOLD ? 'large' : 'small';
+    }
+    const { where, params } = taskWhere(filter, { operatorShare });
+    const direction = filter.order === 'desc' ? 'DESC' : 'ASC';
+    let n = 0;
+    // task-search.ts writes `?`; PostgreSQL numbers its parameters.
+    const clause = where.join(' AND ').replace(/\?/g, () => `$${++n}`);
+    const sql = `SELECT ${TASK_COLUMNS_NO_INPUT} FROM tasks ${where.length ? `WHERE ${clause}` : ''}
+      ORDER BY submitted_at ${direction}, id ${direction} LIMIT $${n + 1}`;
+    return (await this.query(sql, [...params, filter.limit])).map(taskFromRaw);
   }
 
   async getTaskOwners(ids: readonly string[]): Promise<Map<string, string>> {
@@ -329,11 +345,26 @@ export class PostgresStore implements Store {
   }
 
   async countTasksByStatus(): Promise<Record<TaskStatus, number>> {
-    const counts = zeroStatusCounts();
-    for (const row of await this.query('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status')) {
-      counts[row.status as TaskStatus] = row.n as number;
-    }
-    return counts;
+    return (await this.countTasks()).byStatus;
+  }
+
+  async countTasks(owner?: string): Promise<TaskCounts> {
+    const byStatus = zeroStatusCounts();
+    const failures: Record<string, number> = {};
+    // Two index reads: statuses from the status index alone, reasons only over the failed tasks' range.
+    const scope = owner === undefined ? '' : 'owner = $1 AND ';
+    const params = owner === undefined ? [] : [owner];
+    const statuses = await this.query(
+      `SELECT status, COUNT(*) AS n FROM tasks ${owner === undefined ? '' : 'WHERE owner = $1'} GROUP BY status`,
+      params,
+    );
+    for (const row of statuses) byStatus[row.status as TaskStatus] = row.n as number;
+    const reasons = await this.query(
+      `SELECT failure, COUNT(*) AS n FROM tasks WHERE ${scope}status = 'failed' AND failure IS NOT NULL GROUP BY failure`,
+      params,
+    );
+    for (const row of reasons) failures[row.failure as string] = row.n as number;
+    return { byStatus, failures };
   }
 
   async loadOpenTasks(): Promise<TaskRow[]> {
