@@ -3,8 +3,8 @@
  * priced tasks at quorum 2 on six operators, the coordinator killed with
  * SIGKILL mid-run and started again on the same schema (it waits out its own
  * old lease, takes it over and rebuilds memory from the database), every
- * task verified exactly once, and the ledger verified by the CLI straight
- * from the schema.
+ * task verified exactly once, task counts and search read from the schema,
+ * and the ledger verified by the CLI straight from the schema.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CortenClient } from '../../src/client/index.js';
@@ -53,6 +53,13 @@ describe('a coordinator on PostgreSQL', () => {
     // Two operators paid per task and the developer charged for exactly that.
     expect((await dev.getAccount()).balance).toBe(1000 - 480);
     expect(await client.getLeader()).toMatchObject({ role: 'leader', leader: network.url });
+    // Task counts and search, from PostgreSQL.
+    expect((await dev.countTasks()).byStatus).toMatchObject({ verified: 120, failed: 0, pending: 0 });
+    const inRegion = await dev.listTasks({ region: 'eu-west', status: 'verified', order: 'desc', limit: 1000 });
+    expect(inRegion.length).toBeGreaterThan(0);
+    expect(inRegion.every((t) => taskIds.includes(t.id))).toBe(true);
+    const submitted = inRegion.map((t) => t.submittedAt);
+    expect(submitted).toEqual([...submitted].sort((a, b) => b - a));
 
     const audit = await runCli(['ledger', 'verify', '--store', storeUrl(schema), '--json']);
     expect(audit.stderr).toBe('');
