@@ -18,6 +18,8 @@ import { runtimeOverheadBench } from './runtime-overhead.js';
 import { scaleBench } from './scale.js';
 import { searchBench } from './search.js';
 import { fmt, heading, line } from './support.js';
+import { benchSchema, dropSchema } from './postgres.js';
+import { takeoverBench } from './takeover.js';
 import { Scorecard } from './targets.js';
 import { throughputBench } from './throughput.js';
 import { workflowBench } from './workflow.js';
@@ -40,7 +42,22 @@ async function main(): Promise<void> {
     card.set('q3PerSecond', q3PerSecond);
     card.set('q1CoordinatorUs', q1!.cpuPerTaskUs.coordinator);
     card.set('q1OperatorsUs', q1!.cpuPerTaskUs.operators);
+    // The same run on PostgreSQL (one coordinator, leader of its schema).
+    const { url, schema } = benchSchema('throughput');
+    try {
+      const [pq1, pq3] = await throughputBench({ q1Tasks: Q1_TASKS, store: url, storeName: 'PostgreSQL' });
+      heading('PostgreSQL vs SQLite (same run)');
+      line(
+        `  quorum 1: ${fmt(pq1!.perSecond)} vs ${fmt(q1!.perSecond)} verified/s = ${fmt(pq1!.perSecond / q1!.perSecond, 2)} of SQLite (target ≥ 0.5)`,
+      );
+      line(
+        `  quorum 3: ${fmt(pq3!.perSecond)} vs ${fmt(q3!.perSecond)} verified/s = ${fmt(pq3!.perSecond / q3!.perSecond, 2)} of SQLite (target ≥ 0.5)`,
+      );
+    } finally {
+      await dropSchema(schema);
+    }
   }
+  if (on('takeover')) await takeoverBench(10);
   if (on('bullmq')) {
     const bull = await bullmqBench(Q1_TASKS);
     if (bull !== null && q1PerSecond !== null && q3PerSecond !== null) {

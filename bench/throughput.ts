@@ -87,10 +87,13 @@ async function measure(
   };
 }
 
-export async function throughputBench(opts: { q1Tasks?: number; q3Tasks?: number } = {}): Promise<ThroughputFigures[]> {
-  heading('throughput: verified tasks/s, trivial EU, 200 operator connections');
+export async function throughputBench(
+  opts: { q1Tasks?: number; q3Tasks?: number; store?: string; storeName?: string } = {},
+): Promise<ThroughputFigures[]> {
+  heading(`throughput on ${opts.storeName ?? 'SQLite'}: verified tasks/s, trivial EU, 200 operator connections`);
   const dir = mkdtempSync(join(tmpdir(), 'corten-bench-tp-'));
-  const network = new LocalNetwork({ dir, coordinatorArgs: ['--no-builtin-eus'] });
+  const storeArgs = opts.store ? ['--store', opts.store] : [];
+  const network = new LocalNetwork({ dir, coordinatorArgs: ['--no-builtin-eus', ...storeArgs] });
   try {
     await network.startCoordinator();
     for (let h = 0; h < HOSTS; h++) {

@@ -24,7 +24,7 @@ export function agentsCommand(program: Command): void {
   program
     .command('agents')
     .description('host many operator agents in one process (for simulation and benchmarks)')
-    .requiredOption('--coordinator <url>', 'coordinator base URL')
+    .requiredOption('--coordinator <url>', 'coordinator base URL, or several separated by commas')
     .option('--count <n>', 'agents to run', intOption, 50)
     .option('--regions <list>', 'regions, agents spread round-robin', listOption, ['local'])
     .option('--max-concurrent <n>', 'assignments each agent holds at once', intOption, 4)

@@ -11,6 +11,12 @@ export function coordinatorCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', intOption, 7070)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'data folder (SQLite database)', '.data/coordinator')
+    .option(
+      '--store <url>',
+      'postgres://user@host:port/database[?schema=name]: keep the state in PostgreSQL, shared by several coordinators ' +
+        '(default: SQLite in --data)',
+    )
+    .option('--leader-lease-ms <ms>', 'PostgreSQL: how long the leader lease lasts without renewal', intOption, 3000)
     .option('--heartbeat-ms <ms>', 'operator heartbeat interval', intOption, 500)
     .option('--miss-threshold <n>', 'missed heartbeats before an operator is offline', intOption, 3)
     .option('--lease-grace-ms <ms>', 'slack added to an EU timeout to make its lease', intOption, 2000)
@@ -42,6 +48,8 @@ export function coordinatorCommand(program: Command): void {
         port: number;
         host: string;
         data: string;
+        store?: string;
+        leaderLeaseMs: number;
         heartbeatMs: number;
         missThreshold: number;
         leaseGraceMs: number;
@@ -60,6 +68,9 @@ export function coordinatorCommand(program: Command): void {
           port: opts.port,
           host: opts.host,
           dataDir: opts.data,
+          storeUrl: opts.store ?? null,
+          leaderLeaseMs: opts.leaderLeaseMs,
+          leaderRenewMs: Math.max(50, Math.floor(opts.leaderLeaseMs / 3)),
           heartbeatIntervalMs: opts.heartbeatMs,
           heartbeatMissThreshold: opts.missThreshold,
           leaseGraceMs: opts.leaseGraceMs,
@@ -73,6 +84,13 @@ export function coordinatorCommand(program: Command): void {
         },
         pino({ level: opts.logLevel, base: { part: 'coordinator' } }, pino.destination(2)),
       );
+      // Parents (tests, benches) follow leadership by these lines.
+      coordinator.onRole = (role) =>
+        process.stdout.write(
+          role.role === 'leader'
+            ? `corten coordinator leader epoch ${role.epoch}\n`
+            : `corten coordinator follower: ${role.reason}\n`,
+        );
       const url = await coordinator.start();
       // Parents (tests, the demo) read this line to learn the port.
       process.stdout.write(`corten coordinator listening on ${url}\n`);

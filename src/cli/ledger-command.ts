@@ -8,12 +8,14 @@
 import type { Command } from 'commander';
 import { CortenClient } from '../client/index.js';
 import { CortenError, type LedgerEntry, verifyLedger, type LedgerAudit } from '../protocol/index.js';
-import { SqliteStore } from '../store/index.js';
+import { isPostgresUrl, parseStoreUrl, PostgresStore, SqliteStore, type Store } from '../store/index.js';
 import { coordinatorUrl } from './options.js';
 import { printJson, printTable } from './output.js';
 
 async function fromDataDir(dir: string): Promise<{ entries: unknown[]; stored: Map<string, number> }> {
-  const store = new SqliteStore({ dir, readonly: true });
+  const store: Store = isPostgresUrl(dir)
+    ? await PostgresStore.open({ ...parseStoreUrl(dir), readonly: true })
+    : new SqliteStore({ dir, readonly: true });
   try {
     const entries: unknown[] = [];
     let after = 0;
@@ -52,11 +54,13 @@ export function ledgerCommands(program: Command): void {
       'recompute the hash chain and every balance; check that entries balance, nothing goes negative and value is conserved',
     )
     .option('--data <dir>', 'a coordinator data folder (reads its database directly)')
+    .option('--store <url>', 'a postgres:// store (reads its schema directly, read-only)')
     .option('--coordinator <url>', 'a coordinator (needs the admin token: $CORTEN_ADMIN_TOKEN)')
     .option('--json', 'print the audit as JSON')
-    .action(async (opts: { data?: string; coordinator?: string; json?: boolean }) => {
-      const { entries, stored } = opts.data
-        ? await fromDataDir(opts.data)
+    .action(async (opts: { data?: string; store?: string; coordinator?: string; json?: boolean }) => {
+      const place = opts.store ?? opts.data;
+      const { entries, stored } = place
+        ? await fromDataDir(place)
         : await fromCoordinator(coordinatorUrl(opts.coordinator));
       const audit = verifyLedger(entries, stored);
       if (opts.json) printJson({ ...audit, balances: Object.fromEntries(audit.balances) });

@@ -54,7 +54,7 @@ export function operatorCommand(program: Command): void {
 export function operatorOptions(command: Command, required = true): Command {
   const need = (flags: string, description: string) =>
     required ? command.requiredOption(flags, description) : command.option(flags, `${description} (required)`);
-  need('--coordinator <url>', 'coordinator base URL, e.g. http://127.0.0.1:7070');
+  need('--coordinator <url>', 'coordinator base URL, e.g. http://127.0.0.1:7070, or several separated by commas');
   need('--region <region>', 'region this machine is in, e.g. eu-west');
   need('--key <file>', 'Ed25519 key file (created on first start)');
   return command

@@ -8,6 +8,11 @@
  *   const { body, taskId } = await corten.createChatCompletion({ model: 'llm-chat', messages });
  *
  * Every route of the API has a method (sdk-operations.ts says which).
+ *
+ * Several coordinators sharing one store: give their URLs separated by
+ * commas. A request that finds a coordinator down, or a follower that
+ * answers NOT_LEADER to a write, goes on to the leader it names or the next
+ * URL; event streams resume on the next URL when theirs breaks.
  */
 import { createParser } from 'eventsource-parser';
 import type { z } from 'zod';
@@ -144,18 +149,39 @@ export type WaitOptions = { after?: number; timeoutMs?: number; onProgress?: (se
   'signal'
 >;
 
+/** How long a write keeps looking for a leader (a takeover takes a second or two). */
+const LEADER_SEARCH_MS = 10_000;
+/** Wait between two tries while no coordinator leads. */
+const LEADER_RETRY_MS = 200;
+
 export class CortenClient {
-  readonly baseUrl: string;
+  private readonly urls: string[];
+  private target = 0;
 
   private readonly apiKey: string | undefined;
   private readonly adminToken: string | undefined;
   private readonly operatorKeys: KeyPair | undefined;
 
   constructor(baseUrl: string, options: ClientOptions = {}) {
-    this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.urls = baseUrl
+      .split(',')
+      .map((u) => u.trim().replace(/\/$/, ''))
+      .filter((u) => u.length > 0);
+    if (this.urls.length === 0) throw new CortenError('VALIDATION_FAILED', 'no coordinator URL given');
     this.apiKey = options.apiKey ?? process.env.CORTEN_API_KEY;
     this.adminToken = options.adminToken ?? process.env.CORTEN_ADMIN_TOKEN;
     this.operatorKeys = options.operatorKeys;
+  }
+
+  /** The coordinator this client talks to now (the first of its URLs until one fails). */
+  get baseUrl(): string {
+    return this.urls[this.target]!;
+  }
+
+  /** Moves to `toward` when it is one of the URLs, else to the next one. */
+  private rotate(toward?: unknown): void {
+    const at = typeof toward === 'string' ? this.urls.indexOf(toward.replace(/\/$/, '')) : -1;
+    this.target = at >= 0 ? at : (this.target + 1) % this.urls.length;
   }
 
   private token(auth: Auth): string | undefined {
@@ -184,12 +210,31 @@ export class CortenClient {
       init.body = JSON.stringify(body);
       headers['content-type'] = 'application/json';
     }
-    const response = await fetch(`${this.baseUrl}${path}`, init);
-    if (!response.ok) {
-      const text = await response.text();
-      throw errorFrom(response.status, parseOrText(text));
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const more = this.urls.length > 1 && Date.now() - started < LEADER_SEARCH_MS;
+      let response: Response;
+      try {
+        response = await fetch(`${this.baseUrl}${path}`, init);
+      } catch (error) {
+        // A read may go anywhere; a write only when the connection was refused (it cannot have landed).
+        if (more && !signal?.aborted && (method === 'GET' || connectionRefused(error))) {
+          this.rotate();
+          if (attempt % this.urls.length === 0) await delay(LEADER_RETRY_MS);
+          continue;
+        }
+        throw error;
+      }
+      if (response.ok) return response;
+      const error = errorFrom(response.status, parseOrText(await response.text()));
+      if (error.code === 'NOT_LEADER' && more) {
+        const leader = (error.details as { leader?: unknown } | undefined)?.leader;
+        this.rotate(leader);
+        if (!leader || attempt % this.urls.length === 0) await delay(LEADER_RETRY_MS);
+        continue;
+      }
+      throw error;
     }
-    return response;
   }
 
   private async request<T>(
@@ -515,6 +560,11 @@ export class CortenClient {
     return (await this.request<{ regions: RegionView[] }>('PUT', path, body, 'admin')).regions;
   }
 
+  /** Who leads among the coordinators sharing a store, as the one asked knows it (a lone coordinator leads). */
+  getLeader(): Promise<{ role: 'leader' | 'follower'; leader: string | null; epoch: number | null; url: string }> {
+    return this.request('GET', '/v1/leader', undefined, 'none');
+  }
+
   stats(): Promise<Stats> {
     return this.request('GET', '/v1/stats');
   }
@@ -675,7 +725,12 @@ export class CortenClient {
       headers,
       refusal: errorFrom,
     };
-    return followEvents(request, query.after, options);
+    // A broken stream resumes on the next coordinator: any of them serves the log.
+    const onDisconnect: FollowOptions['onDisconnect'] = (info) => {
+      if (this.urls.length > 1) this.rotate();
+      options.onDisconnect?.(info);
+    };
+    return followEvents(request, query.after, { ...options, onDisconnect });
   }
 
   /**
@@ -765,4 +820,14 @@ function eventParams(query: EventQuery): string {
   if (query.operatorId) params.set('operatorId', query.operatorId);
   if (query.types?.length) params.set('types', query.types.join(','));
   return params.toString();
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** fetch failed before anything was sent: nobody listens at that address. */
+function connectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code === 'ECONNREFUSED';
 }

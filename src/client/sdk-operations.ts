@@ -60,6 +60,7 @@ export const SDK_OPERATIONS: Readonly<Record<string, readonly SdkMethod[]>> = {
   getBalances: ['ledgerBalances'],
   // Monitoring
   getStats: ['stats'],
+  getLeader: ['getLeader'],
   getMetrics: ['metrics'],
   getHealth: ['health'],
   // Reference

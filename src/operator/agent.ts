@@ -59,6 +59,7 @@ function outputProblem(output: unknown): { code: string; message: string } | nul
 }
 
 export interface AgentOptions {
+  /** The coordinator's base URL, or several separated by commas (coordinators sharing one store). */
   coordinatorUrl: string;
   keys: KeyPair;
   region: string;
@@ -108,6 +109,9 @@ export class Agent extends EventEmitter {
   private heartbeat: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
+  /** The coordinators it knows, and which one it tries now. */
+  private readonly urls: string[];
+  private target = 0;
   private welcomed = false;
   private draining = false;
   private stopped = false;
@@ -122,6 +126,7 @@ export class Agent extends EventEmitter {
     super();
     this.opts = opts;
     this.transport = opts.transport ?? webSocketTransport;
+    this.urls = coordinatorUrls(opts.coordinatorUrl);
     this.id = identityId('op', opts.keys.publicKey.toString('hex'));
   }
 
@@ -165,19 +170,20 @@ export class Agent extends EventEmitter {
 
   private connect(): void {
     if (this.stopped) return;
-    const url = `${this.opts.coordinatorUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/operators/connect`;
+    const url = `${this.urls[this.target]!.replace(/^http/, 'ws')}/v1/operators/connect`;
     // Events name their connection: one from a connection since replaced is ignored.
     const holder: { conn: Connection | null } = { conn: null };
     holder.conn = this.transport.connect(url, {
       message: (data) => this.onFrame(holder.conn!, data),
-      close: () => this.onClose(holder.conn!),
+      close: (code, reason) => this.onClose(holder.conn!, code, reason),
       error: (error) => this.opts.log.debug({ err: error }, 'connection error'),
     });
     this.socket = holder.conn;
   }
 
-  private onClose(socket: Connection): void {
+  private onClose(socket: Connection, code?: number, reason?: string): void {
     if (this.socket !== socket) return;
+    const sentOn = code === CLOSE_NOT_LEADER;
     this.socket = null;
     this.welcomed = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -186,6 +192,13 @@ export class Agent extends EventEmitter {
     if (this.stopped) return;
     const min = this.opts.minBackoffMs ?? 100;
     const max = this.opts.maxBackoffMs ?? 3000;
+    // A follower names the leader: go there at once. Otherwise the next coordinator may be the one that is up.
+    const leader = sentOn && reason ? this.urls.indexOf(reason.replace(/\/$/, '')) : -1;
+    this.target = leader >= 0 ? leader : (this.target + 1) % this.urls.length;
+    if (sentOn) {
+      this.reconnectTimer = setTimeout(() => this.connect(), min);
+      return;
+    }
     const delay = Math.min(max, min * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts += 1;
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
@@ -435,4 +448,17 @@ function machineLoad(): { cpuLoad: number; memoryUsedMb: number } {
     lastLoad = { at: now, cpuLoad: loadavg()[0]! / cpus().length, memoryUsedMb: process.memoryUsage().rss / 1048576 };
   }
   return lastLoad;
+}
+
+/** WebSocket close code of a follower sending the operator on to the leader (whose URL is the reason). */
+const CLOSE_NOT_LEADER = 4010;
+
+/** `http://a:1,http://b:2/` → ['http://a:1', 'http://b:2'] */
+export function coordinatorUrls(list: string): string[] {
+  const urls = list
+    .split(',')
+    .map((u) => u.trim().replace(/\/$/, ''))
+    .filter((u) => u.length > 0);
+  if (urls.length === 0) throw new Error('no coordinator URL given');
+  return urls;
 }

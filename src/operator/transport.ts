@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 /** What a connection tells its agent, each at most once for `close`. */
 export interface ConnectionEvents {
   message(data: Buffer): void;
-  close(): void;
+  /** The close code and reason, when the other side sent them (4010: go to the leader named in `reason`). */
+  close(code?: number, reason?: string): void;
   error(error: Error): void;
 }
 
@@ -33,12 +34,37 @@ export interface Transport {
  */
 const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
+/**
+ * A coordinator that is paused or cut off keeps its TCP connection open but
+ * answers nothing. The agent pings every PING_MS and drops a connection that
+ * has not answered (a pong or any frame) for SILENT_MS, then reconnects (to
+ * the next coordinator when it knows several). 5 s stays clear of a busy
+ * coordinator's slow turns and is still well inside an EU's lease grace.
+ */
+const PING_MS = 1000;
+const SILENT_MS = 5000;
+
 /** A WebSocket per connection, without compression (frames are small and many; deflate costs CPU on both ends). */
 export const webSocketTransport: Transport = {
   connect(url, events) {
     const socket = new WebSocket(url, { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
-    socket.on('message', (data: Buffer) => events.message(data));
-    socket.on('close', () => events.close());
+    let heard = performance.now();
+    const pinger = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if (performance.now() - heard > SILENT_MS) socket.terminate();
+      else socket.ping();
+    }, PING_MS);
+    pinger.unref();
+    socket.on('open', () => (heard = performance.now()));
+    socket.on('pong', () => (heard = performance.now()));
+    socket.on('message', (data: Buffer) => {
+      heard = performance.now();
+      events.message(data);
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      clearInterval(pinger);
+      events.close(code, reason.toString('utf8'));
+    });
     socket.on('error', (error) => events.error(error));
     return {
       get open() {

@@ -71,6 +71,15 @@ export const ERROR_STATUS = {
    * is behind the store, or another writer holds the lease; it must stop writing.
    */
   STALE_FENCE: 409,
+  /**
+   * A commit of a coordinator that no longer holds the leader lease's epoch (a
+   * takeover bumped it): the store changed nothing, and the writer steps down.
+   */
+  STALE_EPOCH: 409,
+  /** This coordinator is a follower and the request needs the leader (its URL is in details.leader). */
+  NOT_LEADER: 503,
+  /** The database cannot be reached; nothing was written. */
+  STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

@@ -7,6 +7,7 @@ export {
   type OperatorSpec,
   type LocalNetworkOptions,
 } from './local-network.js';
+export { CoordinatorCluster, type ClusterMember, type RoleChange } from './coordinator-cluster.js';
 export { AgentHost, type AgentHostOptions } from './agent-host.js';
 export { CostModelExecutor, costModelOutput, drawMs, type CostDistribution } from './cost-model.js';
 export {

@@ -39,6 +39,8 @@ export type Change =
   | { op: 'operator.upsert'; row: OperatorRow }
   | { op: 'operator.update'; id: string; set: OperatorUpdate }
   | { op: 'region.upsert'; row: RegionRow }
+  /** A follower's accepted submission, taken in by the leader in this commit (PostgreSQL only). */
+  | { op: 'inbox.delete'; id: number }
   | TrustChange
   | WebhookChange
   | WorkflowChange

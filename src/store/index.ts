@@ -7,18 +7,31 @@ export * from './rows.js';
 export { OPERATOR_WALK_THRESHOLD, prefixEnd, taskWhere, type SearchPlan, type SqlWhere } from './task-search.js';
 export { DataDirLock, type LockHolder } from './data-dir-lock.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
+export type { EventListener } from './postgres/event-listener.js';
+export type { LeaderLease, LeaseHolder } from './postgres/leader-lease.js';
+export type { Inbox, InboxRow } from './postgres/inbox.js';
+export { parseStoreUrl, isPostgresUrl } from './store-url.js';
 
 import { SqliteStore } from './sqlite-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import type { Store } from './store.js';
+import { parseStoreUrl } from './store-url.js';
 
 export interface StoreConfig {
   /** Data folder of the embedded SQLite store. */
   dataDir: string;
+  /** A postgres:// URL (its `schema` parameter names the schema, default `corten`); absent: SQLite in dataDir. */
+  storeUrl?: string;
+  /** PostgreSQL: see PostgresStoreOptions.idleInTransactionMs. */
+  idleInTransactionMs?: number;
 }
 
 /** Opens the configured store and applies its migrations. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const store = new SqliteStore({ dir: config.dataDir });
+  const store = config.storeUrl
+    ? new PostgresStore({ ...parseStoreUrl(config.storeUrl), idleInTransactionMs: config.idleInTransactionMs })
+    : new SqliteStore({ dir: config.dataDir });
   await store.migrate();
   return store;
 }

@@ -38,6 +38,7 @@ import {
   taskFromRaw,
 } from './sqlite-mapping.js';
 import { SqliteTrust } from './sqlite-trust.js';
+import { staleFence, zeroStatusCounts } from './store-errors.js';
 import { SqliteWebhooks } from './sqlite-webhooks.js';
 import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from './task-search.js';
 import { SqliteWorkflows } from './sqlite-workflows.js';
@@ -224,6 +225,8 @@ export class SqliteStore implements Store {
       case 'region.upsert':
         w.region.run({ ...change.row, down: change.row.down ? 1 : 0 });
         return undefined;
+      case 'inbox.delete':
+        throw new Error('the SQLite store has no inbox: a coordinator alone takes submissions itself');
       case 'event': {
         const e = change.event;
         // An event whose owner was never decided is kept for the admin: a gap in the rules must not make it public.
@@ -365,14 +368,7 @@ export class SqliteStore implements Store {
   }
 
   async countTasks(owner?: string): Promise<TaskCounts> {
-    const byStatus: Record<TaskStatus, number> = {
-      pending: 0,
-      running: 0,
-      verifying: 0,
-      escalated: 0,
-      verified: 0,
-      failed: 0,
-    };
+    const byStatus = zeroStatusCounts();
     const failures: Record<string, number> = {};
     // Two index reads: statuses from the status index alone, reasons only over the failed tasks' range.
     const scope = owner === undefined ? '' : 'owner = ? AND ';
@@ -458,16 +454,6 @@ export class SqliteStore implements Store {
     const row = this.stmt('SELECT MAX(seq) AS seq FROM events').get();
     return (row?.seq as number | null) ?? 0;
   }
-}
-
-function staleFence(id: string, expected: AssignmentFence, found: AssignmentFence | null): CortenError {
-  const now = found ? `attempt ${found.attempt}, ${found.status}` : 'no such row';
-  return new CortenError(
-    'STALE_FENCE',
-    `assignment ${id} is no longer at attempt ${expected.attempt}, ${expected.status} ` +
-      `(the store has ${now}): nothing was written`,
-    { details: { assignmentId: id, expected, found } },
-  );
 }
 
 function noData(dir: string): CortenError {

@@ -20,14 +20,14 @@ import type { TrustStore } from './trust-store.js';
 type Raw = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Raw>;
 
-const accountFromRaw = (r: Raw): AccountRow => ({
+export const accountFromRaw = (r: Raw): AccountRow => ({
   id: r.id as string,
   name: r.name as string,
   keyHash: r.key_hash as string,
   createdAt: r.created_at as number,
 });
 
-const entryFromRaw = (r: Raw): LedgerEntryRow => ({
+export const entryFromRaw = (r: Raw): LedgerEntryRow => ({
   seq: r.seq as number,
   id: r.id as string,
   ts: r.ts as number,
@@ -37,7 +37,7 @@ const entryFromRaw = (r: Raw): LedgerEntryRow => ({
   hash: r.hash as string,
 });
 
-const withdrawalFromRaw = (r: Raw): WithdrawalRow => ({
+export const withdrawalFromRaw = (r: Raw): WithdrawalRow => ({
   id: r.id as string,
   operatorId: r.operator_id as string,
   amount: r.amount as number,
@@ -48,11 +48,18 @@ const withdrawalFromRaw = (r: Raw): WithdrawalRow => ({
   paidAmount: (r.paid_amount as number | null) ?? null,
 });
 
-const taskAccountFromRaw = (r: Raw): TaskAccountRow => ({
+export const taskAccountFromRaw = (r: Raw): TaskAccountRow => ({
   taskId: r.task_id as string,
   accountId: r.account_id as string,
   escrow: r.escrow as number,
   escrowEntry: r.escrow_entry as string,
+});
+
+export const reputationFromRaw = (r: Raw): ReputationRow => ({
+  operatorId: r.operator_id as string,
+  streak: r.streak as number,
+  figures: r.figures as string,
+  updatedAt: r.updated_at as number,
 });
 
 /** The trust SQL; `apply` runs inside the store's commit transaction, reads answer synchronously. */
@@ -166,13 +173,6 @@ export class SqliteTrust implements TrustStore {
   }
 
   async loadReputation(): Promise<ReputationRow[]> {
-    return this.stmt('SELECT * FROM operator_reputation')
-      .all()
-      .map((r) => ({
-        operatorId: r.operator_id as string,
-        streak: r.streak as number,
-        figures: r.figures as string,
-        updatedAt: r.updated_at as number,
-      }));
+    return this.stmt('SELECT * FROM operator_reputation').all().map(reputationFromRaw);
   }
 }

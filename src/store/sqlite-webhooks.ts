@@ -15,7 +15,7 @@ import type {
 type Raw = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Raw>;
 
-const webhookFromRaw = (r: Raw): WebhookRow => ({
+export const webhookFromRaw = (r: Raw): WebhookRow => ({
   id: r.id as string,
   operatorId: r.operator_id as string,
   url: r.url as string,
@@ -27,7 +27,7 @@ const webhookFromRaw = (r: Raw): WebhookRow => ({
   removedAt: (r.removed_at as number | null) ?? null,
 });
 
-const deliveryFromRaw = (r: Raw): WebhookDeliveryRow => ({
+export const deliveryFromRaw = (r: Raw): WebhookDeliveryRow => ({
   id: r.id as string,
   webhookId: r.webhook_id as string,
   kind: r.kind as string,
@@ -40,7 +40,7 @@ const deliveryFromRaw = (r: Raw): WebhookDeliveryRow => ({
   updatedAt: r.updated_at as number,
 });
 
-const attemptFromRaw = (r: Raw): WebhookAttemptRow => ({
+export const attemptFromRaw = (r: Raw): WebhookAttemptRow => ({
   deliveryId: r.delivery_id as string,
   attempt: r.attempt as number,
   at: r.at as number,

@@ -13,7 +13,7 @@ import type { WorkflowStore } from './workflow-store.js';
 type Raw = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Raw>;
 
-const workflowFromRaw = (r: Raw): WorkflowRow => ({
+export const workflowFromRaw = (r: Raw): WorkflowRow => ({
   id: r.id as string,
   name: r.name as string,
   version: r.version as string,
@@ -22,7 +22,7 @@ const workflowFromRaw = (r: Raw): WorkflowRow => ({
   publishedAt: r.published_at as number,
 });
 
-const jobFromRaw = (r: Raw): JobRow => ({
+export const jobFromRaw = (r: Raw): JobRow => ({
   id: r.id as string,
   workflowId: r.workflow_id as string,
   name: r.name as string,
@@ -38,7 +38,7 @@ const jobFromRaw = (r: Raw): JobRow => ({
   finishedAt: (r.finished_at as number | null) ?? null,
 });
 
-const stepFromRaw = (r: Raw): JobStepRow => ({
+export const stepFromRaw = (r: Raw): JobStepRow => ({
   jobId: r.job_id as string,
   stepId: r.step_id as string,
   status: r.status as string,
@@ -49,7 +49,7 @@ const stepFromRaw = (r: Raw): JobStepRow => ({
   updatedAt: r.updated_at as number,
 });
 
-const jobTaskFromRaw = (r: Raw): JobTaskState => ({
+export const jobTaskFromRaw = (r: Raw): JobTaskState => ({
   jobId: r.job_id as string,
   stepId: r.step_id as string,
   index: r.idx as number,
@@ -60,7 +60,7 @@ const jobTaskFromRaw = (r: Raw): JobTaskState => ({
 });
 
 /** A step task with its task's status and, once verified, the accepted output. */
-const JOB_TASK_SELECT = `SELECT jt.job_id, jt.step_id, jt.idx, jt.task_id, t.status, t.failure,
+export const JOB_TASK_SELECT = `SELECT jt.job_id, jt.step_id, jt.idx, jt.task_id, t.status, t.failure,
     CASE WHEN t.status = 'verified' THEN a.output END AS output
   FROM job_tasks jt JOIN tasks t ON t.id = jt.task_id LEFT JOIN assignments a ON a.id = t.result_assignment_id`;
 

@@ -71,6 +71,14 @@ const SIGNED_HEADERS = [
   { name: 'x-corten-signature', description: 'the signature' },
 ];
 
+/** GET /v1/leader: who leads, as the coordinator asked knows it (coordinator.ts leaderView). */
+const LeaderViewSchema = z.strictObject({
+  role: z.enum(['leader', 'follower']).describe('what the coordinator asked is'),
+  leader: z.string().nullable().describe("the leader's base URL; null while no leader is up"),
+  epoch: z.number().int().nullable().describe("the leader lease's epoch; null for a coordinator alone on SQLite"),
+  url: z.string().describe('the base URL of the coordinator asked'),
+});
+
 const text = (description: string, contentType = 'text/plain') => ({ description, contentType });
 
 /** What a publisher sends: the route takes any object as `manifest` and then parses it as the EU manifest. */
@@ -456,6 +464,15 @@ export const API_ROUTES: RouteDoc[] = [
     auth: 'public',
     summary: 'Task counts, operators online and dispatch latency',
     responses: { 200: StatsSchema },
+  },
+  {
+    method: 'GET',
+    url: '/v1/leader',
+    operationId: 'getLeader',
+    tag: 'Monitoring',
+    auth: 'public',
+    summary: 'Which coordinator leads (several coordinators on PostgreSQL), and what this one is',
+    responses: { 200: LeaderViewSchema },
   },
   {
     method: 'GET',

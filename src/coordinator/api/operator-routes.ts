@@ -15,7 +15,8 @@ export interface OperatorRoutesDeps {
 }
 
 export function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesDeps): void {
-  const { api, auth } = deps;
+  // Read at each request: a coordinator that changes leader/follower role makes a new OperatorApi.
+  const { auth } = deps;
   const authorize = (request: FastifyRequest, operatorId: string) =>
     auth.require(
       { method: request.method, url: request.url, headers: request.headers, body: request.body },
@@ -25,32 +26,32 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesDeps): 
   app.get('/v1/operators/:id/standing', async (request) => {
     const { id } = parseOrThrow(OperatorIdParam, request.params, 'path');
     await authorize(request, id);
-    return api.standing(id);
+    return deps.api.standing(id);
   });
 
   app.post('/v1/operators/:id/webhooks', async (request, reply) => {
     const { id } = parseOrThrow(OperatorIdParam, request.params, 'path');
     const createdBy = await authorize(request, id);
     const body = parseOrThrow(RegisterWebhookRequest, request.body, 'body');
-    return reply.status(201).send(await api.registerWebhook(id, body, createdBy));
+    return reply.status(201).send(await deps.api.registerWebhook(id, body, createdBy));
   });
 
   app.get('/v1/operators/:id/webhooks', async (request) => {
     const { id } = parseOrThrow(OperatorIdParam, request.params, 'path');
     await authorize(request, id);
-    return { webhooks: api.listWebhooks(id) };
+    return { webhooks: deps.api.listWebhooks(id) };
   });
 
   app.delete('/v1/operators/:id/webhooks/:webhookId', async (request) => {
     const { id, webhookId } = parseOrThrow(WebhookParams, request.params, 'path');
     await authorize(request, id);
-    return api.removeWebhook(id, webhookId);
+    return deps.api.removeWebhook(id, webhookId);
   });
 
   app.get('/v1/operators/:id/webhooks/:webhookId/deliveries', async (request) => {
     const { id, webhookId } = parseOrThrow(WebhookParams, request.params, 'path');
     await authorize(request, id);
     const { limit } = parseOrThrow(ListDeliveriesQuery, request.query, 'query');
-    return { deliveries: await api.deliveries(id, webhookId, limit) };
+    return { deliveries: await deps.api.deliveries(id, webhookId, limit) };
   });
 }

@@ -5,6 +5,23 @@
 export interface CoordinatorConfig {
   /** Data folder of the embedded store. */
   dataDir: string;
+  /**
+   * A postgres:// URL: the network's state lives in PostgreSQL (the URL's
+   * `schema` parameter names the schema) and several coordinators may share
+   * it under the leader lease. Null: SQLite in dataDir, one coordinator.
+   */
+  storeUrl: string | null;
+  /**
+   * How long the leader lease lasts without renewal (PostgreSQL). A follower
+   * takes over at most this long (plus one claim interval) after the leader
+   * stopped renewing. 3 s rides out the event-loop stalls of a busy leader
+   * (a burst of thousands of tasks, a recovery) on a loaded 2-core machine,
+   * which a 1.5 s lease did not; a quiet network may set 1.5 s for takeovers
+   * under 2 s.
+   */
+  leaderLeaseMs: number;
+  /** How often the leader renews its lease and followers try to take it: a third of the lease. */
+  leaderRenewMs: number;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -145,6 +162,9 @@ export interface CoordinatorConfig {
 export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
   return {
     dataDir: '.data',
+    storeUrl: null,
+    leaderLeaseMs: 3000,
+    leaderRenewMs: 1000,
     host: '127.0.0.1',
     port: 7070,
     heartbeatIntervalMs: 500,

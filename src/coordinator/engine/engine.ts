@@ -129,6 +129,8 @@ export class Engine extends EventEmitter {
   private lastTurnEnd = 0;
   private lastWaitingCheck = 0;
   private stopped = false;
+  /** What a command is told once the engine has stopped; default SHUTTING_DOWN. */
+  private refusal: (() => CortenError) | null = null;
   private idleWaiters: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
 
@@ -197,9 +199,13 @@ export class Engine extends EventEmitter {
     this.trust.start();
   }
 
-  /** Stops taking commands and waits for the turn in progress. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking commands and waits for the turn in progress. `refusal` is
+   * what later commands are told (a follower says where the leader is).
+   */
+  async stop(refusal?: () => CortenError): Promise<void> {
     this.stopped = true;
+    if (refusal) this.refusal = refusal;
     this.trust.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
@@ -237,6 +243,21 @@ export class Engine extends EventEmitter {
     // A task costs about an eighth of a result to create (two rows, no signature).
     const weight = Math.ceil(inputs.length / 8);
     return this.command((turn) => taskFlow.submit(this, turn, eu, inputs, owner, accountId), weight);
+  }
+
+  /**
+   * Takes in a submission a follower accepted (PostgreSQL's inbox): its tasks
+   * get the ids the submitter was given, and the inbox row goes in the same commit.
+   */
+  takeIn(eu: EuState, inputs: NewInput[], owner: string, ids: readonly string[], inboxId: number): Promise<string[]> {
+    return this.command(
+      (turn) => {
+        const taken = taskFlow.submit(this, turn, eu, inputs, owner, null, ids);
+        turn.changes.push({ op: 'inbox.delete', id: inboxId });
+        return taken;
+      },
+      Math.ceil(inputs.length / 8),
+    );
   }
 
   /** Cancels the open tasks among `ids` that `owner` owns (null: any); resolves with those it cancelled. */
@@ -408,7 +429,8 @@ export class Engine extends EventEmitter {
   private enqueue(command: Command): void {
     if (this.stopped) {
       command.fail?.(
-        new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'),
+        this.refusal?.() ??
+          new CortenError('SHUTTING_DOWN', 'the coordinator is shutting down; retry against the restarted coordinator'),
       );
       return;
     }

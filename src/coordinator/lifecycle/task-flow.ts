@@ -86,16 +86,18 @@ export function submit(
   inputs: NewInput[],
   owner: string,
   accountId: string | null,
+  /** Ids promised when the submission was taken in by a follower (see store/postgres inbox). */
+  presetIds?: readonly string[],
 ): string[] {
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
-  return inputs.map((input) => createTask(ctx, turn, eu, input, owner, payer).id);
+  return inputs.map((input, index) => createTask(ctx, turn, eu, input, owner, payer, undefined, presetIds?.[index]).id);
 }
 
 /**
  * Creates one task, its row and its event, and queues it. `payer` holds its
  * escrow already (a submission's, or a job's reservation); `job` names the job
- * step it runs.
+ * step it runs; `id`, when given, is the one the submitter was promised.
  */
 export function createTask(
   ctx: FlowContext,
@@ -105,11 +107,13 @@ export function createTask(
   owner: string,
   payer: TaskPayer | null,
   job?: JobRef,
+  /** An id promised already (a submission a follower took in); a new one otherwise. */
+  id?: string,
 ): TaskState {
   const { verification } = eu.manifest;
   const keep = ctx.memory.holdInput(input.text);
   const task: TaskState = {
-    id: newId('t', turn.now),
+    id: id ?? newId('t', turn.now),
     eu,
     owner,
     status: 'pending',

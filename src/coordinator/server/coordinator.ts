@@ -3,7 +3,9 @@
  * operator gateway, put together and started in order (store → memory from
  * the store → built-in EUs → listening), and stopped in reverse.
  */
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
 import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
 import {
@@ -35,10 +37,10 @@ import {
   type SubmitTasksResponse,
   type TaskView,
 } from '../../protocol/index.js';
-import { ChangeSet, DataDirLock, openStore, type EventFilter, type Store } from '../../store/index.js';
+import { ChangeSet, DataDirLock, openStore, PostgresStore, type EventFilter, type Store } from '../../store/index.js';
 import { defaultConfig, type CoordinatorConfig } from '../config/index.js';
 import { Engine, EventBus, recover, type RecoveryReport } from '../engine/index.js';
-import { EuRegistry } from '../memory/index.js';
+import { EuRegistry, newId } from '../memory/index.js';
 import {
   accountRoutes,
   clientErrorHandler,
@@ -67,6 +69,14 @@ import {
 import { OperatorGateway } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
+import { FollowerFeed } from './follower-feed.js';
+import { InboxIntake } from './inbox-intake.js';
+import { Leadership } from './leadership.js';
+
+/** The shard of the single writer this coordinator leads: one for the whole network today. */
+const LEADER_SHARD = 'main';
+/** WebSocket close code that sends an operator on to the leader (its URL is the reason). */
+const CLOSE_NOT_LEADER = 4010;
 import { WebhookDispatcher } from '../webhooks/index.js';
 import {
   cancelTasks,
@@ -85,7 +95,17 @@ export class Coordinator implements CoordinatorOperations {
   readonly eus: EuRegistry;
   private store!: Store;
   private engine!: Engine;
-  private gateway!: OperatorGateway;
+  private gateway: OperatorGateway | null = null;
+  /** With PostgreSQL: the leader lease; null for a coordinator alone on SQLite. */
+  private leadership: Leadership | null = null;
+  /** A follower's view of the event log. */
+  private feed: FollowerFeed | null = null;
+  /** A leader's reader of the submissions followers accepted. */
+  private intake: InboxIntake | null = null;
+  private leading = false;
+  private transitions: Promise<void> = Promise.resolve();
+  /** This process among the coordinators sharing a store (the lease holder's name). */
+  private readonly instance = `ci_${randomBytes(8).toString('hex')}`;
   private app!: FastifyInstance;
   private keys!: KeyPair;
   private lock: DataDirLock | null = null;
@@ -102,6 +122,8 @@ export class Coordinator implements CoordinatorOperations {
   id = '';
   url = '';
   recovery: RecoveryReport | null = null;
+  /** Told each time this coordinator starts leading or following (PostgreSQL). */
+  onRole: ((role: { role: 'leader'; epoch: number } | { role: 'follower'; reason: string }) => void) | null = null;
 
   constructor(config: Partial<CoordinatorConfig> = {}, log?: Logger) {
     this.config = defaultConfig(config);
@@ -113,7 +135,9 @@ export class Coordinator implements CoordinatorOperations {
   /** Opens the store, rebuilds memory, publishes built-in EUs and starts listening. Returns the base URL. */
   async start(): Promise<string> {
     // Before anything reads or migrates the store: a second coordinator must change nothing.
-    if (this.config.dataDir !== ':memory:') this.lock = DataDirLock.acquire(this.config.dataDir);
+    // PostgreSQL needs no lock of its own: the leader lease decides which coordinator writes.
+    if (!this.config.storeUrl && this.config.dataDir !== ':memory:')
+      this.lock = DataDirLock.acquire(this.config.dataDir);
     try {
       return await this.open();
     } catch (error) {
@@ -123,10 +147,150 @@ export class Coordinator implements CoordinatorOperations {
   }
 
   private async open(): Promise<string> {
-    this.store = await openStore({ dataDir: this.config.dataDir });
+    this.store = await openStore({
+      dataDir: this.config.dataDir,
+      storeUrl: this.config.storeUrl ?? undefined,
+      // Long enough for a slow commit on a busy machine; a leader paused mid-commit holds the fence row this long.
+      idleInTransactionMs: Math.max(5000, 3 * this.config.leaderLeaseMs),
+    });
+    this.accounts = new Accounts(this.store, this.config.adminToken);
+    this.operatorAuth = new OperatorAuth(this.accounts);
+    this.bus.subscribe((events) => this.count(events));
+    this.bus.subscribe((events) => {
+      for (const e of events) this.engine?.metrics.events.inc({ type: e.type });
+    });
+    if (!(this.store instanceof PostgresStore)) {
+      await this.lead();
+      await this.listen();
+      this.engine.startTimers();
+      this.dispatcher?.start();
+      this.log.info({ url: this.url, coordinatorId: this.id, recovery: this.recovery }, 'coordinator listening');
+      return this.url;
+    }
+    // Shared: listen as a follower first, then take part in the leader lease.
+    await this.follow('starting');
+    await this.listen();
+    const leadership = new Leadership(this.store.leaderLease(LEADER_SHARD, this.config.leaderLeaseMs), {
+      holder: this.instance,
+      url: this.url,
+      leaseMs: this.config.leaderLeaseMs,
+      renewMs: this.config.leaderRenewMs,
+      log: this.log,
+    });
+    this.leadership = leadership;
+    leadership.on('elected', (epoch: number) => void this.transition(() => this.lead(epoch)));
+    leadership.on('deposed', (reason: string) => void this.transition(() => this.follow(reason)));
+    await leadership.start();
+    await this.transitions;
+    this.log.info({ url: this.url, leader: leadership.isLeader }, 'coordinator listening');
+    return this.url;
+  }
+
+  private async listen(): Promise<void> {
+    this.app = this.buildApp();
+    await this.app.listen({ host: this.config.host, port: this.config.port });
+    const address = this.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : this.config.port;
+    this.url = `http://${this.config.host}:${port}`;
+    this.lock?.describe({ url: this.url, coordinatorId: this.id });
+  }
+
+  /** Runs leader/follower changes one at a time, in the order leadership announced them. */
+  private transition(step: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(step).catch((error: unknown) => {
+      this.log.error({ err: coerceError(error) }, 'leadership change failed; stepping down');
+      this.leadership?.stepDown('a leadership change failed');
+    });
+    return this.transitions;
+  }
+
+  /**
+   * Becomes the single writer: (with PostgreSQL, fenced on `epoch`, after
+   * reading every event the previous leader committed) rebuilds memory from
+   * the store, publishes the built-in EUs and takes operators.
+   */
+  private async lead(epoch?: number): Promise<void> {
+    if (this.store instanceof PostgresStore && epoch !== undefined) {
+      this.store.fenceEpoch({ shard: LEADER_SHARD, epoch });
+      await this.feed?.stop();
+      await this.feed?.drain();
+      this.feed = null;
+      await this.engine?.stop();
+    }
     this.keys = await this.loadIdentity();
     this.id = identityId('co', this.keys.publicKey.toString('hex'));
-    this.engine = new Engine({
+    const engine = this.newEngine();
+    engine.on('fatal', (error: unknown) => this.onFatal(engine, error));
+    this.engine = engine;
+    await this.countFinished();
+    // Before recovery: the alerts of its turn (operators offline across the restart) are delivered too.
+    await engine.webhooks.load(this.store);
+    this.recovery = await recover(engine);
+    this.useEngine(engine);
+    if (this.config.publishBuiltinEus) {
+      for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
+    }
+    this.gateway = new OperatorGateway(engine);
+    this.leading = true;
+    // Webhooks are delivered by the leader alone: it holds the delivery rows' writer.
+    this.dispatcher = new WebhookDispatcher({
+      store: this.store,
+      registry: engine.webhooks,
+      command: (fn) => engine.command(fn),
+      config: this.config,
+      log: this.log,
+    });
+    if (this.store instanceof PostgresStore && epoch !== undefined) {
+      engine.startTimers();
+      this.dispatcher.start();
+      this.intake = new InboxIntake(this.store, engine, this.eus, this.log);
+      await this.intake.start();
+      this.log.info({ epoch, coordinatorId: this.id, recovery: this.recovery }, 'leading');
+      this.onRole?.({ role: 'leader', epoch });
+    }
+  }
+
+  /**
+   * Becomes (or starts as) a follower: writes nothing, serves reads from the
+   * store and the event stream from the log, sends operators to the leader.
+   */
+  private async follow(reason: string): Promise<void> {
+    const store = this.store as PostgresStore;
+    this.leading = false;
+    // Nothing this process commits from now on can land (no lease has epoch 0).
+    store.fenceEpoch({ shard: LEADER_SHARD, epoch: 0 });
+    this.dispatcher?.stop();
+    this.dispatcher = null;
+    await this.intake?.stop();
+    this.intake = null;
+    await this.engine?.stop(() => this.notLeader());
+    this.gateway?.closeAll();
+    this.gateway = null;
+    try {
+      const seed = await store.getMeta('coordinator_seed');
+      this.keys = seed ? keyPairFromSeed(Buffer.from(seed, 'hex')) : (this.keys ?? generateKeyPair());
+      this.id = identityId('co', this.keys.publicKey.toString('hex'));
+      for (const row of await store.listEus()) this.eus.add(this.eus.fromRow(row));
+      if (reason === 'starting') this.bus.seq = await store.lastEventSeq();
+      await this.countFinished();
+    } catch (error) {
+      // The database is away (the likely reason this leader stepped down): follow with what memory holds.
+      if (reason === 'starting') throw error;
+      this.log.warn({ err: coerceError(error) }, 'following without a fresh read of the store');
+    }
+    const engine = this.newEngine();
+    await engine.stop(() => this.notLeader());
+    this.engine = engine;
+    this.useEngine(engine);
+    this.feed = new FollowerFeed(store, this.bus, (events) => this.learnEus(events), this.log);
+    await this.feed.start();
+    await this.leadership?.refresh();
+    this.log.info({ reason, leader: this.leadership?.leaderUrl ?? null }, 'following');
+    this.onRole?.({ role: 'follower', reason });
+  }
+
+  private newEngine(): Engine {
+    return new Engine({
       store: this.store,
       config: this.config,
       bus: this.bus,
@@ -134,78 +298,102 @@ export class Coordinator implements CoordinatorOperations {
       log: this.log,
       coordinatorId: this.id,
     });
-    this.engine.on('fatal', (error: unknown) => {
-      const why =
-        coerceError(error).code === 'STALE_FENCE'
-          ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
-          : 'storage failure';
-      const message = `${why}: stopping; restart the coordinator to recover from the store`;
-      this.log.fatal({ err: error }, message);
-      // A non-zero exit, so a supervisor restarts the process and recovery rebuilds memory from the store.
-      process.exitCode = 1;
-      void this.stop().finally(() => process.emit('SIGTERM'));
-    });
-    const counts = await this.store.countTasksByStatus();
-    this.finished = {
-      verified: counts.verified,
-      failed: counts.failed,
-      submitted: Object.values(counts).reduce((a, b) => a + b, 0),
-    };
-    this.bus.subscribe((events) => this.count(events));
-    this.bus.subscribe((events) => {
-      for (const e of events) this.engine.metrics.events.inc({ type: e.type });
-    });
-    // Before recovery: the alerts of its turn (operators offline across the restart) are delivered too.
-    await this.engine.webhooks.load(this.store);
-    this.recovery = await recover(this.engine);
-    this.accounts = new Accounts(this.store, this.config.adminToken);
+  }
+
+  /** The APIs that act through `engine`: made anew each time this coordinator starts leading or following. */
+  private useEngine(engine: Engine): void {
     this.trust = new TrustApi({
-      engine: this.engine,
+      engine,
       store: this.store,
       eus: this.eus,
       keys: this.keys,
       coordinatorId: this.id,
       accounts: this.accounts,
     });
-    this.operatorApi = new OperatorApi({ engine: this.engine, store: this.store });
-    this.operatorAuth = new OperatorAuth(this.accounts);
-    this.workflows = new WorkflowApi({
-      engine: this.engine,
-      store: this.store,
-      accounts: this.accounts,
-      config: this.config,
-    });
-    if (this.config.publishBuiltinEus) {
-      for (const pkg of await loadBuiltinEus()) await this.publishAs(pkg, NETWORK_OWNER);
+    this.operatorApi = new OperatorApi({ engine, store: this.store });
+    this.workflows = new WorkflowApi({ engine, store: this.store, accounts: this.accounts, config: this.config });
+  }
+
+  private async countFinished(): Promise<void> {
+    const counts = await this.store.countTasksByStatus();
+    this.finished = {
+      verified: counts.verified,
+      failed: counts.failed,
+      submitted: Object.values(counts).reduce((a, b) => a + b, 0),
+    };
+  }
+
+  /** A follower learns the EUs the leader publishes, so it can resolve them for reads and submissions. */
+  private async learnEus(events: readonly CortenEvent[]): Promise<void> {
+    for (const e of events) {
+      if (e.type !== 'eu.published') continue;
+      const row = await this.store.getEu((e.data as { euId: string }).euId);
+      if (row) this.eus.add(this.eus.fromRow(row));
     }
-    this.gateway = new OperatorGateway(this.engine);
-    this.app = this.buildApp();
-    await this.app.listen({ host: this.config.host, port: this.config.port });
-    const address = this.app.server.address();
-    const port = typeof address === 'object' && address ? address.port : this.config.port;
-    this.url = `http://${this.config.host}:${port}`;
-    this.lock?.describe({ url: this.url, coordinatorId: this.id });
-    this.engine.startTimers();
-    this.dispatcher = new WebhookDispatcher({
-      store: this.store,
-      registry: this.engine.webhooks,
-      command: (fn) => this.engine.command(fn),
-      config: this.config,
-      log: this.log,
-    });
-    this.dispatcher.start();
-    this.log.info({ url: this.url, coordinatorId: this.id, recovery: this.recovery }, 'coordinator listening');
-    return this.url;
+  }
+
+  private onFatal(engine: Engine, error: unknown): void {
+    if (engine !== this.engine) return;
+    const code = coerceError(error).code;
+    if (this.leadership) {
+      // Shared store: another coordinator can take over at once; this one rebuilds from the store when elected again.
+      this.log.warn({ err: error, code }, 'a commit failed: stepping down to follower');
+      this.leadership.stepDown(code === 'STALE_EPOCH' ? 'another coordinator took over' : 'a commit failed');
+      return;
+    }
+    const why =
+      code === 'STALE_FENCE'
+        ? 'stale lease fence: the store holds an assignment otherwise than memory does (or another writer changed it)'
+        : 'storage failure';
+    const message = `${why}: stopping; restart the coordinator to recover from the store`;
+    this.log.fatal({ err: error }, message);
+    // A non-zero exit, so a supervisor restarts the process and recovery rebuilds memory from the store.
+    process.exitCode = 1;
+    void this.stop().finally(() => process.emit('SIGTERM'));
+  }
+
+  /** What a follower answers to a write: the leader's URL, when known, so the caller can go there. */
+  private notLeader(): CortenError {
+    const leader = this.leadership?.leaderUrl ?? null;
+    return new CortenError(
+      'NOT_LEADER',
+      leader
+        ? `this coordinator is a follower; send writes to the leader at ${leader}`
+        : 'this coordinator is a follower and no leader is up yet; retry shortly',
+      { details: { leader } },
+    );
+  }
+
+  /** Who leads, as this coordinator knows it. */
+  leaderView(): { role: 'leader' | 'follower'; leader: string | null; epoch: number | null; url: string } {
+    return {
+      role: this.leading ? 'leader' : 'follower',
+      leader: this.leadership ? this.leadership.leaderUrl : this.url,
+      epoch: this.leadership?.currentEpoch ?? null,
+      url: this.url,
+    };
   }
 
   async stop(): Promise<void> {
     this.dispatcher?.stop();
+    await this.leadership?.stop();
+    await this.intake?.stop();
+    await this.feed?.stop();
     await this.engine?.stop();
     this.gateway?.closeAll();
     await this.app?.close();
     await this.store?.close();
     this.lock?.release();
     this.lock = null;
+  }
+
+  /** An operator that reached a follower is sent on: close code 4010, the leader's URL as the reason. */
+  private acceptOperator(socket: WebSocket): void {
+    if (this.leading && this.gateway) {
+      this.gateway.accept(socket);
+      return;
+    }
+    socket.close(CLOSE_NOT_LEADER, this.leadership?.leaderUrl ?? '');
   }
 
   private buildApp(): FastifyInstance {
@@ -230,8 +418,9 @@ export class Coordinator implements CoordinatorOperations {
             "this is the operators' WebSocket: connect with a WebSocket client (corten operator)",
           );
         },
-        wsHandler: (socket) => this.gateway.accept(socket),
+        wsHandler: (socket) => this.acceptOperator(socket),
       });
+      scoped.get('/v1/leader', async () => this.leaderView());
       euRoutes(scoped, this);
       taskRoutes(scoped, this);
       networkRoutes(scoped, this);
@@ -239,7 +428,10 @@ export class Coordinator implements CoordinatorOperations {
       accountRoutes(scoped, this);
       stakeRoutes(scoped, this);
       ledgerRoutes(scoped, this);
-      operatorRoutes(scoped, { api: this.operatorApi, auth: this.operatorAuth });
+      const operators = { auth: this.operatorAuth } as { api: OperatorApi; auth: OperatorAuth };
+      // The OperatorApi of the engine in use (a new one at each change of role).
+      Object.defineProperty(operators, 'api', { get: () => this.operatorApi });
+      operatorRoutes(scoped, operators);
       dashboardRoutes(scoped);
       workflowRoutes(scoped, this);
     });
@@ -367,6 +559,20 @@ export class Coordinator implements CoordinatorOperations {
       );
     }
     const after = this.bus.seq;
+    if (!this.leading && this.store instanceof PostgresStore) {
+      // A follower keeps the submission durably for the leader; only the leader's ledger can escrow a price.
+      if (eu.manifest.price > 0) throw this.notLeader();
+      const taskIds = inputs.map(() => newId('t'));
+      await this.store.inbox.add({
+        euId: eu.id,
+        owner,
+        inputs,
+        taskIds,
+        receivedAt: Date.now(),
+        receivedBy: this.instance,
+      });
+      return { euId: eu.id, taskIds, after, escrowed: 0 };
+    }
     const accountId = caller.kind === 'account' ? caller.accountId : null;
     const taskIds = await this.engine.submit(eu, inputs, owner, accountId);
     const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;

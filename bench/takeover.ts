@@ -1,0 +1,107 @@
+/**
+ * Takeover: how long from the leader's death (SIGKILL) until the new leader
+ * makes its first assignment. Three coordinators on one PostgreSQL schema, a
+ * backlog of slow tasks so there is always work to place; each round kills
+ * whichever coordinator leads, times the first `task.assigned` after the
+ * next leader's `coordinator.started` (seen on the event stream of the
+ * survivors), and brings the killed one back as a follower.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CortenClient } from '../src/client/index.js';
+import type { CortenEvent } from '../src/protocol/index.js';
+import { CoordinatorCluster } from '../src/sim/index.js';
+import { benchSchema, dropSchema } from './postgres.js';
+import { fmt, heading, line, percentile, versus } from './support.js';
+
+/** A lease of 1.5 s: the figure a quiet network gets (the default, 3 s, rides out a loaded machine). */
+const LEASE_MS = 1500;
+
+function slowEu() {
+  return {
+    manifest: {
+      name: 'bench-takeover',
+      version: '1.0.0',
+      verification: { policy: 'exact', quorum: 1, maxReplicas: 3 },
+      timeoutMs: 20_000,
+      requirements: { cpu: 1, memoryMb: 16, capabilities: [] },
+    },
+    files: {
+      'main.js':
+        'export function run(input) { let h = input.n; for (let i = 0; i < 2000000; i++) h = (h * 31 + i) % 1000003; return { h }; }\n',
+    },
+  };
+}
+
+export async function takeoverBench(kills = 10): Promise<{ p50: number; p99: number; samples: number[] }> {
+  heading(
+    `takeover: SIGKILL the leader of 3 coordinators, time until the new leader's first assignment (${kills} kills)`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'corten-bench-to-'));
+  const { url, schema } = benchSchema('takeover');
+  const cluster = new CoordinatorCluster({
+    dir,
+    store: url,
+    size: 3,
+    coordinatorArgs: ['--no-builtin-eus', '--leader-lease-ms', String(LEASE_MS)],
+  });
+  const samples: number[] = [];
+  const watch = new AbortController();
+  try {
+    await cluster.start();
+    await cluster.network.startOperators(
+      Array.from({ length: 6 }, (_, i) => ({ region: ['eu-west', 'us-east', 'ap-south'][i % 3]!, maxConcurrent: 1 })),
+    );
+    const admin = cluster.network.admin();
+    await admin.publishEu(slowEu());
+    const events: CortenEvent[] = [];
+    const waiters: (() => void)[] = [];
+    const arrivedAt = new Map<number, number>();
+    const watcher = new CortenClient(cluster.urls, { adminToken: cluster.network.adminToken });
+    void (async () => {
+      for await (const e of watcher.follow({}, { signal: watch.signal, minDelayMs: 20 })) {
+        events.push(e);
+        arrivedAt.set(e.seq, performance.now());
+        for (const w of waiters.splice(0)) w();
+      }
+    })().catch(() => undefined);
+    const next = async (predicate: (e: CortenEvent) => boolean, from: number): Promise<CortenEvent> => {
+      for (;;) {
+        const found = events.find((e) => e.seq > from && predicate(e));
+        if (found) return found;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    let n = 0;
+    for (let k = 0; k < kills; k++) {
+      // A backlog the six operators cannot finish before the kill.
+      await admin.submitTasks(
+        'bench-takeover',
+        Array.from({ length: 30 }, () => ({ n: n++ })),
+      );
+      const mark = events.length > 0 ? events[events.length - 1]!.seq : 0;
+      await next((e) => e.type === 'task.assigned', mark);
+      const leader = cluster.leader()!;
+      const before = events.length > 0 ? events[events.length - 1]!.seq : 0;
+      const killedAt = performance.now();
+      await leader.proc.kill('SIGKILL');
+      const started = await next((e) => e.type === 'coordinator.started', before);
+      const assigned = await next((e) => e.type === 'task.assigned', started.seq);
+      samples.push(arrivedAt.get(assigned.seq)! - killedAt);
+      await cluster.startMember(leader.index);
+    }
+    const p50 = percentile(samples, 50);
+    const p99 = percentile(samples, 99);
+    line(
+      `  lease ${LEASE_MS} ms: p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms over ${samples.length} kills (${versus(p99, 2000, false)})`,
+    );
+    line('  (Kubernetes takes 40-50 s to call a node dead, Ray 20-55 s)');
+    return { p50, p99, samples };
+  } finally {
+    watch.abort();
+    await cluster.stop();
+    await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

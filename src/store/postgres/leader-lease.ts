@@ -1,0 +1,125 @@
+/**
+ * The leader lease: one row a shard in `leader_lease`, whose holder is the
+ * engine's single writer for that shard. Times are the database's (`now()`),
+ * so coordinators need not agree on a clock; the holder keeps its own,
+ * shorter, view of when the lease ends (see coordinator/server/leadership.ts).
+ *
+ *   nobody ──claim──▶ holder (epoch e) ──renew…──▶ holder (epoch e)
+ *                       │ stops renewing (dead, paused, cut off)
+ *                       ▼ expires_at passes
+ *                     another claims ──▶ holder' (epoch e + 1)
+ *
+ * A claim bumps the epoch (in `leader_epoch`, the fence row, apart from the
+ * lease row so that renewals never wait behind commits); the old holder's
+ * commits, fenced on the epoch (PostgresStore.fenceEpoch), are refused from then on. The lease has a
+ * connection pool of its own with a statement timeout, so a renewal never
+ * waits behind the engine's commits or hangs on a dead database for longer
+ * than the lease.
+ */
+import type pg from 'pg';
+import { createPool, type Raw } from './pg-pool.js';
+
+export interface LeaseHolder {
+  epoch: number;
+  holder: string;
+  url: string;
+}
+
+export interface LeaderLeaseOptions {
+  url: string;
+  schema: string;
+  shard: string;
+  /** How long a claim or renewal lasts by the database's clock. */
+  leaseMs: number;
+}
+
+export class LeaderLease {
+  private readonly pool: pg.Pool;
+
+  constructor(private readonly opts: LeaderLeaseOptions) {
+    this.pool = createPool({ url: opts.url, schema: opts.schema, max: 2, statementTimeoutMs: opts.leaseMs });
+  }
+
+  get shard(): string {
+    return this.opts.shard;
+  }
+
+  /**
+   * Takes the lease when nobody holds it or its holder's time ran out; returns
+   * it when taken. The new epoch goes into the fence row in the same
+   * transaction, which waits for the old holder's commit in flight, if any.
+   */
+  async claim(holder: string, url: string): Promise<LeaseHolder | null> {
+    const client = await this.pool.connect();
+    const onError = () => undefined;
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query<Raw>(
+        `INSERT INTO leader_lease (shard, epoch, holder, url, expires_at, renewed_at)
+         VALUES ($1, 1, $2, $3, now() + $4 * interval '1 millisecond', now())
+         ON CONFLICT (shard) DO UPDATE SET epoch = leader_lease.epoch + 1, holder = excluded.holder,
+           url = excluded.url, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
+         WHERE leader_lease.expires_at <= now()
+         RETURNING epoch, holder, url`,
+        [this.opts.shard, holder, url, this.opts.leaseMs],
+      );
+      const row = claimed.rows[0];
+      if (row) {
+        await client.query(
+          `INSERT INTO leader_epoch (shard, epoch) VALUES ($1, $2)
+           ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch`,
+          [this.opts.shard, row.epoch],
+        );
+      }
+      await client.query('COMMIT');
+      return row ? holderOf(row) : null;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release();
+    }
+  }
+
+  /** Extends the holder's lease at `epoch`, while it still holds it; false when it no longer does. */
+  async renew(holder: string, epoch: number): Promise<boolean> {
+    const rows = await this.run(
+      `UPDATE leader_lease SET expires_at = now() + $4 * interval '1 millisecond', renewed_at = now()
+       WHERE shard = $1 AND holder = $2 AND epoch = $3 AND expires_at > now() RETURNING epoch`,
+      [this.opts.shard, holder, epoch, this.opts.leaseMs],
+    );
+    return rows.length === 1;
+  }
+
+  /** Gives the lease up at once (a clean stop), so a follower need not wait for it to expire. */
+  async release(holder: string, epoch: number): Promise<void> {
+    await this.run(`UPDATE leader_lease SET expires_at = now() WHERE shard = $1 AND holder = $2 AND epoch = $3`, [
+      this.opts.shard,
+      holder,
+      epoch,
+    ]);
+  }
+
+  /** Who holds the lease now (possibly expired), or null when nobody ever did. */
+  async current(): Promise<(LeaseHolder & { live: boolean }) | null> {
+    const rows = await this.run(
+      'SELECT epoch, holder, url, expires_at > now() AS live FROM leader_lease WHERE shard = $1',
+      [this.opts.shard],
+    );
+    return rows[0] ? { ...holderOf(rows[0]), live: rows[0].live === true } : null;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async run(text: string, values: unknown[]): Promise<Raw[]> {
+    return (await this.pool.query<Raw>(text, values)).rows;
+  }
+}
+
+function holderOf(row: Raw): LeaseHolder {
+  return { epoch: row.epoch as number, holder: row.holder as string, url: row.url as string };
+}
