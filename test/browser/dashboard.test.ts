@@ -48,7 +48,9 @@ describe('dashboard', () => {
     // A figure for the record, never asserted: from the coordinator recording it to the page showing it (one clock).
     const expired = await log.waitFor((e) => e.type === 'assignment.expired' && e.taskId === taskId, 'expiry');
     console.log(`dashboard: expiry shown ${Date.now() - expired.ts} ms after the coordinator recorded it`);
-    await expect(page.textContent(first)).resolves.toContain('operator_offline');
+    // The expiry and the move to another operator can come in separate renders: wait for each, then read.
+    await page.waitForSelector(`${first}:has-text("operator_offline")`);
+    await page.waitForSelector(`${first} [data-testid=moved-to]:has-text("${survivor.region}")`);
     const moved = await page.textContent(`${first} [data-testid=moved-to]`);
     expect(moved).toContain(survivor.operatorId.slice(0, 18));
     expect(moved).toContain(survivor.region);
