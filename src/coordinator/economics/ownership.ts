@@ -68,14 +68,14 @@ export function eventOwner(event: NewEvent, taskOwner: (taskId: string) => strin
 }
 
 /**
- * Tasks (and their receipts) have no public face: a request that may see only
- * the public face is told to send a key rather than shown an empty world.
+ * Tasks, jobs, workflows and receipts have no public face: a request that may
+ * see only the public face is told to send a key rather than shown an empty world.
  */
 export function requireOwner(viewer: Viewer): Exclude<Viewer, { kind: 'public' }> {
   if (viewer.kind === 'public') {
     throw new CortenError(
       'UNAUTHORIZED',
-      'tasks are visible to the account that submitted them: send its API key (Authorization: Bearer ck_…)',
+      'this is visible only to the account that owns it: send its API key (Authorization: Bearer ck_…)',
     );
   }
   return viewer;
