@@ -194,6 +194,29 @@ export interface ReputationRow {
   updatedAt: number;
 }
 
+/** What an operator was ever rewarded and slashed (operator_totals). */
+export interface OperatorTotalsRow {
+  operatorId: string;
+  earned: number;
+  slashed: number;
+  /** How many slashes. */
+  slashes: number;
+  updatedAt: number;
+}
+
+/** An operator's standing at one moment (operator_history). */
+export interface OperatorSampleRow {
+  operatorId: string;
+  ts: number;
+  score: number;
+  uptime: number;
+  agreement: number;
+  leaseCompletion: number;
+  stake: number;
+  /** The operator's status, or `offline` when it was not connected. */
+  status: string;
+}
+
 /** The ledger as the coordinator reloads it at start. */
 export interface LedgerSnapshot {
   balances: Map<string, number>;
