@@ -22,6 +22,7 @@ import {
   BalancesViewSchema,
   EuManifest,
   HealthSchema,
+  OperatorHistorySchema,
   OperatorViewSchema,
   Receipt,
   RegionListSchema,
@@ -206,6 +207,15 @@ describe('the SDK against a live coordinator', () => {
       const operator = OperatorViewSchema.parse(await developer.getOperator(operators[0]!.operatorId));
       expect(operator).toMatchObject({ id: operators[0]!.operatorId, region: 'r1', connected: true });
       await expect(developer.getOperator('op_00000000000000000000')).rejects.toMatchObject({
+        code: 'OPERATOR_NOT_FOUND',
+      });
+      const history = OperatorHistorySchema.parse(await developer.operatorHistory(operator.id));
+      expect(history.operatorId).toBe(operator.id);
+      expect(await developer.operatorHistory(operator.id, { since: Date.now() + 3_600_000 })).toEqual({
+        operatorId: operator.id,
+        samples: [],
+      });
+      await expect(developer.operatorHistory('op_00000000000000000000')).rejects.toMatchObject({
         code: 'OPERATOR_NOT_FOUND',
       });
       StakeDetailSchema.parse(await developer.getStake(operator.id));

@@ -3,7 +3,7 @@
  * JSON columns left as text so callers decide when to parse).
  */
 
-import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../protocol/index.js';
+import type { AssignmentStatus, OperatorSample, OperatorStatus, TaskStatus } from '../protocol/index.js';
 
 // The statuses are protocol: clients filter by them, the engine moves through them (protocol/statuses.ts).
 export {
@@ -204,17 +204,9 @@ export interface OperatorTotalsRow {
   updatedAt: number;
 }
 
-/** An operator's standing at one moment (operator_history). */
-export interface OperatorSampleRow {
+/** An operator's standing at one moment (operator_history), as GET /v1/operators/:id/history shows it. */
+export interface OperatorSampleRow extends OperatorSample {
   operatorId: string;
-  ts: number;
-  score: number;
-  uptime: number;
-  agreement: number;
-  leaseCompletion: number;
-  stake: number;
-  /** The operator's status, or `offline` when it was not connected. */
-  status: string;
 }
 
 /** The ledger as the coordinator reloads it at start. */
