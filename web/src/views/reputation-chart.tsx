@@ -2,7 +2,7 @@
  * Each charted operator's reputation score over time: the coordinator's history first (a sample
  * when its standing moved, at most one a minute, for a day), then a point whenever a reload of
  * the operator list shows a new score. A score holds until the next sample, so each line is drawn
- * as a step from sample to sample, up to now.
+ * as steps (each x's value is the latest sample at or before it), up to now.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
@@ -65,6 +65,7 @@ export function ReputationChart(props: { operators: OperatorView[]; now: number 
       <TimeChart
         title="Reputation score (the coordinator's history, then live)"
         testId="reputation"
+        stepped
         x={x}
         series={props.operators.map((o, i) => ({
           label: shortId(o.id, 12),
