@@ -16,6 +16,8 @@ interface Point {
   score: number;
 }
 
+/** The most history the coordinator keeps of an operator: a day at one sample a minute. */
+const MAX_HISTORY = 1440;
 /** Live points kept per operator past its history: ten minutes of changes at one every 2 s. */
 const MAX_LIVE = 300;
 
@@ -53,7 +55,7 @@ export function ReputationChart(props: { operators: OperatorView[]; now: number 
     const list = points.current.get(o.id) ?? [];
     if (list.at(-1)?.score !== o.reputation.score) {
       list.push({ t: props.now / 1000, score: o.reputation.score });
-      if (list.length > MAX_LIVE + 1440) list.shift();
+      if (list.length > MAX_HISTORY + MAX_LIVE) list.shift();
       points.current.set(o.id, list);
     }
   }
