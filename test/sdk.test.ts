@@ -218,6 +218,9 @@ describe('the SDK against a live coordinator', () => {
       await expect(developer.operatorHistory('op_00000000000000000000')).rejects.toMatchObject({
         code: 'OPERATOR_NOT_FOUND',
       });
+      await expect(developer.operatorHistory(operator.id, { limit: 1441 })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
       StakeDetailSchema.parse(await developer.getStake(operator.id));
       const regions = RegionListSchema.parse({ regions: await developer.listRegions() }).regions;
       expect(regions.map((r) => r.region).sort()).toEqual(['r1', 'r2']);
