@@ -23,7 +23,7 @@ WHERE type IN ('ledger.rewarded', 'ledger.slashed') AND operator_id IS NOT NULL
 GROUP BY operator_id;
 
 -- An operator's standing over time: a row when its figures changed, at most one a minute per
--- operator, pruned after a day (reputation/reputation-history.ts): at most 1,440 rows an operator.
+-- operator, pruned after a day (reputation/reputation-history.ts): at most 1,441 rows an operator.
 CREATE TABLE operator_history (
   operator_id      TEXT NOT NULL,
   ts               BIGINT NOT NULL,           -- coordinator clock, ms
@@ -35,5 +35,5 @@ CREATE TABLE operator_history (
   status           TEXT NOT NULL,             -- online | degraded | draining | suspended | offline (not connected)
   PRIMARY KEY (operator_id, ts)
 );
--- The hourly prune reads old rows by time alone.
+-- The prune (every minute) reads old rows by time alone.
 CREATE INDEX operator_history_ts ON operator_history (ts);
