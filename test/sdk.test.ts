@@ -22,6 +22,7 @@ import {
   BalancesViewSchema,
   EuManifest,
   HealthSchema,
+  OperatorHistorySchema,
   OperatorViewSchema,
   Receipt,
   RegionListSchema,
@@ -207,6 +208,18 @@ describe('the SDK against a live coordinator', () => {
       expect(operator).toMatchObject({ id: operators[0]!.operatorId, region: 'r1', connected: true });
       await expect(developer.getOperator('op_00000000000000000000')).rejects.toMatchObject({
         code: 'OPERATOR_NOT_FOUND',
+      });
+      const history = OperatorHistorySchema.parse(await developer.operatorHistory(operator.id));
+      expect(history.operatorId).toBe(operator.id);
+      expect(await developer.operatorHistory(operator.id, { since: Date.now() + 3_600_000 })).toEqual({
+        operatorId: operator.id,
+        samples: [],
+      });
+      await expect(developer.operatorHistory('op_00000000000000000000')).rejects.toMatchObject({
+        code: 'OPERATOR_NOT_FOUND',
+      });
+      await expect(developer.operatorHistory(operator.id, { limit: 1441 })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
       });
       StakeDetailSchema.parse(await developer.getStake(operator.id));
       const regions = RegionListSchema.parse({ regions: await developer.listRegions() }).regions;

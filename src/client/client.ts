@@ -39,6 +39,7 @@ import {
   type EuView,
   type EventsPage,
   type EventType,
+  type OperatorHistoryView,
   type OperatorView,
   type PublishEuRequest,
   type Stats,
@@ -538,6 +539,17 @@ export class CortenClient {
 
   getOperator(operatorId: string): Promise<OperatorView> {
     return this.request('GET', `/v1/operators/${encodeURIComponent(operatorId)}`, undefined, 'none');
+  }
+
+  /**
+   * The operator's standing over time (a sample when it moved, at most one a minute, kept a day):
+   * the latest `limit` samples at or after `since` (ms), oldest first.
+   */
+  operatorHistory(operatorId: string, query: { since?: number; limit?: number } = {}): Promise<OperatorHistoryView> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const path = `/v1/operators/${encodeURIComponent(operatorId)}/history?${params.toString()}`;
+    return this.request('GET', path, undefined, 'none');
   }
 
   /** The WebSocket URL operators' agents connect to (`corten operator --coordinator` derives it). */

@@ -40,6 +40,7 @@ export const SDK_OPERATIONS: Readonly<Record<string, readonly SdkMethod[]>> = {
   // Network
   listOperators: ['listOperators'],
   getOperator: ['getOperator'],
+  getOperatorHistory: ['operatorHistory'],
   getReputation: ['getReputation'],
   listRegions: ['listRegions'],
   setRegion: ['setRegion'],

@@ -12,6 +12,7 @@ import type {
   EuSummary,
   EuView,
   EventsPage,
+  OperatorHistoryView,
   OperatorView,
   PublishEuResponse,
   RegionView,
@@ -151,6 +152,23 @@ export const OperatorViewSchema = z.strictObject({
     agreement: z.number(),
     streak: z.number(),
   }),
+  earned: z.number().describe('credits ever rewarded; withdrawals do not lower it'),
+  slashed: z.number().describe('credits ever slashed'),
+  slashes: z.number(),
+  latencyMs: z.number().nullable().describe('median result latency over recent results'),
+});
+export const OperatorSampleSchema = z.strictObject({
+  ts: Ms,
+  score: z.number(),
+  uptime: z.number(),
+  agreement: z.number(),
+  leaseCompletion: z.number(),
+  stake: z.number(),
+  status: z.string().describe('its status then, or offline when it was not connected'),
+});
+export const OperatorHistorySchema = z.strictObject({
+  operatorId: z.string(),
+  samples: z.array(OperatorSampleSchema).describe('oldest first'),
 });
 export const OperatorListSchema = z.strictObject({ operators: z.array(OperatorViewSchema) });
 
@@ -267,6 +285,7 @@ export type ViewSchemasMatch = [
   Holds<Same<z.infer<typeof TaskCountsViewSchema>, TaskCountsView>>,
   Holds<Same<z.infer<typeof BulkTasksResponseSchema>, BulkTasksResponse>>,
   Holds<Same<z.infer<typeof OperatorViewSchema>, OperatorView>>,
+  Holds<Same<z.infer<typeof OperatorHistorySchema>, OperatorHistoryView>>,
   Holds<Same<z.infer<typeof RegionViewSchema>, RegionView>>,
   Holds<Same<z.infer<typeof EventsPageSchema>, EventsPage>>,
   Holds<Same<Omit<z.infer<typeof EventSchema>, 'data'>, Omit<CortenEvent, 'data'>>>,

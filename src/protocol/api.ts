@@ -78,6 +78,13 @@ export const ListEventsQuery = z.strictObject({
   types: z.string().max(2000).optional(),
 });
 
+/** GET /v1/operators/:id/history: the latest `limit` samples at or after `since`. */
+export const OperatorHistoryQuery = z.strictObject({
+  since: z.coerce.number().int().min(0).default(0),
+  /** A day at one sample a minute (the most the coordinator keeps). */
+  limit: z.coerce.number().int().min(1).max(1440).default(1440),
+});
+
 export const RegionRequest = z.strictObject({
   down: z.boolean(),
   reason: z.string().max(500).default('set by admin'),
@@ -165,6 +172,30 @@ export interface OperatorView {
   eligible: boolean;
   /** The headline reputation figures (GET /v1/operators/:id/reputation has them all). */
   reputation: { score: number; uptime: number; leaseCompletion: number; agreement: number; streak: number };
+  /** Credits ever rewarded (withdrawals do not lower it), ever slashed, and how many slashes: running totals. */
+  earned: number;
+  slashed: number;
+  slashes: number;
+  /** Median result latency in ms over its recent results (per EU, weighted by samples); null before any. */
+  latencyMs: number | null;
+}
+
+/** One moment of an operator's standing (kept at most once a minute, for a day). */
+export interface OperatorSample {
+  ts: number;
+  score: number;
+  uptime: number;
+  agreement: number;
+  leaseCompletion: number;
+  stake: number;
+  /** Its status then, or `offline` when it was not connected. */
+  status: string;
+}
+
+export interface OperatorHistoryView {
+  operatorId: string;
+  /** Oldest first. */
+  samples: OperatorSample[];
 }
 
 export interface RegionView {

@@ -17,6 +17,8 @@ import type {
   JobUpdate,
   LedgerEntryRow,
   OperatorRow,
+  OperatorSampleRow,
+  OperatorTotalsRow,
   OperatorUpdate,
   RegionRow,
   ReputationRow,
@@ -64,7 +66,11 @@ export type TrustChange =
   | { op: 'task.account'; row: TaskAccountRow }
   | { op: 'withdrawal.insert'; row: WithdrawalRow }
   | { op: 'withdrawal.paid'; id: string; paidEntry: string; paidAmount: number }
-  | { op: 'reputation.upsert'; row: ReputationRow };
+  | { op: 'reputation.upsert'; row: ReputationRow }
+  | { op: 'operator_totals.upsert'; row: OperatorTotalsRow }
+  | { op: 'operator_sample.insert'; row: OperatorSampleRow }
+  /** Deletes every operator's samples older than `before`. */
+  | { op: 'operator_sample.prune'; before: number };
 
 export class ChangeSet {
   readonly changes: Change[] = [];

@@ -3,7 +3,7 @@
  * JSON columns left as text so callers decide when to parse).
  */
 
-import type { AssignmentStatus, OperatorStatus, TaskStatus } from '../protocol/index.js';
+import type { AssignmentStatus, OperatorSample, OperatorStatus, TaskStatus } from '../protocol/index.js';
 
 // The statuses are protocol: clients filter by them, the engine moves through them (protocol/statuses.ts).
 export {
@@ -192,6 +192,21 @@ export interface ReputationRow {
   streak: number;
   figures: string;
   updatedAt: number;
+}
+
+/** What an operator was ever rewarded and slashed (operator_totals). */
+export interface OperatorTotalsRow {
+  operatorId: string;
+  earned: number;
+  slashed: number;
+  /** How many slashes. */
+  slashes: number;
+  updatedAt: number;
+}
+
+/** An operator's standing at one moment (operator_history), as GET /v1/operators/:id/history shows it. */
+export interface OperatorSampleRow extends OperatorSample {
+  operatorId: string;
 }
 
 /** The ledger as the coordinator reloads it at start. */

@@ -11,6 +11,8 @@ import type {
   AccountRow,
   LedgerEntryRow,
   LedgerSnapshot,
+  OperatorSampleRow,
+  OperatorTotalsRow,
   ReputationRow,
   TaskAccountRow,
   WithdrawalRow,
@@ -60,6 +62,25 @@ export const reputationFromRaw = (r: Raw): ReputationRow => ({
   streak: r.streak as number,
   figures: r.figures as string,
   updatedAt: r.updated_at as number,
+});
+
+export const operatorTotalsFromRaw = (r: Raw): OperatorTotalsRow => ({
+  operatorId: r.operator_id as string,
+  earned: r.earned as number,
+  slashed: r.slashed as number,
+  slashes: r.slashes as number,
+  updatedAt: r.updated_at as number,
+});
+
+export const operatorSampleFromRaw = (r: Raw): OperatorSampleRow => ({
+  operatorId: r.operator_id as string,
+  ts: r.ts as number,
+  score: r.score as number,
+  uptime: r.uptime as number,
+  agreement: r.agreement as number,
+  leaseCompletion: r.lease_completion as number,
+  stake: r.stake as number,
+  status: r.status as string,
 });
 
 /** The trust SQL; `apply` runs inside the store's commit transaction, reads answer synchronously. */
@@ -112,6 +133,23 @@ export class SqliteTrust implements TrustStore {
           `INSERT INTO operator_reputation (operator_id, streak, figures, updated_at) VALUES (@operatorId, @streak, @figures, @updatedAt)
            ON CONFLICT (operator_id) DO UPDATE SET streak = excluded.streak, figures = excluded.figures, updated_at = excluded.updated_at`,
         ).run(change.row);
+        return;
+      case 'operator_totals.upsert':
+        this.stmt(
+          `INSERT INTO operator_totals (operator_id, earned, slashed, slashes, updated_at)
+           VALUES (@operatorId, @earned, @slashed, @slashes, @updatedAt)
+           ON CONFLICT (operator_id) DO UPDATE SET earned = excluded.earned, slashed = excluded.slashed,
+             slashes = excluded.slashes, updated_at = excluded.updated_at`,
+        ).run(change.row);
+        return;
+      case 'operator_sample.insert':
+        this.stmt(
+          `INSERT INTO operator_history (operator_id, ts, score, uptime, agreement, lease_completion, stake, status)
+           VALUES (@operatorId, @ts, @score, @uptime, @agreement, @leaseCompletion, @stake, @status)`,
+        ).run(change.row);
+        return;
+      case 'operator_sample.prune':
+        this.stmt('DELETE FROM operator_history WHERE ts < ?').run(change.before);
         return;
     }
   }
@@ -174,5 +212,17 @@ export class SqliteTrust implements TrustStore {
 
   async loadReputation(): Promise<ReputationRow[]> {
     return this.stmt('SELECT * FROM operator_reputation').all().map(reputationFromRaw);
+  }
+
+  async loadOperatorTotals(): Promise<OperatorTotalsRow[]> {
+    return this.stmt('SELECT * FROM operator_totals').all().map(operatorTotalsFromRaw);
+  }
+
+  async listOperatorSamples(operatorId: string, since: number, limit: number): Promise<OperatorSampleRow[]> {
+    // Newest first, so LIMIT keeps the latest; then oldest first for the reader.
+    return this.stmt('SELECT * FROM operator_history WHERE operator_id = ? AND ts >= ? ORDER BY ts DESC LIMIT ?')
+      .all(operatorId, since, limit)
+      .map(operatorSampleFromRaw)
+      .reverse();
   }
 }

@@ -6,6 +6,8 @@ import type {
   AccountRow,
   LedgerEntryRow,
   LedgerSnapshot,
+  OperatorSampleRow,
+  OperatorTotalsRow,
   ReputationRow,
   TaskAccountRow,
   WithdrawalRow,
@@ -27,4 +29,11 @@ export interface TrustStore {
   loadTaskAccountsOfOpenTasks(): Promise<TaskAccountRow[]>;
   listPendingWithdrawals(): Promise<WithdrawalRow[]>;
   loadReputation(): Promise<ReputationRow[]>;
+  /** Every operator's running totals of rewards and slashes, to rebuild them at start. */
+  loadOperatorTotals(): Promise<OperatorTotalsRow[]>;
+  /**
+   * The operator's latest `limit` samples taken at or after `since`, oldest first (through the
+   * primary key (operator_id, ts): never a scan of other operators' rows).
+   */
+  listOperatorSamples(operatorId: string, since: number, limit: number): Promise<OperatorSampleRow[]>;
 }

@@ -63,19 +63,35 @@ describe('dashboard', () => {
     await page.click('a[data-view=operators]');
     await page.waitForSelector(`tr[data-operator="${victim.operatorId}"][data-status=offline]`);
     await page.waitForSelector(`tr[data-operator="${survivor.operatorId}"][data-status=online]`);
-    // A few samples of reputation, so the chart draws lines.
-    await expect
-      .poll(async () => Number(await page.getAttribute('[data-testid=reputation]', 'data-samples')), {
-        timeout: 30_000,
-      })
-      .toBeGreaterThanOrEqual(3);
-    await screenshot(page, 'operators');
 
     // The verdict arrives live too, with its receipt.
     await page.goto(`${network.url}/#/tasks/${taskId}`);
     await page.waitForSelector('[data-testid=task-status]:has-text("verified")', { timeout: 90_000 });
     await page.waitForSelector('[data-testid=receipt]');
     await screenshot(page, 'task-detail');
+
+    // Earnings and slashes come from the coordinator, not from the events a page happened to load:
+    // after a reload they are still there, and they are the ledger's.
+    await page.click('a[data-view=operators]');
+    await page.reload();
+    const row = (op: { operatorId: string }) => `tr[data-operator="${op.operatorId}"]`;
+    await page.waitForSelector(`${row(survivor)} [data-testid=operator-earned]`);
+    const { balances } = await client.ledgerBalances();
+    const earned = balances[`earn:${survivor.operatorId}`];
+    expect(earned).toBe(2);
+    expect(await page.textContent(`${row(survivor)} [data-testid=operator-earned]`)).toBe(String(earned));
+    const slashed = log.of('ledger.slashed').filter((e) => e.operatorId === victim.operatorId);
+    expect(slashed.length).toBeGreaterThan(0);
+    expect(await page.textContent(`${row(victim)} [data-testid=operator-slashed]`)).toContain(
+      String(slashed.reduce((sum, e) => sum + e.data.amount, 0)),
+    );
+    // The reputation chart starts from the coordinator's history, not empty.
+    await expect
+      .poll(async () => Number(await page.getAttribute('[data-testid=reputation-history]', 'data-history-points')), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'operators');
 
     await page.click('a[data-view=overview]');
     await page.waitForSelector('[data-testid=tasks-by-status] td[data-status=verified]:has-text("1")');

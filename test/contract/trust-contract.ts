@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../src/protocol/index.js';
-import { ChangeSet, type LedgerEntryRow, type WithdrawalRow } from '../../src/store/index.js';
+import { ChangeSet, type LedgerEntryRow, type OperatorSampleRow, type WithdrawalRow } from '../../src/store/index.js';
 import { taskRow, withEu, type StoreContext } from './store-fixtures.js';
 
 function entry(seq: number, over: Partial<LedgerEntryRow> = {}): LedgerEntryRow {
@@ -32,6 +32,10 @@ function withdrawal(id: string, availableAt: number): WithdrawalRow {
     paidEntry: null,
     paidAmount: null,
   };
+}
+
+function sample(operatorId: string, ts: number, score = 0.5): OperatorSampleRow {
+  return { operatorId, ts, score, uptime: 1, agreement: 0.75, leaseCompletion: 1, stake: 100, status: 'online' };
 }
 
 export function describeTrustContract(ctx: StoreContext): void {
@@ -174,6 +178,71 @@ export function describeTrustContract(ctx: StoreContext): void {
         { operatorId: 'op_1', streak: 5, figures: '{"a":2}', updatedAt: 9 },
         { operatorId: 'op_2', streak: 0, figures: '{}', updatedAt: 1 },
       ]);
+    });
+  });
+  describe('trust: operator totals', () => {
+    it('keeps the latest running totals of each operator', async () => {
+      expect(await ctx.store.trust.loadOperatorTotals()).toEqual([]);
+      const cs = new ChangeSet();
+      cs.push({
+        op: 'operator_totals.upsert',
+        row: { operatorId: 'op_1', earned: 3, slashed: 0, slashes: 0, updatedAt: 1 },
+      });
+      cs.push({
+        op: 'operator_totals.upsert',
+        row: { operatorId: 'op_2', earned: 0, slashed: 5, slashes: 1, updatedAt: 1 },
+      });
+      await ctx.store.commit(cs);
+      const later = new ChangeSet();
+      later.push({
+        op: 'operator_totals.upsert',
+        row: { operatorId: 'op_1', earned: 9, slashed: 2, slashes: 1, updatedAt: 7 },
+      });
+      await ctx.store.commit(later);
+      const rows = (await ctx.store.trust.loadOperatorTotals()).sort((x, y) =>
+        x.operatorId.localeCompare(y.operatorId),
+      );
+      expect(rows).toEqual([
+        { operatorId: 'op_1', earned: 9, slashed: 2, slashes: 1, updatedAt: 7 },
+        { operatorId: 'op_2', earned: 0, slashed: 5, slashes: 1, updatedAt: 1 },
+      ]);
+    });
+  });
+
+  describe('trust: operator history', () => {
+    it("lists an operator's latest samples since a time, oldest first, and no other operator's", async () => {
+      const cs = new ChangeSet();
+      for (const ts of [10, 20, 30, 40]) cs.push({ op: 'operator_sample.insert', row: sample('op_1', ts, ts / 100) });
+      cs.push({ op: 'operator_sample.insert', row: { ...sample('op_2', 25), status: 'offline', stake: 0 } });
+      await ctx.store.commit(cs);
+      const trust = ctx.store.trust;
+      expect(await trust.listOperatorSamples('op_1', 0, 10)).toEqual(
+        [10, 20, 30, 40].map((t) => sample('op_1', t, t / 100)),
+      );
+      // The limit keeps the latest; `since` is inclusive.
+      expect((await trust.listOperatorSamples('op_1', 0, 2)).map((r) => r.ts)).toEqual([30, 40]);
+      expect((await trust.listOperatorSamples('op_1', 20, 10)).map((r) => r.ts)).toEqual([20, 30, 40]);
+      expect(await trust.listOperatorSamples('op_2', 0, 10)).toEqual([
+        { ...sample('op_2', 25), status: 'offline', stake: 0 },
+      ]);
+      expect(await trust.listOperatorSamples('op_3', 0, 10)).toEqual([]);
+    });
+
+    it('refuses a second sample of an operator at the same time, and prunes every operator by age', async () => {
+      const cs = new ChangeSet();
+      for (const ts of [10, 20, 30]) cs.push({ op: 'operator_sample.insert', row: sample('op_1', ts) });
+      cs.push({ op: 'operator_sample.insert', row: sample('op_2', 15) });
+      await ctx.store.commit(cs);
+      const twice = new ChangeSet();
+      twice.push({ op: 'operator_sample.insert', row: sample('op_2', 40) });
+      twice.push({ op: 'operator_sample.insert', row: sample('op_1', 30) });
+      await expect(ctx.store.commit(twice)).rejects.toThrow();
+      expect((await ctx.store.trust.listOperatorSamples('op_2', 0, 10)).map((r) => r.ts)).toEqual([15]);
+      const prune = new ChangeSet();
+      prune.push({ op: 'operator_sample.prune', before: 20 });
+      await ctx.store.commit(prune);
+      expect((await ctx.store.trust.listOperatorSamples('op_1', 0, 10)).map((r) => r.ts)).toEqual([20, 30]);
+      expect(await ctx.store.trust.listOperatorSamples('op_2', 0, 10)).toEqual([]);
     });
   });
 }

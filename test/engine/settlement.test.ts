@@ -85,6 +85,11 @@ describe('settlement', () => {
     expect(h.balance(earningsAccount(liar!.id))).toBe(0);
     expect(h.of('ledger.rewarded')).toHaveLength(2);
     expect(h.balance(escrowAccount(dev))).toBe(0);
+    // Each operator's running totals, committed with the verdict: what the ledger paid and took.
+    const totals = new Map((await h.store.trust.loadOperatorTotals()).map((t) => [t.operatorId, t]));
+    expect(totals.get(liar!.id)).toMatchObject({ earned: 0, slashed: h.config.slashDissent, slashes: 1 });
+    for (const op of [a!, c!].filter((o) => o !== liar))
+      expect(totals.get(op.id)).toMatchObject({ earned: h.balance(earningsAccount(op.id)), slashed: 0, slashes: 0 });
   });
 
   it('refunds the whole escrow of an unverifiable task and slashes nobody', async () => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Ledger, transfer } from '../../src/coordinator/economics/ledger.js';
+import { OperatorTotals } from '../../src/coordinator/economics/operator-totals.js';
 import { Settlement } from '../../src/coordinator/economics/settlement.js';
 import { StakeBook } from '../../src/coordinator/economics/stake-book.js';
 import type { AssignmentState, EuState, TaskState } from '../../src/coordinator/memory/state.js';
@@ -62,8 +63,9 @@ function setup() {
   ledger.post(changes, 0, 'deposit', transfer(EXTERNAL_ACCOUNT, 'dev:acct', 100, 'deposit'));
   for (const op of ['a', 'b', 'liar'])
     ledger.post(changes, 0, 'deposit', transfer(EXTERNAL_ACCOUNT, `stake:${op}`, 120, 'deposit'));
-  const settlement = new Settlement(ledger, { slashDissent: 50, slashExpiry: 5 });
-  return { ledger, changes, settlement };
+  const totals = new OperatorTotals();
+  const settlement = new Settlement(ledger, { slashDissent: 50, slashExpiry: 5 }, totals);
+  return { ledger, changes, settlement, totals };
 }
 
 const entries = (changes: ChangeSet) =>
@@ -129,6 +131,39 @@ describe('Settlement', () => {
         .sort(),
     ).toEqual(['t1', 't2']);
     expect(verifyLedger(entries(changes), ledger.snapshot()).ok).toBe(true);
+  });
+
+  it("adds each operator's rewards and slashes to its running totals as the entry closes, written once a flush", () => {
+    const { changes, settlement, totals } = setup();
+    totals.load([{ operatorId: 'a', earned: 7, slashed: 1, slashes: 1, updatedAt: 0 }]);
+    const e = eu(10);
+    const t = task(e, [
+      ['a', 'accepted'],
+      ['liar', 'rejected'],
+      ['b', 'accepted'],
+    ]);
+    t.payer = settlement.escrow(changes, 1, e, 'acct', 1)!;
+    settlement.settle(t, 'verified', null);
+    settlement.slashExpiry('liar', 't1', 'silent');
+    // Nothing counts before the entry is written: a turn that fails to close adds nothing.
+    expect(totals.of('b')).toEqual({ earned: 0, slashed: 0, slashes: 0 });
+    settlement.close(changes, 2);
+    expect(totals.of('a')).toEqual({ earned: 17, slashed: 1, slashes: 1 });
+    expect(totals.of('b')).toEqual({ earned: 10, slashed: 0, slashes: 0 });
+    expect(totals.of('liar')).toEqual({ earned: 0, slashed: 55, slashes: 2 });
+    const written = () => changes.changes.filter((c) => c.op === 'operator_totals.upsert');
+    totals.flush(changes, 3);
+    expect(
+      written()
+        .map((c) => c.row)
+        .sort((x, y) => x.operatorId.localeCompare(y.operatorId)),
+    ).toEqual([
+      { operatorId: 'a', earned: 17, slashed: 1, slashes: 1, updatedAt: 3 },
+      { operatorId: 'b', earned: 10, slashed: 0, slashes: 0, updatedAt: 3 },
+      { operatorId: 'liar', earned: 0, slashed: 55, slashes: 2, updatedAt: 3 },
+    ]);
+    totals.flush(changes, 4);
+    expect(written()).toHaveLength(3);
   });
 
   it('refunds everything and slashes nobody when the task is unverifiable', () => {

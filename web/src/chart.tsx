@@ -10,12 +10,17 @@ export interface Series {
   values: (number | null)[];
 }
 
+const STEPPED = uPlot.paths.stepped!({ align: 1 });
+
 /** Width when the page gives no room to measure (and the least a chart takes). */
 const MIN_WIDTH = 560;
 const HEIGHT = 200;
 
-/** x: seconds since epoch (uPlot's time unit). */
-export function TimeChart(props: { title: string; x: number[]; series: Series[]; testId?: string }) {
+/**
+ * x: seconds since epoch (uPlot's time unit). `stepped`: each value holds until the next (a
+ * figure sampled when it changed), rather than a line between samples.
+ */
+export function TimeChart(props: { title: string; x: number[]; series: Series[]; testId?: string; stepped?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const labels = props.series.map((s) => s.label).join('|');
@@ -27,7 +32,16 @@ export function TimeChart(props: { title: string; x: number[]; series: Series[];
         title: props.title,
         width: Math.max(MIN_WIDTH, host.current.clientWidth - 8),
         height: HEIGHT,
-        series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false }))],
+        series: [
+          {},
+          ...props.series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            width: 2,
+            spanGaps: false,
+            ...(props.stepped ? { paths: STEPPED } : {}),
+          })),
+        ],
         axes: [{}, { size: 50 }],
         legend: { live: false },
       },

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { RegionParam, RegionRequest } from '../../protocol/index.js';
+import { OperatorHistoryQuery, OperatorIdParam, RegionParam, RegionRequest } from '../../protocol/index.js';
 import type { CoordinatorOperations } from './operations.js';
 import { parseOrThrow } from './validation.js';
 
@@ -9,6 +9,13 @@ export function networkRoutes(app: FastifyInstance, coordinator: CoordinatorOper
   app.get<{ Params: { id: string } }>('/v1/operators/:id', async (request) =>
     coordinator.getOperator(request.params.id),
   );
+
+  /** Samples of the operator's standing, at most one a minute for the last day (reputation-history.ts). */
+  app.get('/v1/operators/:id/history', async (request) => {
+    const { id } = parseOrThrow(OperatorIdParam, request.params, 'path');
+    const { since, limit } = parseOrThrow(OperatorHistoryQuery, request.query, 'query');
+    return coordinator.operatorHistory(id, since, limit);
+  });
 
   app.get('/v1/regions', async () => ({ regions: coordinator.listRegions() }));
 

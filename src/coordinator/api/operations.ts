@@ -10,6 +10,7 @@ import type {
   ListTasksQuery,
   EuSummary,
   EuView,
+  OperatorHistoryView,
   OperatorView,
   PublishEuRequest,
   PublishEuResponse,
@@ -56,6 +57,8 @@ export interface CoordinatorOperations {
   listEvents(filter: Omit<EventFilter, 'visibleTo'>, viewer: Viewer): Promise<CortenEvent[]>;
   listOperators(): OperatorView[];
   getOperator(id: string): OperatorView;
+  /** The operator's standing over time, from the store (a follower serves it too). */
+  operatorHistory(id: string, since: number, limit: number): Promise<OperatorHistoryView>;
   listRegions(): RegionView[];
   setRegion(region: string, down: boolean, reason: string): Promise<void>;
   stats(): Stats;

@@ -7,7 +7,8 @@
  *                    slashes of overruns the verdict proved were the operators' fault
  *   lease lost       slash an expiry that was the operator's fault
  *   end of turn      the turn's movements become one `settlement` entry with its events,
- *                    then the balances it changed are written (settlement.ts, ledger.ts)
+ *                    then the balances and operators' totals it changed are written
+ *                    (settlement.ts, ledger.ts, operator-totals.ts)
  *   tick             pay out stake whose unbonding period is over
  *
  * Everything it writes goes into the turn's change set, so a verdict's settlement is
@@ -25,6 +26,7 @@ import type {
   VerdictReached,
 } from '../memory/index.js';
 import { Ledger, transfer } from './ledger.js';
+import { OperatorTotals } from './operator-totals.js';
 import { Settlement, type ClosedSettlement } from './settlement.js';
 import { StakeBook } from './stake-book.js';
 
@@ -41,18 +43,21 @@ export interface EconomicsPolicy {
 
 export class Economics implements DomainFactListener {
   readonly ledger = new Ledger();
+  /** What each operator was ever rewarded and slashed. */
+  readonly totals = new OperatorTotals();
   readonly settlement: Settlement;
   readonly stakes: StakeBook;
 
   constructor(policy: EconomicsPolicy) {
     const { slashDissent, slashExpiry } = policy;
-    this.settlement = new Settlement(this.ledger, { slashDissent, slashExpiry });
+    this.settlement = new Settlement(this.ledger, { slashDissent, slashExpiry }, this.totals);
     this.stakes = new StakeBook(this.ledger, policy.minStake, policy.unbondingMs);
   }
 
   /** Rebuilds balances and pending withdrawals from the store (at start). */
   async load(store: Store): Promise<void> {
     this.ledger.load(await store.trust.loadLedger());
+    this.totals.load(await store.trust.loadOperatorTotals());
     this.stakes.load(await store.trust.listPendingWithdrawals());
   }
 
@@ -88,9 +93,10 @@ export class Economics implements DomainFactListener {
     return this.settlement.close(turn.changes, turn.now);
   }
 
-  /** Writes the balances the turn changed; last, after every movement of the turn. */
+  /** Writes the balances and totals the turn changed; last, after every movement of the turn. */
   flush(turn: Turn): void {
     this.ledger.flush(turn.changes, turn.now);
+    this.totals.flush(turn.changes, turn.now);
   }
 
   tick(turn: Turn): void {

@@ -46,6 +46,7 @@ import {
 } from '../../protocol/index.js';
 import type { ChangeSet } from '../../store/index.js';
 import { transfer, type Ledger } from './ledger.js';
+import { OperatorTotals } from './operator-totals.js';
 import { EU_RESOURCE_EXCEEDED, paidResourceFaults } from '../verification/index.js';
 import type { AssignmentState, EuState, TaskPayer, TaskState } from '../memory/index.js';
 
@@ -85,6 +86,8 @@ export class Settlement {
   constructor(
     private readonly ledger: Ledger,
     private readonly policy: SlashPolicy,
+    /** Where the turn's rewards and slashes are added up per operator (operator-totals.ts). */
+    private readonly totals: OperatorTotals = new OperatorTotals(),
   ) {}
 
   private available(account: string): number {
@@ -264,6 +267,8 @@ export class Settlement {
         taskId: e.taskId,
         operatorId: e.operatorId,
       });
+      if (e.type === 'ledger.rewarded') this.totals.rewarded(e.operatorId, e.data.amount);
+      else if (e.type === 'ledger.slashed') this.totals.slashed(e.operatorId, e.data.amount);
     }
     for (const taskId of this.refs) changes.push({ op: 'ledger.ref', taskId, entryId: entry.id });
     this.reset();

@@ -11,7 +11,8 @@
  *   end of turn      release and dissent suspensions, stake suspensions of the slashed:
  *                    here, because suspending moves leases, which must not nest inside a
  *                    lease loss; then the records changed are written
- *   tick             uptime, health (degrade, recover, move stragglers), slots and ranks
+ *   tick             uptime, health (degrade, recover, move stragglers), slots and ranks;
+ *                    a sample of each operator's standing now and then (reputation-history.ts)
  */
 import type { ExecutionMetrics } from '../../protocol/index.js';
 import type { StakeBook } from '../economics/index.js';
@@ -29,6 +30,7 @@ import type {
 import { assessHealth, score, shouldSuspend } from './health-policy.js';
 import { degrade, recover, STAKE_SUSPENSION, suspend } from './operator-standing.js';
 import { ReputationBook, UPTIME_WRITE_MS } from './reputation.js';
+import { ReputationHistory, type SampleFigures } from './reputation-history.js';
 import { grantedSlots, releaseSuspension } from './slot-policy.js';
 
 /** Reputation rows are written at most this often per operator (a dissent is written at once). */
@@ -51,6 +53,7 @@ export interface StandingContext extends FlowContext {
 
 export class Standing implements DomainFactListener {
   readonly book: ReputationBook;
+  private readonly history = new ReputationHistory();
   /** The operator-clock stamp of each operator's last heartbeat, and the connection it came on. */
   private readonly lastBeat = new Map<string, { connection: number; at: number }>();
   private readonly ranks = new Map<string, number>();
@@ -239,8 +242,24 @@ export class Standing implements DomainFactListener {
       }
       this.refreshSlots(op, now);
       if (refreshRanks) this.ranks.set(op.id, this.scoreOf(op.id, now));
+      this.history.consider(turn, op.id, () => this.sampleOf(op, now));
     }
     if (refreshRanks) this.lastRanks = now;
+    this.history.prune(turn);
+  }
+
+  /** The operator's standing as its history records it, rounded as the API shows it. */
+  private sampleOf(op: OperatorState, now: number): SampleFigures {
+    const r = this.book.get(op.id);
+    const round = (n: number) => Math.round(n * 1000) / 1000;
+    return {
+      score: round(this.scoreOf(op.id, now)),
+      uptime: round(r ? this.book.uptime(r, now) : 1),
+      agreement: round(r ? this.book.agreement(r, now) : 1),
+      leaseCompletion: round(r ? this.book.leaseCompletion(r, now) : 1),
+      stake: this.stakes.stakeOf(op.id),
+      status: op.conn ? op.status : 'offline',
+    };
   }
 
   /** Moves a degraded operator's leases that run past what the network needs for their EU. */

@@ -28,6 +28,7 @@ import {
   type EuSummary,
   type EuView,
   type KeyPair,
+  type OperatorHistoryView,
   type OperatorView,
   type PublishEuRequest,
   type PublishEuResponse,
@@ -670,6 +671,12 @@ export class Coordinator implements CoordinatorOperations {
     const op = this.listOperators().find((o) => o.id === id);
     if (!op) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${id}`);
     return op;
+  }
+
+  async operatorHistory(id: string, since: number, limit: number): Promise<OperatorHistoryView> {
+    if (!(await this.store.getOperator(id))) throw new CortenError('OPERATOR_NOT_FOUND', `no operator ${id}`);
+    const rows = await this.store.trust.listOperatorSamples(id, since, limit);
+    return { operatorId: id, samples: rows.map(({ operatorId: _id, ...sample }) => sample) };
   }
 
   listRegions(): RegionView[] {

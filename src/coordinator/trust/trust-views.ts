@@ -3,13 +3,17 @@
  * operator list, and the full reputation view. Read-only views over Trust.
  */
 import { stakeAccount, type ReputationView } from '../../protocol/index.js';
-import { assessHealth } from '../reputation/index.js';
+import { assessHealth, type OperatorRecord } from '../reputation/index.js';
 import type { Trust } from './trust.js';
 
 export interface OperatorSummary {
   stake: number;
   eligible: boolean;
   reputation: { score: number; uptime: number; leaseCompletion: number; agreement: number; streak: number };
+  earned: number;
+  slashed: number;
+  slashes: number;
+  latencyMs: number | null;
 }
 
 export function operatorSummary(trust: Trust, operatorId: string, now: number): OperatorSummary {
@@ -25,7 +29,23 @@ export function operatorSummary(trust: Trust, operatorId: string, now: number): 
       agreement: round(r ? book.agreement(r, now) : 1),
       streak: r?.streak ?? 0,
     },
+    ...trust.economics.totals.of(operatorId),
+    latencyMs: r ? medianLatency(r, now) : null,
   };
+}
+
+/** The per-EU medians of an operator's result latency, weighted by each EU's (decayed) sample count. */
+function medianLatency(r: OperatorRecord, now: number): number | null {
+  let weight = 0;
+  let sum = 0;
+  for (const e of r.perEu.values()) {
+    const p50 = e.latency.quantile(0.5);
+    const n = e.latency.count(now);
+    if (p50 === null || n <= 0) continue;
+    weight += n;
+    sum += p50 * n;
+  }
+  return weight > 0 ? Math.round(sum / weight) : null;
 }
 
 export function reputationView(trust: Trust, operatorId: string, now: number): ReputationView {

@@ -6,6 +6,8 @@ import { GENESIS_HASH } from '../../protocol/index.js';
 import {
   accountFromRaw,
   entryFromRaw,
+  operatorSampleFromRaw,
+  operatorTotalsFromRaw,
   reputationFromRaw,
   taskAccountFromRaw,
   withdrawalFromRaw,
@@ -14,6 +16,8 @@ import type {
   AccountRow,
   LedgerEntryRow,
   LedgerSnapshot,
+  OperatorSampleRow,
+  OperatorTotalsRow,
   ReputationRow,
   TaskAccountRow,
   WithdrawalRow,
@@ -78,5 +82,17 @@ export class PostgresTrust implements TrustStore {
 
   async loadReputation(): Promise<ReputationRow[]> {
     return (await this.query('SELECT * FROM operator_reputation')).map(reputationFromRaw);
+  }
+
+  async loadOperatorTotals(): Promise<OperatorTotalsRow[]> {
+    return (await this.query('SELECT * FROM operator_totals')).map(operatorTotalsFromRaw);
+  }
+
+  async listOperatorSamples(operatorId: string, since: number, limit: number): Promise<OperatorSampleRow[]> {
+    const rows = await this.query(
+      'SELECT * FROM operator_history WHERE operator_id = $1 AND ts >= $2 ORDER BY ts DESC LIMIT $3',
+      [operatorId, since, limit],
+    );
+    return rows.map(operatorSampleFromRaw).reverse();
   }
 }

@@ -46,6 +46,18 @@ const REPUTATION: InsertSpec = {
   keyed: true,
 };
 
+const TOTALS: InsertSpec = {
+  table: 'operator_totals',
+  columns: ['operator_id', 'earned', 'slashed', 'slashes', 'updated_at'],
+  conflict: `ON CONFLICT (operator_id) DO UPDATE SET earned = excluded.earned, slashed = excluded.slashed,
+    slashes = excluded.slashes, updated_at = excluded.updated_at`,
+  keyed: true,
+};
+const SAMPLE: InsertSpec = {
+  table: 'operator_history',
+  columns: ['operator_id', 'ts', 'score', 'uptime', 'agreement', 'lease_completion', 'stake', 'status'],
+};
+
 /** The write of a trust change, or undefined when the change belongs to another area. */
 export function trustWrite(change: Change): Write | undefined {
   switch (change.op) {
@@ -104,6 +116,27 @@ export function trustWrite(change: Change): Write | undefined {
         key: r.operatorId,
       };
     }
+    case 'operator_totals.upsert': {
+      const r = change.row;
+      return {
+        kind: 'insert',
+        spec: TOTALS,
+        values: [r.operatorId, r.earned, r.slashed, r.slashes, r.updatedAt],
+        key: r.operatorId,
+      };
+    }
+    case 'operator_sample.insert': {
+      const r = change.row;
+      const values = [r.operatorId, r.ts, r.score, r.uptime, r.agreement, r.leaseCompletion, r.stake, r.status];
+      return { kind: 'insert', spec: SAMPLE, values };
+    }
+    case 'operator_sample.prune':
+      return {
+        kind: 'run',
+        run: async (client) => {
+          await client.query('DELETE FROM operator_history WHERE ts < $1', [change.before]);
+        },
+      };
     default:
       return undefined;
   }
