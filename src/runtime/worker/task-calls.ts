@@ -2,7 +2,9 @@
  * The three calls into QuickJS that every task makes — the prelude's
  * `begin(a, b, c, d, clock, inputText)`, the evaluation of a fresh instance
  * of the EU's entry module, and the prelude's `execute(namespace)`, which
- * answers a string — made as cheaply as the binding allows.
+ * answers a string — made as cheaply as the binding allows. (A task of a
+ * package whose modules are shared skips the evaluation: `executeShared`
+ * calls `execute` with the shared entry module's namespace.)
  *
  * quickjs-emscripten's public API wraps every value crossing into QuickJS in
  * a `Lifetime` object and every call in a few closures; for a trivial EU that
@@ -36,6 +38,8 @@ export interface TaskCalls {
    * `execute`'s string, or the exception either threw.
    */
   runModule(moduleName: string): string | Thrown;
+  /** Calls `execute` with an already evaluated namespace; returns its string, or the exception it threw. */
+  executeShared(namespace: QuickJSHandle): string | Thrown;
   /** Frees what the calls hold. */
   dispose(): void;
 }
@@ -74,8 +78,14 @@ export class HandleCalls implements TaskCalls {
     const ctx = this.context;
     const evaluated = ctx.evalCode(this.source, moduleName, { type: 'module' });
     if (evaluated.error) return { error: evaluated.error, whileLoading: true };
-    const called = ctx.callFunction(this.executeFn, ctx.undefined, evaluated.value);
+    const text = this.executeShared(evaluated.value);
     evaluated.value.dispose();
+    return text;
+  }
+
+  executeShared(namespace: QuickJSHandle): string | Thrown {
+    const ctx = this.context;
+    const called = ctx.callFunction(this.executeFn, ctx.undefined, namespace);
     if (called.error) return { error: called.error, whileLoading: false };
     const text = ctx.getString(called.value);
     called.value.dispose();
@@ -192,15 +202,25 @@ class DirectCalls implements TaskCalls {
   }
 
   runModule(moduleName: string): string | Thrown {
-    const { ffi, ctx, module } = this;
+    const { ffi, ctx } = this;
     const namespace = ffi.QTS_Eval(ctx, this.source, this.sourceBytes, moduleName, 0, EVAL_TYPE_MODULE);
     const loadError = ffi.QTS_ResolveException(ctx, namespace);
     if (loadError !== 0) {
       ffi.QTS_FreeValuePointer(ctx, namespace);
       return { error: this.handle(loadError), whileLoading: true };
     }
-    const result = this.call(this.executeFn, [namespace]);
+    const text = this.executeValue(namespace);
     ffi.QTS_FreeValuePointer(ctx, namespace);
+    return text;
+  }
+
+  executeShared(namespace: QuickJSHandle): string | Thrown {
+    return this.executeValue(namespace.value as unknown as number);
+  }
+
+  private executeValue(namespace: number): string | Thrown {
+    const { ffi, ctx, module } = this;
+    const result = this.call(this.executeFn, [namespace]);
     const runError = ffi.QTS_ResolveException(ctx, result);
     if (runError !== 0) {
       ffi.QTS_FreeValuePointer(ctx, result);
