@@ -23,27 +23,34 @@ export function defaultLength(n) {
   return Math.min(n, Math.max(MIN_DEFAULT, Math.min(MAX_DEFAULT, Math.round(n * DEFAULT_SHARE))));
 }
 
+/** Term id of a token that is not a word or a number, and of a stop word. */
+const NOT_COUNTED = -2;
+const STOP_WORD = -1;
+
 /**
  * Numbers the content terms of the text (stems of words and numbers that are
- * not stop words) in order of first appearance; other tokens get -1.
+ * not stop words) in order of first appearance; other tokens get NOT_COUNTED
+ * or STOP_WORD. Terms are keys of a prototype-less object, which QuickJS reads
+ * faster than a Map.
  */
 function termIds(tokens) {
   const { stem, type, stop } = tokens;
   const ids = new Array(stem.length);
-  const known = new Map();
+  const known = Object.create(null);
+  let vocabulary = 0;
   for (let i = 0; i < stem.length; i++) {
-    if ((type[i] !== 'word' && type[i] !== 'number') || stop[i]) {
-      ids[i] = -1;
-      continue;
+    if (type[i] !== 'word' && type[i] !== 'number') ids[i] = NOT_COUNTED;
+    else if (stop[i]) ids[i] = STOP_WORD;
+    else {
+      let id = known[stem[i]];
+      if (id === undefined) {
+        id = vocabulary++;
+        known[stem[i]] = id;
+      }
+      ids[i] = id;
     }
-    let id = known.get(stem[i]);
-    if (id === undefined) {
-      id = known.size;
-      known.set(stem[i], id);
-    }
-    ids[i] = id;
   }
-  return { ids, vocabulary: known.size };
+  return { ids, vocabulary };
 }
 
 /**
@@ -51,8 +58,7 @@ function termIds(tokens) {
  * first appearance in it, their counts (`tf`), and its length in words and
  * numbers.
  */
-function makeUnits(texts, groups, tokens, terms) {
-  const { type } = tokens;
+function makeUnits(texts, groups, terms) {
   const { ids } = terms;
   /** For each term id, the unit that last counted it (+1), and where in that unit's lists. */
   const seenIn = new Int32Array(terms.vocabulary);
@@ -63,11 +69,10 @@ function makeUnits(texts, groups, tokens, terms) {
     let length = 0;
     const group = groups[u];
     for (let k = 0; k < group.length; k++) {
-      const i = group[k];
-      if (type[i] !== 'word' && type[i] !== 'number') continue;
+      const id = ids[group[k]];
+      if (id === NOT_COUNTED) continue;
       length++;
-      const id = ids[i];
-      if (id < 0) continue;
+      if (id === STOP_WORD) continue;
       if (seenIn[id] !== u + 1) {
         seenIn[id] = u + 1;
         slot[id] = unitIds.length;
@@ -110,11 +115,11 @@ export function sentenceUnits(text, host) {
       texts.push(lines[l].trim());
       groups.push(byLine[l]);
     }
-    return { units: makeUnits(texts, groups, tokens, terms), vocabulary: terms.vocabulary };
+    return { units: makeUnits(texts, groups, terms), vocabulary: terms.vocabulary };
   }
   const sentences = host.nlp.sentences(text);
   return {
-    units: makeUnits(sentences, groupBy(sentence, sentences.length), tokens, terms),
+    units: makeUnits(sentences, groupBy(sentence, sentences.length), terms),
     vocabulary: terms.vocabulary,
   };
 }
