@@ -456,7 +456,7 @@ export class EuContext {
     } catch (error) {
       reply = replyForError(error);
     }
-    return this.context.newString(reply);
+    return this.calls.newString(reply);
   }
 
   private hostCallAsync(name: string, argsText: string): QuickJSHandle {
