@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/eus/index.js';
 import type { EuPackage } from '../src/protocol/index.js';
 import { createRuntime, loadEuFolder, type SandboxRuntime } from '../src/runtime/index.js';
+import { ownCpuSeconds } from './support.js';
 
 /** Executions in each timed run, per worker: a few seconds, enough to average out GC and context recycling. */
 const EXECUTIONS_PER_WORKER = 40_000;
@@ -43,11 +44,6 @@ function mainThreadCpuSeconds(): number {
   }
 }
 
-function processCpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
-
 interface Measured {
   perSecond: number;
   cpuUs: number;
@@ -58,7 +54,7 @@ interface Measured {
 async function drive(runtime: SandboxRuntime, eu: EuPackage, count: number, inFlight: number): Promise<Measured> {
   const seeds = Array.from({ length: count }, () => randomBytes(16).toString('hex'));
   let next = 0;
-  const startedCpu = processCpuSeconds();
+  const startedCpu = ownCpuSeconds();
   const startedMain = mainThreadCpuSeconds();
   const started = performance.now();
   await Promise.all(
@@ -76,7 +72,7 @@ async function drive(runtime: SandboxRuntime, eu: EuPackage, count: number, inFl
   const seconds = (performance.now() - started) / 1000;
   return {
     perSecond: count / seconds,
-    cpuUs: ((processCpuSeconds() - startedCpu) * 1e6) / count,
+    cpuUs: ((ownCpuSeconds() - startedCpu) * 1e6) / count,
     mainUs: ((mainThreadCpuSeconds() - startedMain) * 1e6) / count,
   };
 }

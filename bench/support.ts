@@ -14,6 +14,12 @@ export function cpuSeconds(pid: number): number {
   return ticks / 100;
 }
 
+/** CPU seconds (user + system) this process has used, all its threads together (microsecond resolution). */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** Resident memory now and at its peak, in MB, from /proc. */
 export function memoryMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

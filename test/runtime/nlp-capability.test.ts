@@ -42,6 +42,15 @@ describe('nlp, called directly', () => {
     ]);
   });
 
+  it('gives the same tokens as columns, one array per field', () => {
+    const fields = ['stem', 'type', 'stop', 'sentence', 'line'] as const;
+    const tokens = nlp.tokens(TEXT, [...fields]);
+    const columns = nlp.tokenColumns(TEXT, [...fields]);
+    expect(Object.keys(columns)).toEqual([...fields]);
+    for (const field of fields) expect(columns[field]).toEqual(tokens.map((token) => token[field]));
+    expect(nlp.tokenColumns('Hello world', ['stem'])).toEqual({ stem: ['hello', 'world'] });
+  });
+
   it('scores sentiment for the document and each sentence', () => {
     const result = nlp.sentiment('What a wonderful, delightful day. This is a terrible, awful mess.');
     expect(result.sentences).toHaveLength(2);
@@ -70,6 +79,8 @@ describe('nlp, called directly', () => {
     expect(() => nlp.sentences(42)).toThrow(CortenError);
     expect(() => nlp.keywords('text', 0)).toThrow(/n must be an integer/);
     expect(() => nlp.tokens('text', ['colour'])).toThrow(/fields must be/);
+    expect(() => nlp.tokenColumns('text', undefined)).toThrow(/tokenColumns\(text, fields\): fields must be/);
+    expect(() => nlp.tokenColumns('text', [])).toThrow(/fields must be/);
   });
 
   it('is deterministic', () => {

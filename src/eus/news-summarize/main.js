@@ -21,12 +21,12 @@ import { defaultLength, sentenceUnits } from './units.js';
 const METHOD = 'centrality+term-frequency';
 
 export function run(input, host) {
-  const units = sentenceUnits(input.text, host);
+  const { units, vocabulary } = sentenceUnits(input.text, host);
   const wanted = Math.min(units.length, input.sentences ?? defaultLength(units.length));
   if (units.length <= wanted) return { summary: units.map((u) => u.text), method: METHOD };
 
-  const centrality = centralityScores(units);
-  const frequency = frequencyScores(units);
+  const centrality = centralityScores(units, vocabulary);
+  const frequency = frequencyScores(units, vocabulary);
   const maxCentrality = Math.max(...centrality) || 1;
   const maxFrequency = Math.max(...frequency) || 1;
   const ranked = units
@@ -37,45 +37,57 @@ export function run(input, host) {
   return { summary: ranked.map((r) => units[r.index].text), method: METHOD };
 }
 
-function centralityScores(units) {
+/**
+ * Each unit's TF-IDF weights, normalized, in the order of its terms. Sums run
+ * in a fixed order (the unit's terms, then the pairs of units by the later
+ * one), so every machine adds the same numbers in the same order.
+ */
+function centralityScores(units, vocabulary) {
   const n = units.length;
-  const documentFrequency = new Map();
-  for (const unit of units) for (const term of unit.terms) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+  const documentFrequency = new Int32Array(vocabulary);
+  for (const unit of units) for (const id of unit.ids) documentFrequency[id]++;
   const vectors = units.map((unit) => {
-    const weights = new Map();
+    const weights = new Array(unit.ids.length);
     let norm = 0;
-    for (let t = 0; t < unit.terms.length; t++) {
-      const weight = (1 + Math.log(unit.tf[t])) * Math.log((1 + n) / documentFrequency.get(unit.terms[t]));
-      weights.set(unit.terms[t], weight);
+    for (let t = 0; t < unit.ids.length; t++) {
+      const weight = (1 + Math.log(unit.tf[t])) * Math.log((1 + n) / documentFrequency[unit.ids[t]]);
+      weights[t] = weight;
       norm += weight * weight;
     }
     norm = Math.sqrt(norm) || 1;
-    weights.forEach((weight, term) => weights.set(term, weight / norm));
+    for (let t = 0; t < weights.length; t++) weights[t] = weights[t] / norm;
     return weights;
   });
+  // The later unit of each pair is spread over the vocabulary (weights are positive: 0 means absent), and each
+  // earlier one walks its own terms against it.
+  const spread = new Float64Array(vocabulary);
   const sums = new Array(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const terms = units[i].terms;
-    for (let j = i + 1; j < n; j++) {
-      const other = vectors[j];
+  for (let j = 1; j < n; j++) {
+    const idsJ = units[j].ids;
+    const weightsJ = vectors[j];
+    for (let t = 0; t < idsJ.length; t++) spread[idsJ[t]] = weightsJ[t];
+    for (let i = 0; i < j; i++) {
+      const ids = units[i].ids;
+      const weights = vectors[i];
       let dot = 0;
-      for (let t = 0; t < terms.length; t++) {
-        const w = other.get(terms[t]);
-        if (w !== undefined) dot += vectors[i].get(terms[t]) * w;
+      for (let t = 0; t < ids.length; t++) {
+        const w = spread[ids[t]];
+        if (w !== 0) dot += weights[t] * w;
       }
       sums[i] += dot;
       sums[j] += dot;
     }
+    for (let t = 0; t < idsJ.length; t++) spread[idsJ[t]] = 0;
   }
   return sums.map((sum, i) => sum * Math.sqrt(units[i].length));
 }
 
-function frequencyScores(units) {
-  const total = new Map();
-  for (const unit of units) for (let t = 0; t < unit.terms.length; t++) total.set(unit.terms[t], (total.get(unit.terms[t]) ?? 0) + unit.tf[t]);
+function frequencyScores(units, vocabulary) {
+  const total = new Int32Array(vocabulary);
+  for (const unit of units) for (let t = 0; t < unit.ids.length; t++) total[unit.ids[t]] += unit.tf[t];
   return units.map((unit) => {
     let recurring = 0;
-    for (let t = 0; t < unit.terms.length; t++) recurring += total.get(unit.terms[t]) - unit.tf[t];
+    for (let t = 0; t < unit.ids.length; t++) recurring += total[unit.ids[t]] - unit.tf[t];
     return (recurring / (unit.length + 1)) * unit.length;
   });
 }

@@ -23,7 +23,11 @@ export type HostCapability = 'nlp' | 'embed.text' | 'llm.complete';
 
 /** The sandbox face of each capability. Async methods return promises inside the sandbox. */
 export const HOST_API: Record<HostCapability, { namespace: string; methods: readonly string[]; async: boolean }> = {
-  nlp: { namespace: 'nlp', methods: ['sentences', 'tokens', 'sentiment', 'keywords', 'entities'], async: false },
+  nlp: {
+    namespace: 'nlp',
+    methods: ['sentences', 'tokens', 'tokenColumns', 'sentiment', 'keywords', 'entities'],
+    async: false,
+  },
   'embed.text': { namespace: 'embed', methods: ['text'], async: false },
   'llm.complete': { namespace: 'llm', methods: ['complete'], async: true },
 };

@@ -76,6 +76,8 @@ export class HostServices {
         return this.need(this.nlp, method).sentences(args[0]);
       case 'nlp.tokens':
         return this.need(this.nlp, method).tokens(args[0], args[1]);
+      case 'nlp.tokenColumns':
+        return this.need(this.nlp, method).tokenColumns(args[0], args[1]);
       case 'nlp.sentiment':
         return this.need(this.nlp, method).sentiment(args[0]);
       case 'nlp.keywords':

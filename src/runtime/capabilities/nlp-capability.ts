@@ -51,6 +51,19 @@ function requireText(method: string, text: unknown): string {
   return text;
 }
 
+function requireFields(method: string, fields: unknown): (keyof NlpToken)[] {
+  if (
+    !Array.isArray(fields) ||
+    fields.length === 0 ||
+    !fields.every((f) => typeof f === 'string' && TOKEN_FIELDS.has(f))
+  ) {
+    throw badArgument(
+      `host.nlp.${method}(text, fields): fields must be a non-empty array of ${[...TOKEN_FIELDS].join(', ')}`,
+    );
+  }
+  return fields as (keyof NlpToken)[];
+}
+
 export class NlpCapability {
   constructor(private readonly wink: WinkAnalyzer) {}
 
@@ -68,21 +81,25 @@ export class NlpCapability {
   tokens(text: unknown, fields?: unknown): Partial<NlpToken>[] {
     const tokens = this.wink.analyze(requireText('tokens', text)).tokens;
     if (fields === undefined || fields === null) return tokens;
-    if (
-      !Array.isArray(fields) ||
-      fields.length === 0 ||
-      !fields.every((f) => typeof f === 'string' && TOKEN_FIELDS.has(f))
-    ) {
-      throw badArgument(
-        `host.nlp.tokens(text, fields): fields must be a non-empty array of ${[...TOKEN_FIELDS].join(', ')}`,
-      );
-    }
-    const picked = fields as (keyof NlpToken)[];
+    const picked = requireFields('tokens', fields);
     return tokens.map((token) => {
       const out: Record<string, unknown> = {};
       for (const field of picked) out[field] = token[field];
       return out as Partial<NlpToken>;
     });
+  }
+
+  /**
+   * The same tokens as `tokens(text, fields)`, one array per field instead of
+   * one object per token: `{stem: [...], line: [...]}`, each as long as the
+   * text has tokens. Inside the sandbox, parsing a few arrays costs a fraction
+   * of parsing hundreds of small objects (~4 µs each in QuickJS).
+   */
+  tokenColumns(text: unknown, fields: unknown): Partial<Record<keyof NlpToken, unknown[]>> {
+    const tokens = this.wink.analyze(requireText('tokenColumns', text)).tokens;
+    const columns: Partial<Record<keyof NlpToken, unknown[]>> = {};
+    for (const field of requireFields('tokenColumns', fields)) columns[field] = tokens.map((token) => token[field]);
+    return columns;
   }
 
   /** Sentiment of the document and of each sentence. */

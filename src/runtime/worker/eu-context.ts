@@ -3,7 +3,11 @@
  * the prelude, with the EU's `host` object built in. Tasks of that EU run in
  * it one at a time; each task evaluates the entry module afresh under a
  * unique module name (so module-level state never outlives its task) after
- * the PRNG, clock and input are set.
+ * the PRNG, clock and input are set — unless the package's modules can hold
+ * no state (see shared-modules.ts): then the first task evaluates them once,
+ * the prelude checks and freezes them, and every task calls the same `run`.
+ * A package that fails that check is remembered and runs the usual way; the
+ * context that tried is retired after its task.
  *
  * A task's life:
  *
@@ -43,6 +47,7 @@ import { CONTEXT_POISONING_CODES, type ExecutionErrorCode } from '../execution-c
 import { classifyFault } from './fault-classifier.js';
 import { PackageModules } from './package-modules.js';
 import { parseReport, PRELUDE_SOURCE, REPORT, type Reported } from './prelude-source.js';
+import { planSharedModules, type SharedPlan } from './shared-modules.js';
 import { directCalls, HandleCalls, type TaskCalls } from './task-calls.js';
 
 export interface SandboxLimits {
@@ -89,6 +94,20 @@ const ERROR_NAME = /^[A-Za-z]*Error$/;
  * the operator's backend. */
 const MAX_ASYNC_HOST_CALLS = 64;
 const MAX_ASYNC_HOST_CALLS_IN_FLIGHT = 8;
+/** The module that imports every shared module, by a name no package file can have (`!` cannot begin a path). */
+const SHARED_ROOT = '!shared';
+
+/** Each package's shared-module plan, or null when its modules are evaluated for every task. */
+const sharedPlans = new WeakMap<EuPackage, SharedPlan | null>();
+
+function sharedPlanFor(pkg: EuPackage): SharedPlan | undefined {
+  let plan = sharedPlans.get(pkg);
+  if (plan === undefined) {
+    plan = planSharedModules(pkg.files, pkg.manifest.entry) ?? null;
+    sharedPlans.set(pkg, plan);
+  }
+  return plan ?? undefined;
+}
 
 export class EuContext {
   /** Tasks started in this context. */
@@ -99,9 +118,14 @@ export class EuContext {
   private readonly context!: QuickJSContext;
   private readonly begin!: QuickJSHandle;
   private readonly execute!: QuickJSHandle;
+  private readonly seal!: QuickJSHandle;
+  /** The package's shared-module plan until it is tried, then the shared entry namespace, or undefined when none. */
+  private shared: SharedPlan | QuickJSHandle | undefined;
   /** How `begin` and `execute` are called. */
   private readonly calls!: TaskCalls;
   private task: TaskState | undefined;
+  /** Set when the context must not run another task once this one is done (its shared modules failed their check). */
+  private retire = false;
 
   constructor(
     quickjs: QuickJSWASMModule,
@@ -114,15 +138,20 @@ export class EuContext {
       this.runtime.setMemoryLimit(limits.memoryBytes);
       this.runtime.setMaxStackSize(limits.stackBytes);
       this.runtime.setInterruptHandler(() => this.shouldInterrupt());
-      const modules = new PackageModules(pkg.files, (specifier) => {
-        if (this.task !== undefined) this.task.forbiddenImport ??= specifier;
-      });
+      this.shared = sharedPlanFor(pkg);
+      const modules = new PackageModules(
+        pkg.files,
+        (specifier) => {
+          if (this.task !== undefined) this.task.forbiddenImport ??= specifier;
+        },
+        this.shared,
+      );
       this.runtime.setModuleLoader(
         (name) => modules.load(name),
         (base, requested) => modules.resolve(base, requested),
       );
       this.context = this.runtime.newContext();
-      [this.begin, this.execute] = this.bootstrap(
+      [this.begin, this.execute, this.seal] = this.bootstrap(
         offeredCapabilities(pkg.manifest.requirements.capabilities, services.capabilities),
       );
       const source = pkg.files[pkg.manifest.entry] ?? '';
@@ -142,8 +171,8 @@ export class EuContext {
     }
   }
 
-  /** Evaluates the prelude with the host callbacks; returns its privileged `begin` and `execute`. */
-  private bootstrap(capabilities: HostCapability[]): [QuickJSHandle, QuickJSHandle] {
+  /** Evaluates the prelude with the host callbacks; returns its privileged `begin`, `execute` and `seal`. */
+  private bootstrap(capabilities: HostCapability[]): [QuickJSHandle, QuickJSHandle, QuickJSHandle] {
     const ctx = this.context;
     const spec = capabilities.map((capability) => ({ capability, ...HOST_API[capability] }));
     const bootstrap = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'corten:prelude'));
@@ -160,9 +189,10 @@ export class EuContext {
     const privileged = ctx.unwrapResult(
       ctx.callFunction(bootstrap, ctx.undefined, hostCall, hostCallAsync, report, specText),
     );
-    const handles: [QuickJSHandle, QuickJSHandle] = [
+    const handles: [QuickJSHandle, QuickJSHandle, QuickJSHandle] = [
       ctx.getProp(privileged, 'begin'),
       ctx.getProp(privileged, 'execute'),
+      ctx.getProp(privileged, 'seal'),
     ];
     for (const handle of [bootstrap, hostCall, hostCallAsync, report, specText, privileged]) handle.dispose();
     return handles;
@@ -204,9 +234,13 @@ export class EuContext {
     };
     this.task = task;
     const early = this.segment(task, () => {
+      const shared = this.sharedEntry(task);
       const thrown = this.calls.begin(spec.seedWords, spec.clock, spec.inputText);
       if (thrown !== undefined) return this.failFromHandle(task, thrown);
-      const called = this.calls.runModule(PackageModules.nameFor(task.number, this.pkg.manifest.entry));
+      const called =
+        shared !== undefined
+          ? this.calls.executeShared(shared)
+          : this.calls.runModule(PackageModules.nameFor(task.number, this.pkg.manifest.entry));
       if (typeof called !== 'string') return this.failFromHandle(task, called.error, called.whileLoading);
       const reported = parseReport(called);
       if (reported !== undefined) task.reported = reported;
@@ -240,10 +274,50 @@ export class EuContext {
     this.task?.abort?.abort();
     for (const deferred of this.task?.outstanding ?? []) deferred.dispose();
     this.calls.dispose();
+    if (this.shared !== undefined && !isPlan(this.shared)) this.shared.dispose();
     this.begin.dispose();
     this.execute.dispose();
+    this.seal.dispose();
     this.context.dispose();
     this.runtime.dispose();
+  }
+
+  /**
+   * The shared entry namespace: evaluated, checked and frozen by the first
+   * task (before its input is set), or undefined when the package's modules
+   * are evaluated for every task. A package whose shared modules fail to
+   * evaluate or to pass the prelude's check never shares again, and this
+   * context, which evaluated them, is retired after the task.
+   */
+  private sharedEntry(task: TaskState): QuickJSHandle | undefined {
+    const shared = this.shared;
+    if (shared === undefined || !isPlan(shared)) return shared;
+    this.shared = undefined;
+    const ctx = this.context;
+    const paths = [this.pkg.manifest.entry, ...[...shared.sources.keys()].filter((p) => p !== this.pkg.manifest.entry)];
+    const root =
+      paths.map((path, i) => `import * as m${i} from ${JSON.stringify(`./${path}`)};\n`).join('') +
+      `export const all = [${paths.map((_, i) => `m${i}`).join(', ')}];\n`;
+    const expected = JSON.stringify(paths.map((path) => shared.names.get(path)));
+    let entry: QuickJSHandle | undefined;
+    const evaluated = ctx.evalCode(root, PackageModules.sharedName(SHARED_ROOT), { type: 'module' });
+    if (!evaluated.error) {
+      const all = ctx.getProp(evaluated.value, 'all');
+      const text = ctx.newString(expected);
+      const sealed = ctx.callFunction(this.seal, ctx.undefined, all, text);
+      if (!sealed.error && ctx.typeof(sealed.value) === 'boolean' && ctx.dump(sealed.value) === true)
+        entry = ctx.getProp(all, '0');
+      (sealed.error ?? sealed.value).dispose();
+      for (const handle of [text, all, evaluated.value]) handle.dispose();
+    } else evaluated.error.dispose();
+    if (entry !== undefined) {
+      this.shared = entry;
+      return entry;
+    }
+    sharedPlans.set(this.pkg, null);
+    this.retire = true;
+    task.forbiddenImport = undefined;
+    return undefined;
   }
 
   /**
@@ -296,7 +370,7 @@ export class EuContext {
     task.finished = true;
     if (task.timer !== undefined) clearTimeout(task.timer);
     if (!result.ok && CONTEXT_POISONING_CODES.has(result.code)) this.poisoned = true;
-    if ((task.outstanding !== undefined && task.outstanding.size > 0) || this.runtime.hasPendingJob())
+    if ((task.outstanding !== undefined && task.outstanding.size > 0) || this.runtime.hasPendingJob() || this.retire)
       this.poisoned = true;
     if (task.outstanding !== undefined) {
       task.abort?.abort();
@@ -382,7 +456,7 @@ export class EuContext {
     } catch (error) {
       reply = replyForError(error);
     }
-    return this.context.newString(reply);
+    return this.calls.newString(reply);
   }
 
   private hostCallAsync(name: string, argsText: string): QuickJSHandle {
@@ -430,6 +504,10 @@ export class EuContext {
     const settled = this.advance(task);
     if (settled !== undefined) task.resolve?.(settled);
   }
+}
+
+function isPlan(shared: SharedPlan | QuickJSHandle): shared is SharedPlan {
+  return 'sources' in shared;
 }
 
 function replyForError(error: unknown): string {

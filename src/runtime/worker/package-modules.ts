@@ -2,8 +2,9 @@
  * The sandbox's module loader: it serves the EU's own files and nothing
  * else. Module names are `t<task>/<path>`, so each task evaluates its own
  * copy of every module (QuickJS caches modules by name for the life of a
- * context). `.json` files load as a module whose default export is the
- * parsed document.
+ * context), or `s/<path>` for the rewritten modules of a package whose
+ * modules are evaluated once and shared (see shared-modules.ts). `.json`
+ * files load as a module whose default export is the parsed document.
  *
  * Resolution never fails (QuickJS would drop the reason): an import that is
  * not a relative path inside the package (`node:fs`, `http://…`, a bare
@@ -12,19 +13,29 @@
  * report EU_FORBIDDEN.
  */
 import { posix } from 'node:path';
+import type { SharedPlan } from './shared-modules.js';
 
 /** Marks a refused import's module name; `!` cannot begin a package file path. */
 const FORBIDDEN = '!forbidden:';
+/** The prefix of shared modules' names. */
+const SHARED = 's';
 
 export class PackageModules {
   constructor(
     private readonly files: Readonly<Record<string, string>>,
     private readonly onForbidden: (specifier: string) => void,
+    /** The rewritten modules, when the package's modules are shared. */
+    private readonly shared?: SharedPlan,
   ) {}
 
   /** The module name of a task's copy of `path`. */
   static nameFor(task: number, path: string): string {
     return `t${task}/${path}`;
+  }
+
+  /** The module name of the shared copy of `path`. */
+  static sharedName(path: string): string {
+    return `${SHARED}/${path}`;
   }
 
   resolve(base: string, requested: string): string {
@@ -46,7 +57,7 @@ export class PackageModules {
         ),
       };
     }
-    const text = this.files[path];
+    const text = name.startsWith(`${SHARED}/`) ? this.shared?.sources.get(path) : this.files[path];
     if (text === undefined) return { error: new Error(`module "${path}" is not among the EU's files`) };
     if (!path.endsWith('.json')) return text;
     try {

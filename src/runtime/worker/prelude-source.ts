@@ -27,7 +27,12 @@
  *   back from QuickJS; one that settles later, in a job, calls the host's
  *   `report`. Either way the report is one string: its first character is
  *   the kind (see REPORT), the rest the JSON text (ok), the problem
- *   (not JSON, bad module) or `[name, message, fromHost]` as JSON (threw).
+ *   (not JSON, bad module) or `[name, message, fromHost]` as JSON (threw);
+ * - seals shared modules: `seal(namespaces, expectedText)` checks that each
+ *   namespace of a package whose modules are evaluated once per context
+ *   holds exactly the names the host read from its text, each function with
+ *   exactly the source text read (see shared-modules.ts), and only then
+ *   deep-freezes every value they hold and answers true.
  *
  * Host calls cross as JSON text; replies are tagged `O<json>` (ok),
  * `T<message>` (bad argument: TypeError) or `E<message>` (the capability
@@ -83,6 +88,8 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
   const promiseReject = Promise.reject;
   const RealDate = Date;
   const dateToString = RealDate.prototype.toString;
+  const functionToString = Function.prototype.toString;
+  const hasOwnProperty = O.prototype.hasOwnProperty;
   const ObjectPrototype = O.prototype;
   const MAX_DEPTH = 200;
   const OK = 'O', THREW = 'T', NOT_JSON = 'N', BAD_MODULE = 'B';
@@ -336,6 +343,28 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
     return text;
   }
 
+  function seal(namespaces, expectedText) {
+    const expected = jsonParse(expectedText);
+    if (!isArray(namespaces) || namespaces.length !== expected.length) return false;
+    for (let m = 0; m < expected.length; m++) {
+      const namespace = namespaces[m];
+      const names = expected[m];
+      if (namespace === null || typeof namespace !== 'object' || getPrototypeOf(namespace) !== null) return false;
+      if (objectKeys(namespace).length !== names.length) return false;
+      for (let i = 0; i < names.length; i++) {
+        const item = names[i];
+        if (!apply(hasOwnProperty, namespace, [item.name])) return false;
+        const value = namespace[item.name];
+        if (item.text !== undefined && (typeof value !== 'function' || apply(functionToString, value, []) !== item.text)) return false;
+      }
+    }
+    for (let m = 0; m < namespaces.length; m++) {
+      const keys = objectKeys(namespaces[m]);
+      for (let i = 0; i < keys.length; i++) deepFreeze(namespaces[m][keys[i]]);
+    }
+    return true;
+  }
+
   function encodeArgs(name, args) {
     const problem = jsonProblem(args, name + ' arguments');
     if (problem !== undefined) throw new TypeErrorCtor(problem);
@@ -371,5 +400,5 @@ export const PRELUDE_SOURCE = String.raw`(function bootstrap(hostCall, hostCallA
   }
   deepFreeze(host);
 
-  return freeze({ begin: freeze(begin), execute: freeze(execute) });
+  return freeze({ begin: freeze(begin), execute: freeze(execute), seal: freeze(seal) });
 })`;
