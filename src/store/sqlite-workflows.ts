@@ -54,13 +54,14 @@ export const jobTaskFromRaw = (r: Raw): JobTaskState => ({
   stepId: r.step_id as string,
   index: r.idx as number,
   taskId: r.task_id as string,
+  euId: r.eu_id as string,
   status: r.status as TaskStatus,
   failure: (r.failure as string | null) ?? null,
   output: (r.output as string | null) ?? null,
 });
 
-/** A step task with its task's status and, once verified, the accepted output. */
-export const JOB_TASK_SELECT = `SELECT jt.job_id, jt.step_id, jt.idx, jt.task_id, t.status, t.failure,
+/** A step task with its task's EU and status and, once verified, the accepted output. */
+export const JOB_TASK_SELECT = `SELECT jt.job_id, jt.step_id, jt.idx, jt.task_id, t.eu_id, t.status, t.failure,
     CASE WHEN t.status = 'verified' THEN a.output END AS output
   FROM job_tasks jt JOIN tasks t ON t.id = jt.task_id LEFT JOIN assignments a ON a.id = t.result_assignment_id`;
 

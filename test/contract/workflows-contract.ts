@@ -113,8 +113,26 @@ export function describeWorkflowsContract(ctx: StoreContext): void {
       const detail = await store.workflows.getJobDetail('j_1');
       expect(detail.steps).toEqual([{ ...step, status: 'running', reason: 'r', updatedAt: 2 }]);
       expect(detail.tasks).toEqual([
-        { jobId: 'j_1', stepId: 'each', index: 0, taskId: 't1', status: 'verified', failure: null, output: '{"y":1}' },
-        { jobId: 'j_1', stepId: 'each', index: 1, taskId: 't2', status: 'pending', failure: null, output: null },
+        {
+          jobId: 'j_1',
+          stepId: 'each',
+          index: 0,
+          taskId: 't1',
+          euId: 'eu_1',
+          status: 'verified',
+          failure: null,
+          output: '{"y":1}',
+        },
+        {
+          jobId: 'j_1',
+          stepId: 'each',
+          index: 1,
+          taskId: 't2',
+          euId: 'eu_1',
+          status: 'pending',
+          failure: null,
+          output: null,
+        },
       ]);
       expect(await store.workflows.getJobDetail('j_none')).toEqual({ steps: [], tasks: [] });
     });
