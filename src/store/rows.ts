@@ -282,6 +282,8 @@ export interface JobTaskRow {
 
 /** A step task with what its task row says now (status, and its accepted output once verified). */
 export interface JobTaskState extends JobTaskRow {
+  /** The EU its task runs: a started step's EU until the step's row is written (job-progress.ts). */
+  euId: string;
   status: TaskStatus;
   failure: string | null;
   /** The accepted output, JSON text; null until verified. */

@@ -106,6 +106,7 @@ export class SqliteStore implements Store {
       this.checkpointer = new SqliteCheckpointer(this.path);
     }
     this.commitTx = this.db.transaction((list: Change[], committed: CortenEvent[]) => {
+      this.workflows.begin();
       for (const change of list) {
         const seq = this.apply(change);
         if (seq !== undefined && change.op === 'event') {
@@ -115,6 +116,8 @@ export class SqliteStore implements Store {
           committed.push(event);
         }
       }
+      // Job rows last, in multi-row statements (sqlite-workflows.ts).
+      this.workflows.flush();
     });
   }
 

@@ -92,6 +92,34 @@ export function describeWorkflowsContract(ctx: StoreContext): void {
       expect((await store.workflows.getJobDetail('j_1')).tasks.map((t) => t.taskId)).toEqual(['t1']);
     });
 
+    it('writes a commit of many jobs whole: each job with its updates, steps and step tasks', async () => {
+      const { store } = ctx;
+      const cs = withEu();
+      cs.push({ op: 'workflow.insert', row: workflowRow('wf_1') });
+      const count = 150;
+      const id = (i: number) => `j_${String(i).padStart(3, '0')}`;
+      for (let i = 0; i < count; i++) {
+        cs.push({ op: 'job.insert', row: jobRow(id(i), { submittedAt: i }) });
+        cs.push({ op: 'task.insert', row: taskRow(`t${i}`) });
+        cs.push({ op: 'job_task.insert', row: { jobId: id(i), stepId: 's', index: 0, taskId: `t${i}` } });
+        const step = { jobId: id(i), stepId: 's', euId: 'eu_1', tasks: 1, reason: null, updatedAt: 2 };
+        cs.push({ op: 'job_step.upsert', row: { ...step, status: 'ready', output: null } });
+        if (i % 2 === 0) {
+          cs.push({ op: 'job_step.upsert', row: { ...step, status: 'verified', output: `{"i":${i}}` } });
+          cs.push({ op: 'job.update', id: id(i), set: { status: 'completed', finishedAt: 3, updatedAt: 3 } });
+        }
+      }
+      await store.commit(cs);
+      const running = await store.workflows.listJobs({ status: 'running', limit: 1000 });
+      const completed = await store.workflows.listJobs({ status: 'completed', limit: 1000 });
+      expect([running.length, completed.length]).toEqual([count / 2, count / 2]);
+      expect(completed[0]).toMatchObject({ id: id(0), status: 'completed', finishedAt: 3 });
+      const detail = await store.workflows.getJobDetail(id(148));
+      expect(detail.steps.map((s) => [s.status, s.output])).toEqual([['verified', '{"i":148}']]);
+      expect(detail.tasks.map((t) => t.taskId)).toEqual(['t148']);
+      expect((await store.workflows.getJobDetail(id(149))).steps.map((s) => s.status)).toEqual(['ready']);
+    });
+
     it("upserts step state and reads a job's detail with each task's status and accepted output", async () => {
       const { store } = ctx;
       const cs = withEu();
@@ -113,8 +141,26 @@ export function describeWorkflowsContract(ctx: StoreContext): void {
       const detail = await store.workflows.getJobDetail('j_1');
       expect(detail.steps).toEqual([{ ...step, status: 'running', reason: 'r', updatedAt: 2 }]);
       expect(detail.tasks).toEqual([
-        { jobId: 'j_1', stepId: 'each', index: 0, taskId: 't1', status: 'verified', failure: null, output: '{"y":1}' },
-        { jobId: 'j_1', stepId: 'each', index: 1, taskId: 't2', status: 'pending', failure: null, output: null },
+        {
+          jobId: 'j_1',
+          stepId: 'each',
+          index: 0,
+          taskId: 't1',
+          euId: 'eu_1',
+          status: 'verified',
+          failure: null,
+          output: '{"y":1}',
+        },
+        {
+          jobId: 'j_1',
+          stepId: 'each',
+          index: 1,
+          taskId: 't2',
+          euId: 'eu_1',
+          status: 'pending',
+          failure: null,
+          output: null,
+        },
       ]);
       expect(await store.workflows.getJobDetail('j_none')).toEqual({ steps: [], tasks: [] });
     });

@@ -130,10 +130,11 @@ export class WorkflowApi {
     const views: JobStepView[] = order.map((stepId) => {
       const step = steps.find((s) => s.stepId === stepId);
       const own = tasks.filter((t) => t.stepId === stepId);
+      // A started step has no row until it finishes (job-progress.ts): its tasks say it is ready, and its EU.
       const view: JobStepView = {
         id: stepId,
-        status: (step?.status as JobStepView['status'] | undefined) ?? 'pending',
-        euId: step?.euId ?? null,
+        status: (step?.status as JobStepView['status'] | undefined) ?? (own.length > 0 ? 'ready' : 'pending'),
+        euId: step?.euId ?? own[0]?.euId ?? null,
         reason: step?.reason ?? null,
         tasks: own.map((t) => ({ index: t.index, taskId: t.taskId, status: t.status })),
         output: step?.output ? (JSON.parse(step.output) as unknown) : null,

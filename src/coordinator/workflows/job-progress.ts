@@ -78,13 +78,12 @@ export function advance(ctx: WorkflowContext, turn: Turn, job: JobState): void {
   for (const step of job.workflow.order) {
     const run = job.runs.get(step.id)!;
     if (run.status !== 'pending') continue;
-    const deps = job.workflow.deps.get(step.id)!.map((d) => job.runs.get(d)!.status);
-    if (deps.some((s) => s === 'failed' || s === 'cancelled')) continue;
-    if (deps.some((s) => s === 'skipped')) {
+    const reads = readsOf(job, step.id);
+    if (reads === 'open') continue;
+    if (reads === 'skipped') {
       skip(turn, job, run, 'a step it reads was skipped');
       continue;
     }
-    if (!deps.every((s) => s === 'verified')) continue;
     const scope = scopeOf(job);
     if (step.when && !conditionHolds(step.when, scope)) {
       skip(turn, job, run, `condition ${step.when.pointer} ${step.when.op} is false`);
@@ -93,8 +92,24 @@ export function advance(ctx: WorkflowContext, turn: Turn, job: JobState): void {
     startStep(ctx, turn, job, step, run, scope);
     if (job.status !== 'running') return;
   }
-  const runs = [...job.runs.values()];
-  if (runs.every((r) => r.status === 'verified' || r.status === 'skipped')) complete(ctx, turn, job);
+  for (const r of job.runs.values()) if (r.status !== 'verified' && r.status !== 'skipped') return;
+  complete(ctx, turn, job);
+}
+
+/**
+ * Where the steps a step reads are: `open` while one is unfinished (or failed or
+ * cancelled: the job ends instead), `skipped` when one was skipped, else `verified`.
+ */
+function readsOf(job: JobState, stepId: string): 'open' | 'skipped' | 'verified' {
+  let skipped = false;
+  let open = false;
+  for (const id of job.workflow.deps.get(stepId)!) {
+    const status = job.runs.get(id)!.status;
+    if (status === 'failed' || status === 'cancelled') return 'open';
+    if (status === 'skipped') skipped = true;
+    else if (status !== 'verified') open = true;
+  }
+  return skipped ? 'skipped' : open ? 'open' : 'verified';
 }
 
 function skip(turn: Turn, job: JobState, run: StepRun, reason: string): void {
@@ -135,13 +150,13 @@ function startStep(
   const inputs: { text: string; hash: string }[] = [];
   for (let index = 0; index < items.length; index++) {
     const input = buildInput(step, step.map !== undefined ? { ...scope, item: items[index], index } : scope);
-    const problem = inputProblem(ctx, eu, input);
-    if (problem) {
+    const checked = checkInput(ctx, eu, input);
+    if ('problem' in checked) {
       const where = step.map !== undefined ? ` (element ${index})` : '';
-      failStep(ctx, turn, job, run, 'input_schema_mismatch', `${problem}${where}`);
+      failStep(ctx, turn, job, run, 'input_schema_mismatch', `${checked.problem}${where}`);
       return;
     }
-    inputs.push({ text: JSON.stringify(input), hash: hashJson(input) });
+    inputs.push({ text: checked.text, hash: hashJson(input) });
   }
   const payer = fund(ctx, turn, job, eu, inputs.length);
   if (payer === 'short') {
@@ -168,18 +183,22 @@ function startStep(
     jobEvent(turn, job, 'job.step.finished', { jobId: job.id, stepId: step.id, status: 'verified' });
     return;
   }
+  // Not written: its job_tasks rows say the step started, and a reader sees it ready from them (one write
+  // less a step on the hot path). Its row is written when it finishes.
   run.status = 'ready';
-  saveStep(turn, job, run);
   jobEvent(turn, job, 'job.step.ready', { jobId: job.id, stepId: step.id, euId: eu.id, taskIds });
 }
 
-function inputProblem(ctx: WorkflowContext, eu: EuState, input: unknown): string | null {
-  if (valueTooDeep(input, MAX_VALUE_DEPTH)) return `the input nests deeper than ${MAX_VALUE_DEPTH} levels`;
+/** A task input's text, or why `input` cannot be a task of `eu`. */
+function checkInput(ctx: WorkflowContext, eu: EuState, input: unknown): { text: string } | { problem: string } {
+  if (valueTooDeep(input, MAX_VALUE_DEPTH)) return { problem: `the input nests deeper than ${MAX_VALUE_DEPTH} levels` };
   const text = JSON.stringify(input ?? null);
-  if (text.length > ctx.config.maxInputBytes)
-    return `the input is ${text.length} bytes; the limit is ${ctx.config.maxInputBytes}`;
+  const limit = ctx.config.maxInputBytes;
+  if (text.length > limit) return { problem: `the input is ${text.length} bytes; the limit is ${limit}` };
   const problem = eu.checkInput(input);
-  return problem ? `the input does not match ${eu.manifest.name}@${eu.manifest.version}'s schema: ${problem}` : null;
+  if (problem)
+    return { problem: `the input does not match ${eu.manifest.name}@${eu.manifest.version}'s schema: ${problem}` };
+  return { text };
 }
 
 /** Takes `count` tasks' escrow from the job's reserve, topping it up from the balance when short. */
@@ -236,7 +255,7 @@ export function taskSettled(
 export function taskStarted(turn: Turn, job: JobState, task: TaskState): void {
   const run = task.job ? job.runs.get(task.job.stepId) : undefined;
   if (!run || (run.status !== 'ready' && run.status !== 'waiting')) return;
-  // Not written: the store keeps `ready` and a reader sees the step running from its tasks' statuses.
+  // Not written either: a reader sees the step running from its tasks' statuses.
   run.status = 'running';
   jobEvent(turn, job, 'job.step.started', { jobId: job.id, stepId: run.id });
 }

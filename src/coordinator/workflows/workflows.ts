@@ -328,6 +328,12 @@ export class Workflows implements DomainFactListener {
       const job = jobs.get(t.jobId);
       const run = job?.runs.get(t.stepId);
       if (!job || !run) continue;
+      // A started step has no row until it finishes (job-progress.ts): its tasks make it ready.
+      if (run.status === 'pending') {
+        run.status = 'ready';
+        run.euId = t.euId;
+      }
+      if (run.status === 'ready') run.count = Math.max(run.count, t.index + 1);
       if (t.status === 'verified') {
         run.outputs[t.index] = t.output === null ? null : (JSON.parse(t.output) as unknown);
         run.done += 1;

@@ -6,7 +6,15 @@
 import type { Change } from '../change-set.js';
 import type { JobFilter, JobRow, JobsSnapshot, JobStepRow, JobTaskState, WorkflowRow } from '../rows.js';
 import { snake } from '../sqlite-mapping.js';
-import { JOB_TASK_SELECT, jobFromRaw, jobTaskFromRaw, stepFromRaw, workflowFromRaw } from '../sqlite-workflows.js';
+import {
+  JOB_COLUMNS,
+  JOB_TASK_SELECT,
+  jobFromRaw,
+  jobTaskFromRaw,
+  STEP_COLUMNS,
+  stepFromRaw,
+  workflowFromRaw,
+} from '../sqlite-workflows.js';
 import type { WorkflowStore } from '../workflow-store.js';
 import { update } from './core-writes.js';
 import type { Query } from './pg-pool.js';
@@ -15,33 +23,8 @@ import type { InsertSpec, Write } from './write-plan.js';
 const WORKFLOW_COLUMNS = ['id', 'name', 'version', 'document', 'owner', 'publishedAt'] as const;
 const WORKFLOW: InsertSpec = { table: 'workflows', columns: WORKFLOW_COLUMNS.map(snake) };
 
-const JOB_COLUMNS = [
-  'id',
-  'workflowId',
-  'name',
-  'owner',
-  'accountId',
-  'status',
-  'input',
-  'reserved',
-  'escrowEntry',
-  'failure',
-  'submittedAt',
-  'updatedAt',
-  'finishedAt',
-] as const satisfies readonly (keyof JobRow)[];
 const JOB: InsertSpec = { table: 'jobs', columns: JOB_COLUMNS.map(snake) };
 
-const STEP_COLUMNS = [
-  'jobId',
-  'stepId',
-  'status',
-  'euId',
-  'tasks',
-  'output',
-  'reason',
-  'updatedAt',
-] as const satisfies readonly (keyof JobStepRow)[];
 const STEP: InsertSpec = {
   table: 'job_steps',
   columns: STEP_COLUMNS.map(snake),
