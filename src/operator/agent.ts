@@ -245,9 +245,7 @@ export class Agent extends EventEmitter {
         this.attempts = 0;
         const resumed = new Set(message.resumed);
         for (const [id, r] of this.running) if (!resumed.has(id)) r.cancelled = true;
-        if (this.heartbeat) clearInterval(this.heartbeat);
-        this.heartbeat = setInterval(() => this.sendHeartbeat(), message.heartbeatIntervalMs);
-        this.heartbeat.unref();
+        this.paceHeartbeats(socket, message.heartbeatIntervalMs);
         if (this.draining) this.sendFrame({ t: 'drain' });
         // Results the coordinator may not have recorded: send them again; it answers ack or refused.
         // (Results not signed yet are still in the outbox and go out with its next frame.)
@@ -258,6 +256,9 @@ export class Agent extends EventEmitter {
         this.emit('welcome', message.operatorId);
         return;
       }
+      case 'pace':
+        this.paceHeartbeats(socket, message.heartbeatIntervalMs);
+        return;
       case 'assign':
         for (const eu of message.eus) this.eus.set(eu.id, eu);
         for (const assignment of message.assignments) this.run(assignment);
@@ -323,6 +324,14 @@ export class Agent extends EventEmitter {
         log.info({ standing: 'earnings_paid', amount: change.amount }, `earnings paid out: ${change.amount} credits`);
         return;
     }
+  }
+
+  /** Heartbeats every `intervalMs` from now on, as the coordinator says (welcome, pace); the link pings no faster. */
+  private paceHeartbeats(socket: Connection, intervalMs: number): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), intervalMs);
+    this.heartbeat.unref();
+    socket.pace?.(intervalMs);
   }
 
   private sendHeartbeat(): void {

@@ -22,6 +22,8 @@ export interface Connection {
   close(code: number, reason: string): Promise<void>;
   /** Drops at once, without a goodbye (`close` follows). */
   terminate(): void;
+  /** The heartbeat interval the coordinator set: a link that checks the coordinator's liveness checks no faster. */
+  pace?(heartbeatIntervalMs: number): void;
 }
 
 export interface Transport {
@@ -36,10 +38,17 @@ const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
 /**
  * A coordinator that is paused or cut off keeps its TCP connection open but
- * answers nothing. The agent pings every PING_MS and drops a connection that
- * has not answered (a pong or any frame) for SILENT_MS, then reconnects (to
- * the next coordinator when it knows several). 5 s stays clear of a busy
- * coordinator's slow turns and is still well inside an EU's lease grace.
+ * answers nothing. The agent pings every PING_MS, or every heartbeat interval
+ * when the coordinator set a longer one (a coordinator of 5,000 operators
+ * answers 2,000 pings a second instead of 5,000), up to half of SILENT_MS,
+ * unless a frame came since the last ping, and
+ * drops a connection that has not answered (a pong or any frame) for
+ * SILENT_MS, then reconnects (to the next coordinator when it knows several).
+ * 5 s stays clear of a busy coordinator's slow turns and is still well inside
+ * an EU's lease grace. Silence is judged as of the previous ping, not now:
+ * everything that had arrived by then has been read (a poll phase runs
+ * between two timer callbacks), so an agent whose own process stalled does
+ * not blame the coordinator for the pongs it has not read yet.
  */
 const PING_MS = 1000;
 const SILENT_MS = 5000;
@@ -49,11 +58,17 @@ export const webSocketTransport: Transport = {
   connect(url, events) {
     const socket = new WebSocket(url, { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
     let heard = performance.now();
-    const pinger = setInterval(() => {
-      if (socket.readyState !== WebSocket.OPEN) return;
-      if (performance.now() - heard > SILENT_MS) socket.terminate();
-      else socket.ping();
-    }, PING_MS);
+    let lastPing = heard;
+    const ping = () => {
+      const now = performance.now();
+      if (socket.readyState === WebSocket.OPEN) {
+        if (lastPing - heard > SILENT_MS) socket.terminate();
+        // A frame since the last ping already said the coordinator is there.
+        else if (heard <= lastPing) socket.ping();
+      }
+      lastPing = now;
+    };
+    let pinger = setInterval(ping, PING_MS);
     pinger.unref();
     socket.on('open', () => (heard = performance.now()));
     socket.on('pong', () => (heard = performance.now()));
@@ -72,6 +87,12 @@ export const webSocketTransport: Transport = {
       },
       send: (text) => socket.send(text),
       terminate: () => socket.terminate(),
+      pace: (heartbeatIntervalMs) => {
+        if (socket.readyState !== WebSocket.OPEN) return;
+        clearInterval(pinger);
+        pinger = setInterval(ping, Math.min(SILENT_MS / 2, Math.max(PING_MS, heartbeatIntervalMs)));
+        pinger.unref();
+      },
       close: (code, reason) => {
         if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
         return new Promise<void>((resolve) => {

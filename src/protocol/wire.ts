@@ -154,6 +154,15 @@ export interface WelcomeMessage {
   resumed: string[];
 }
 
+/**
+ * A new heartbeat interval for this connection: the network grew past what the coordinator told the
+ * operator at its welcome (config.ts `heartbeatBudgetPerS`). Intervals on a connection only grow.
+ */
+export interface PaceMessage {
+  t: 'pace';
+  heartbeatIntervalMs: number;
+}
+
 export interface WireEu {
   id: string;
   manifest: EuManifest;
@@ -236,7 +245,14 @@ export interface StandingMessage {
 }
 
 export type CoordinatorMessage =
-  ChallengeMessage | WelcomeMessage | AssignMessage | AckMessage | CancelMessage | ErrorMessage | StandingMessage;
+  | ChallengeMessage
+  | WelcomeMessage
+  | PaceMessage
+  | AssignMessage
+  | AckMessage
+  | CancelMessage
+  | ErrorMessage
+  | StandingMessage;
 
 /**
  * A frame from the coordinator: one message, or an array of messages to be

@@ -56,6 +56,7 @@ export class FaultyTransport implements Transport {
         await link.inner?.close(code, reason);
       },
       terminate: () => link.inner?.terminate(),
+      pace: (heartbeatIntervalMs) => link.inner?.pace?.(heartbeatIntervalMs),
     };
   }
 

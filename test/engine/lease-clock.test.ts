@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeartbeatMessage } from '../../src/protocol/index.js';
 import * as operatorFlow from '../../src/coordinator/lifecycle/operator-flow.js';
+import { defaultConfig, heartbeatIntervalFor } from '../../src/coordinator/config/index.js';
 import { inputs, spinEu } from '../fixtures/eus.js';
 import { EngineHarness, type FakeOperator } from './harness.js';
 
@@ -179,21 +180,31 @@ describe('admission', () => {
 });
 
 describe('heartbeat pacing', () => {
-  it('tells operators past the heartbeat budget a longer interval, and judges each by the one it was told', async () => {
-    // 2 heartbeats a second planned: the first operator at 500 ms, the second at 1 s, the third at 1.5 s.
+  it('tells operators past the heartbeat budget a longer interval, the connected ones too, and judges each by it', async () => {
+    // 2 heartbeats a second planned: 500 ms for one operator, 1 s for two, 1.5 s for three.
     h = await EngineHarness.start('pacing', { heartbeatBudgetPerS: 2 });
     const ops = [await h.connect(), await h.connect(), await h.connect()];
     const told = ops.map((op) => op.conn.of('welcome')[0]!.heartbeatIntervalMs);
     expect(told).toEqual([500, 1000, 1500]);
-    // 2 s of silence: past the first one's 3 × 500 ms, within the others' 3 × 1 s and 3 × 1.5 s.
-    h.advance(2000);
+    // Those already connected are re-paced as the network grows.
+    expect(ops.map((op) => op.conn.of('pace').map((f) => f.heartbeatIntervalMs))).toEqual([[1000, 1500], [1500], []]);
+    // 4 s of silence: within everyone's 3 × 1.5 s.
+    h.advance(4000);
     await h.reap();
-    expect(h.of('operator.offline').map((e) => e.operatorId)).toEqual([ops[0]!.id]);
-    h.advance(1001);
+    expect(h.of('operator.offline')).toEqual([]);
+    h.advance(501);
     await h.reap();
-    expect(h.of('operator.offline').map((e) => e.operatorId)).toEqual([ops[0]!.id, ops[1]!.id]);
-    h.advance(1500);
-    await h.reap();
-    expect(h.of('operator.offline').map((e) => e.operatorId)).toEqual(ops.map((op) => op.id));
+    expect(
+      h
+        .of('operator.offline')
+        .map((e) => e.operatorId)
+        .sort(),
+    ).toEqual(ops.map((op) => op.id).sort());
+  });
+
+  it('rounds the interval up to half the configured one, so a growing network is re-paced a few times', () => {
+    const config = defaultConfig();
+    const intervals = [1000, 1001, 1500, 2000, 2001, 5000].map((n) => heartbeatIntervalFor(config, n));
+    expect(intervals).toEqual([500, 750, 750, 1000, 1250, 2500]);
   });
 });

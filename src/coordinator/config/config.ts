@@ -39,9 +39,11 @@ export interface CoordinatorConfig {
   /**
    * Heartbeats a second the coordinator plans for across all its operators. Up to budget × interval
    * operators (1,000 at the defaults) each heartbeat every `heartbeatIntervalMs`; past that, an
-   * operator that connects is told a longer interval (connected operators ÷ budget, in seconds), so
-   * 5,000 operators send 2,000 heartbeats a second instead of 10,000, the largest cost of a big idle
-   * network. Silence is judged by the interval each operator was told: a hung one of 5,000 is found
+   * operator that connects is told a longer interval (connected operators ÷ budget, in seconds), and so
+   * are the operators already connected (a `pace` frame), so 5,000 operators send 2,000 heartbeats a
+   * second instead of 10,000, the largest cost of a big idle network. Intervals on a connection only
+   * grow: a network that shrinks keeps its pace until operators reconnect, which costs nothing but
+   * slower detection. Silence is judged by the interval each operator was told: a hung one of 5,000 is found
    * after 3 × 2.5 s, about when its leases' own deadlines would move its work anyway. A socket that
    * closes (a crash) is seen at once, whatever the interval.
    */
@@ -208,9 +210,15 @@ export function defaultConfig(overrides: Partial<CoordinatorConfig> = {}): Coord
   };
 }
 
-/** The heartbeat interval to tell an operator that connects when `connected` operators (itself included) are. */
+/**
+ * The heartbeat interval for a network of `connected` operators: the configured one up to the budget, then
+ * connected ÷ budget seconds, rounded up to half the configured interval (250 ms at the defaults) so that a
+ * growing network re-paces its operators a few times (8 up to 5,000) (operator-flow.ts `connect`), not at every join.
+ */
 export function heartbeatIntervalFor(config: CoordinatorConfig, connected: number): number {
-  return Math.max(config.heartbeatIntervalMs, Math.ceil((connected * 1000) / config.heartbeatBudgetPerS));
+  const step = config.heartbeatIntervalMs / 2;
+  const paced = Math.ceil((connected * 1000) / config.heartbeatBudgetPerS / step) * step;
+  return Math.max(config.heartbeatIntervalMs, paced);
 }
 
 export function offlineAfterMs(config: CoordinatorConfig): number {

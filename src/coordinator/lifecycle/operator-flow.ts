@@ -12,7 +12,7 @@
  * every lease it holds, and the tasks go straight back to the front of their
  * queues, so they are reassigned in the same turn when capacity exists.
  */
-import type { HelloMessage } from '../../protocol/index.js';
+import type { HelloMessage, PaceMessage } from '../../protocol/index.js';
 import { heartbeatIntervalFor } from '../config/index.js';
 import type { FlowContext } from './flow-context.js';
 import type { OperatorConnection, OperatorState, Turn } from '../memory/index.js';
@@ -52,9 +52,7 @@ export function connect(
     ctx.operators.set(op.id, op);
   }
   op.conn = conn;
-  let connected = 0;
-  for (const other of ctx.operators.values()) if (other.conn) connected += 1;
-  op.heartbeatMs = heartbeatIntervalFor(ctx.config, connected);
+  op.heartbeatMs = pace(ctx, turn, op);
   op.sentEus = new Set();
   op.region = hello.region;
   op.resources = hello.resources;
@@ -104,6 +102,25 @@ export function connect(
     resumed,
   });
   ctx.regions.operatorOnline(turn, op);
+}
+
+/**
+ * The heartbeat interval for an operator joining the connected ones. When the network has grown past the
+ * interval the others were told (config.ts `heartbeatBudgetPerS`), each is told the new one in a `pace` frame
+ * and judged by it from now on: a longer interval only ever gives an operator more time.
+ */
+function pace(ctx: FlowContext, turn: Turn, joining: OperatorState): number {
+  let connected = 0;
+  for (const other of ctx.operators.values()) if (other.conn) connected += 1;
+  const interval = heartbeatIntervalFor(ctx.config, connected);
+  if (interval === heartbeatIntervalFor(ctx.config, connected - 1)) return interval;
+  const frame: PaceMessage = { t: 'pace', heartbeatIntervalMs: interval };
+  for (const other of ctx.operators.values()) {
+    if (other === joining || !other.conn || (other.heartbeatMs ?? 0) >= interval) continue;
+    other.heartbeatMs = interval;
+    turn.sendControl(other.conn, frame);
+  }
+  return interval;
 }
 
 /**

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
 import {
   coerceError,
@@ -67,7 +66,7 @@ import {
   WorkflowApi,
   workflowRoutes,
 } from '../api/index.js';
-import { OperatorGateway } from '../gateway/index.js';
+import { OperatorGateway, serveOperatorSockets } from '../gateway/index.js';
 import { Accounts, canRead, NETWORK_OWNER, ownerOf, requireOwner, type Viewer, viewerOf } from '../economics/index.js';
 import { operatorSummary } from '../trust/index.js';
 import { FollowerFeed } from './follower-feed.js';
@@ -76,6 +75,8 @@ import { Leadership } from './leadership.js';
 
 /** The shard of the single writer this coordinator leads: one for the whole network today. */
 const LEADER_SHARD = 'main';
+/** Where operators open their WebSocket. */
+const OPERATOR_SOCKET_PATH = '/v1/operators/connect';
 /** WebSocket close code that sends an operator on to the leader (its URL is the reason). */
 const CLOSE_NOT_LEADER = 4010;
 import { WebhookDispatcher } from '../webhooks/index.js';
@@ -410,19 +411,19 @@ export class Coordinator implements CoordinatorOperations {
     });
     installErrorHandling(app);
     installApiDocs(app);
-    void app.register(websocket, { options: { maxPayload: MAX_OPERATOR_FRAME_BYTES } });
+    // Upgrades never reach fastify (operator-sockets.ts): a plain GET gets the envelope.
+    const stopSockets = serveOperatorSockets(
+      app.server,
+      { path: OPERATOR_SOCKET_PATH, maxPayload: MAX_OPERATOR_FRAME_BYTES },
+      (socket) => this.acceptOperator(socket),
+    );
+    app.addHook('onClose', async () => stopSockets());
     void app.register(async (scoped) => {
-      scoped.route({
-        method: 'GET',
-        url: '/v1/operators/connect',
-        // A plain GET gets the envelope, not the plugin's empty 404.
-        handler: async () => {
-          throw new CortenError(
-            'UPGRADE_REQUIRED',
-            "this is the operators' WebSocket: connect with a WebSocket client (corten operator)",
-          );
-        },
-        wsHandler: (socket) => this.acceptOperator(socket),
+      scoped.get(OPERATOR_SOCKET_PATH, async () => {
+        throw new CortenError(
+          'UPGRADE_REQUIRED',
+          "this is the operators' WebSocket: connect with a WebSocket client (corten operator)",
+        );
       });
       scoped.get('/v1/leader', async () => this.leaderView());
       euRoutes(scoped, this);
