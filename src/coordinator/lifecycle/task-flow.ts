@@ -37,6 +37,7 @@ import {
   type TaskState,
 } from '../memory/index.js';
 import type { Turn } from '../memory/index.js';
+import type { TaskRow } from '../../store/index.js';
 import { cancelLive, endResult, failForResources, finish, isEuResourceFault } from '../verification/index.js';
 
 // ---- publish and submit ------------------------------------------------------
@@ -133,30 +134,29 @@ export function createTask(
     readyAt: turn.now,
   };
   if (job) task.job = job;
-  turn.changes.push({
-    op: 'task.insert',
-    row: {
-      id: task.id,
-      euId: eu.id,
-      status: 'pending',
-      input: input.text,
-      inputHash: input.hash,
-      seed: task.seed,
-      clock: task.clock,
-      quorum: task.quorum,
-      maxReplicas: task.maxReplicas,
-      replicas: task.replicas,
-      attempts: 0,
-      outputHash: null,
-      resultAssignmentId: null,
-      failure: null,
-      failureMessage: null,
-      submittedAt: turn.now,
-      updatedAt: turn.now,
-      finishedAt: null,
-      owner,
-    },
-  });
+  const row: TaskRow = {
+    id: task.id,
+    euId: eu.id,
+    status: 'pending',
+    input: input.text,
+    inputHash: input.hash,
+    seed: task.seed,
+    clock: task.clock,
+    quorum: task.quorum,
+    maxReplicas: task.maxReplicas,
+    replicas: task.replicas,
+    attempts: 0,
+    outputHash: null,
+    resultAssignmentId: null,
+    failure: null,
+    failureMessage: null,
+    submittedAt: turn.now,
+    updatedAt: turn.now,
+    finishedAt: null,
+    owner,
+  };
+  turn.changes.push({ op: 'task.insert', row });
+  turn.insertedTasks.set(task.id, row);
   turn.event('task.submitted', { taskId: task.id, euId: eu.id }, { taskId: task.id });
   ctx.trust.taskCreated(turn, task, payer);
   ctx.memory.tasks.set(task.id, task);
@@ -355,6 +355,13 @@ export function loseLease(
 export function writeDirtyTasks(ctx: FlowContext, turn: Turn): void {
   for (const task of turn.dirtyTasks) {
     if (!ctx.memory.tasks.has(task.id)) continue;
+    const inserted = turn.insertedTasks.get(task.id);
+    if (inserted) {
+      inserted.status = task.status;
+      inserted.replicas = task.replicas;
+      inserted.attempts = task.attempts;
+      continue;
+    }
     turn.changes.push({
       op: 'task.update',
       id: task.id,

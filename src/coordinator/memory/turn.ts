@@ -4,7 +4,7 @@
  * commit succeeds. Nothing leaves the coordinator before its state is durable.
  */
 import type { EventMap, EventType, WireAssignment, WireEu } from '../../protocol/index.js';
-import { ChangeSet, type AssignmentUpdate } from '../../store/index.js';
+import { ChangeSet, type AssignmentUpdate, type TaskRow } from '../../store/index.js';
 import type { AssignmentState, OperatorConnection, OperatorState, TaskState } from './state.js';
 
 interface ConnectionOutbox {
@@ -23,6 +23,12 @@ export class Turn {
   readonly changes = new ChangeSet();
   /** Tasks whose row must be rewritten at the end of the turn. */
   readonly dirtyTasks = new Set<TaskState>();
+  /**
+   * Rows of the tasks this turn inserts, by id, until the commit: a task placed in the turn
+   * that created it has its row written once, as it stands at the end of the turn, not
+   * inserted and then updated (an UPDATE rewrites every index on its status).
+   */
+  readonly insertedTasks = new Map<string, TaskRow>();
   /** Assignment updates of this turn, by id: a second update of the same row merges into the first. */
   private readonly assignmentUpdates = new Map<string, AssignmentUpdate>();
   private readonly outboxes = new Map<number, ConnectionOutbox>();

@@ -104,6 +104,9 @@ export class WebhookDispatcher {
   }
 
   private async fill(): Promise<void> {
+    // No webhook, nothing to send: removing one gives up its pending deliveries in the same commit,
+    // so the store is not read once a second on a coordinator nobody asked to alert.
+    if (this.deps.registry.size === 0) return;
     const perWebhook = new Map<string, number>();
     for (const d of this.inFlight.values()) perWebhook.set(d.webhookId, (perWebhook.get(d.webhookId) ?? 0) + 1);
     // A few reads at most: each leaves out the webhooks already at their share, so one receiver's backlog

@@ -76,6 +76,11 @@ export class WebhookRegistry {
     for (const row of await store.webhooks.listWebhooks()) this.add(fromRow(row));
   }
 
+  /** Webhooks registered. */
+  get size(): number {
+    return this.byId.size;
+  }
+
   get(id: string): WebhookState | undefined {
     return this.byId.get(id);
   }
