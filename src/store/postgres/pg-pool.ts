@@ -34,6 +34,11 @@ export interface PoolOptions {
    * lease row's lock, and its successor's claim would wait for ever.
    */
   idleInTransactionMs?: number;
+  /**
+   * Send each query at once rather than after the previous answer (pg's
+   * pipeline mode): a commit's statements then share one round trip.
+   */
+  pipeline?: boolean;
 }
 
 /** A schema name is an identifier we quote ourselves: letters, digits and underscores only. */
@@ -57,6 +62,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     options: settings.join(' '),
     types,
     max: options.max ?? 8,
+    pipeline: options.pipeline === true,
     // A database that does not answer must not hang a commit for ever: the leader's lease is shorter.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
