@@ -11,6 +11,7 @@ export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-st
 export type { EventListener } from './postgres/event-listener.js';
 export type { LeaderLease, LeaseHolder } from './postgres/leader-lease.js';
 export type { Inbox, InboxRow } from './postgres/inbox.js';
+export type { LeaderView, LeaderViews } from './postgres/leader-views.js';
 export { parseStoreUrl, isPostgresUrl } from './store-url.js';
 
 import { SqliteStore } from './sqlite-store.js';

@@ -43,6 +43,7 @@ import { coreWrite } from './core-writes.js';
 import { EventListener } from './event-listener.js';
 import { Inbox } from './inbox.js';
 import { LeaderLease } from './leader-lease.js';
+import { LeaderViews } from './leader-views.js';
 import { createPool, type Query, type Raw } from './pg-pool.js';
 import { PostgresTrust } from './postgres-trust.js';
 import { PostgresWebhooks, webhookWrite } from './postgres-webhooks.js';
@@ -146,6 +147,11 @@ export class PostgresStore implements Store {
   /** Submissions followers accepted, for the leader to take in. */
   get inbox(): Inbox {
     return new Inbox(this.query, `${this.schema}_inbox`);
+  }
+
+  /** What the leader writes for followers to serve (operators, regions, stats). */
+  get leaderViews(): LeaderViews {
+    return new LeaderViews(this.query);
   }
 
   /** Wakes `onWake` whenever a follower adds to the inbox. */
