@@ -49,7 +49,8 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
-export function createPool(options: PoolOptions): pg.Pool {
+/** The session settings of `options`, as the connection's `options` parameter. */
+export function sessionOptions(options: PoolOptions): string {
   const schema = checkSchemaName(options.schema);
   const settings = [`-c search_path=${schema}`];
   if (options.readonly) settings.push('-c default_transaction_read_only=on');
@@ -57,9 +58,13 @@ export function createPool(options: PoolOptions): pg.Pool {
   if (options.idleInTransactionMs) {
     settings.push(`-c idle_in_transaction_session_timeout=${Math.ceil(options.idleInTransactionMs)}`);
   }
+  return settings.join(' ');
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
-    options: settings.join(' '),
+    options: sessionOptions(options),
     types,
     max: options.max ?? 8,
     pipeline: options.pipeline === true,
