@@ -50,7 +50,7 @@ export class Leadership extends EventEmitter {
   private watchdog: NodeJS.Timeout | null = null;
   private stopped = false;
   /** The last holder seen: for sending operators and clients on. */
-  leader: LeaseHolder | null = null;
+  leader: (LeaseHolder & { live?: boolean }) | null = null;
 
   constructor(
     private readonly lease: LeaderLease,
@@ -70,13 +70,26 @@ export class Leadership extends EventEmitter {
     return this.epoch;
   }
 
-  /** The leader's URL as far as this coordinator knows (its own when it leads). */
+  /**
+   * The leader's URL as far as this coordinator knows (its own when it leads);
+   * null while the last holder seen is dead or expired, so that operators and
+   * clients are not sent to a coordinator that is gone.
+   */
   get leaderUrl(): string | null {
-    return this.epoch !== null ? this.opts.url : (this.leader?.url ?? null);
+    if (this.epoch !== null) return this.opts.url;
+    return this.leader?.live === false ? null : (this.leader?.url ?? null);
   }
 
   /** Makes the first attempt (so a coordinator alone leads once this resolves), then keeps at it. */
   async start(): Promise<void> {
+    // The first claim names the keeper's session, so that this leader's death is seen at once; a database
+    // slow to answer delays it by one lease at most.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.keeper.ready,
+      new Promise((resolve) => (waited = setTimeout(resolve, this.opts.leaseMs))),
+    ]);
+    clearTimeout(waited);
     await this.tick();
     this.schedule();
   }

@@ -58,43 +58,31 @@ export class LeaderLease {
    * the lease to run out; a live holder cut off from the database for a
    * moment loses the lease, and its next commit, fenced, fails). `session`
    * names the claimer's own keeper session, connected already (null: judge
-   * this holder by its expiry alone). Returns the lease when taken. The new epoch goes into the fence row in the same
-   * transaction, which waits for the old holder's commit in flight, if any.
+   * this holder by its expiry alone). Returns the lease when taken. The new
+   * epoch goes into the fence row in the same statement, which waits for the
+   * old holder's commit in flight, if any.
    */
   async claim(holder: string, url: string, session: string | null = null): Promise<LeaseHolder | null> {
-    const client = await this.pool.connect();
-    const onError = () => undefined;
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const claimed = await client.query<Raw>(
-        `INSERT INTO leader_lease (shard, epoch, holder, url, expires_at, renewed_at, session)
+    // One statement, one round trip: a claim that straddled several would start its lease at its BEGIN
+    // and could hand its holder a lease already near its end.
+    const rows = await this.run(
+      `WITH claimed AS (
+         INSERT INTO leader_lease (shard, epoch, holder, url, expires_at, renewed_at, session)
          VALUES ($1, 1, $2, $3, now() + $4 * interval '1 millisecond', now(), $5)
          ON CONFLICT (shard) DO UPDATE SET epoch = leader_lease.epoch + 1, holder = excluded.holder,
            url = excluded.url, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at,
            session = excluded.session
          WHERE leader_lease.expires_at <= now() OR (leader_lease.session IS NOT NULL AND NOT EXISTS
            (SELECT 1 FROM pg_stat_activity WHERE application_name = leader_lease.session))
-         RETURNING epoch, holder, url`,
-        [this.opts.shard, holder, url, this.opts.leaseMs, session],
-      );
-      const row = claimed.rows[0];
-      if (row) {
-        await client.query(
-          `INSERT INTO leader_epoch (shard, epoch) VALUES ($1, $2)
-           ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch`,
-          [this.opts.shard, row.epoch],
-        );
-      }
-      await client.query('COMMIT');
-      return row ? holderOf(row) : null;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release();
-    }
+         RETURNING epoch, holder, url
+       ), fenced AS (
+         INSERT INTO leader_epoch (shard, epoch) SELECT $1, epoch FROM claimed
+         ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch
+       )
+       SELECT epoch, holder, url FROM claimed`,
+      [this.opts.shard, holder, url, this.opts.leaseMs, session],
+    );
+    return rows[0] ? holderOf(rows[0]) : null;
   }
 
   /** Extends the holder's lease at `epoch`, while it still holds it; false when it no longer does. */
@@ -121,10 +109,15 @@ export class LeaderLease {
     ]);
   }
 
-  /** Who holds the lease now (possibly expired), or null when nobody ever did. */
+  /**
+   * Who holds the lease now, or null when nobody ever did; `live` is false once
+   * it expired or its holder's keeper session is gone (the holder died).
+   */
   async current(): Promise<(LeaseHolder & { live: boolean }) | null> {
     const rows = await this.run(
-      'SELECT epoch, holder, url, expires_at > now() AS live FROM leader_lease WHERE shard = $1',
+      `SELECT epoch, holder, url, expires_at > now() AND (session IS NULL OR EXISTS
+         (SELECT 1 FROM pg_stat_activity WHERE application_name = session)) AS live
+       FROM leader_lease WHERE shard = $1`,
       [this.opts.shard],
     );
     return rows[0] ? { ...holderOf(rows[0]), live: rows[0].live === true } : null;

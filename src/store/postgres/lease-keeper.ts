@@ -82,7 +82,9 @@ parentPort.on('message', (m) => {
   if (timer) clearTimeout(timer);
   timer = null;
   kept = m.type === 'keep' ? { holder: m.holder, epoch: m.epoch } : null;
-  if (m.type !== 'close') timer = setTimeout(beat, w.renewMs);
+  // A lease just claimed is renewed at once: the claim may have taken a while to come back.
+  if (m.type === 'keep') void beat();
+  else if (m.type !== 'close') timer = setTimeout(beat, w.renewMs);
   else {
     closed = true;
     void Promise.resolve(client && client.end()).catch(() => undefined).finally(() => parentPort.close());
