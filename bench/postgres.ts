@@ -21,3 +21,16 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Reads the leader lease's epoch of `schema`: the moment a claim lands, before the new leader rebuilds. */
+export async function epochReader(schema: string): Promise<{ read(): Promise<number>; close(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  return {
+    read: async () => {
+      const { rows } = await client.query<{ epoch: string }>(`SELECT epoch FROM ${schema}.leader_lease`);
+      return Number(rows[0]?.epoch ?? 0);
+    },
+    close: () => client.end(),
+  };
+}

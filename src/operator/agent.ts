@@ -196,6 +196,9 @@ export class Agent extends EventEmitter {
     const leader = sentOn && reason ? this.urls.indexOf(reason.replace(/\/$/, '')) : -1;
     this.target = leader >= 0 ? leader : (this.target + 1) % this.urls.length;
     if (sentOn) {
+      // A coordinator answered: the network is up and a leader is being named (a takeover). The refusals
+      // met meanwhile (the dead leader's URL) must not leave the backoff long when the new leader is ready.
+      this.attempts = 0;
       this.reconnectTimer = setTimeout(() => this.connect(), min);
       return;
     }

@@ -10,7 +10,9 @@ export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export type { EventListener } from './postgres/event-listener.js';
 export type { LeaderLease, LeaseHolder } from './postgres/leader-lease.js';
+export type { LeaseKeeper } from './postgres/lease-keeper.js';
 export type { Inbox, InboxRow } from './postgres/inbox.js';
+export type { LeaderView, LeaderViews } from './postgres/leader-views.js';
 export { parseStoreUrl, isPostgresUrl } from './store-url.js';
 
 import { SqliteStore } from './sqlite-store.js';

@@ -72,6 +72,7 @@ import { operatorSummary } from '../trust/index.js';
 import { FollowerFeed } from './follower-feed.js';
 import { InboxIntake } from './inbox-intake.js';
 import { Leadership } from './leadership.js';
+import { NetworkViewPublisher, NetworkViewReader, type NetworkView } from './network-views.js';
 
 /** The shard of the single writer this coordinator leads: one for the whole network today. */
 const LEADER_SHARD = 'main';
@@ -104,6 +105,9 @@ export class Coordinator implements CoordinatorOperations {
   private feed: FollowerFeed | null = null;
   /** A leader's reader of the submissions followers accepted. */
   private intake: InboxIntake | null = null;
+  /** A leader's writer, a follower's reader, of the views only the leader's memory holds. */
+  private viewPublisher: NetworkViewPublisher | null = null;
+  private viewReader: NetworkViewReader | null = null;
   private leading = false;
   private transitions: Promise<void> = Promise.resolve();
   /** This process among the coordinators sharing a store (the lease holder's name). */
@@ -250,6 +254,11 @@ export class Coordinator implements CoordinatorOperations {
       this.dispatcher.start();
       this.intake = new InboxIntake(this.store, engine, this.eus, this.log);
       await this.intake.start();
+      await this.viewReader?.stop();
+      this.viewReader = null;
+      const fence = { shard: LEADER_SHARD, epoch };
+      this.viewPublisher = new NetworkViewPublisher(this.store.leaderViews, fence, () => this.networkView(), this.log);
+      void this.viewPublisher.start();
       this.log.info({ epoch, coordinatorId: this.id, recovery: this.recovery }, 'leading');
       this.onRole?.({ role: 'leader', epoch });
     }
@@ -268,6 +277,8 @@ export class Coordinator implements CoordinatorOperations {
     this.dispatcher = null;
     await this.intake?.stop();
     this.intake = null;
+    await this.viewPublisher?.stop();
+    this.viewPublisher = null;
     await this.engine?.stop(() => this.notLeader());
     this.gateway?.closeAll();
     this.gateway = null;
@@ -289,6 +300,8 @@ export class Coordinator implements CoordinatorOperations {
     this.useEngine(engine);
     this.feed = new FollowerFeed(store, this.bus, (events) => this.learnEus(events), this.log);
     await this.feed.start();
+    this.viewReader ??= new NetworkViewReader(store.leaderViews, this.log);
+    await this.viewReader.start();
     await this.leadership?.refresh();
     this.log.info({ reason, leader: this.leadership?.leaderUrl ?? null }, 'following');
     this.onRole?.({ role: 'follower', reason });
@@ -383,6 +396,8 @@ export class Coordinator implements CoordinatorOperations {
     this.dispatcher?.stop();
     await this.leadership?.stop();
     await this.intake?.stop();
+    await this.viewPublisher?.stop();
+    await this.viewReader?.stop();
     await this.feed?.stop();
     await this.engine?.stop();
     this.gateway?.closeAll();
@@ -653,7 +668,19 @@ export class Coordinator implements CoordinatorOperations {
     return this.store.listEvents({ ...filter, visibleTo: viewer.kind === 'owner' ? viewer.owner : null });
   }
 
+  /** What a follower serves of the views only the leader holds (network-views.ts). */
+  private networkView(): NetworkView {
+    return { operators: this.listOperators(), regions: this.listRegions(), stats: this.stats() };
+  }
+
+  /** On a follower, the leader's latest view (null: answer from this coordinator's memory, empty on a follower). */
+  private get sharedView(): NetworkView | null {
+    return this.leading ? null : (this.viewReader?.latest ?? null);
+  }
+
   listOperators(): OperatorView[] {
+    const shared = this.sharedView;
+    if (shared) return shared.operators;
     return [...this.engine.operators.values()].map((op) => ({
       id: op.id,
       publicKey: op.publicKey,
@@ -684,6 +711,8 @@ export class Coordinator implements CoordinatorOperations {
   }
 
   listRegions(): RegionView[] {
+    const shared = this.sharedView;
+    if (shared) return shared.regions;
     const byRegion = new Map<string, RegionView>();
     for (const op of this.engine.operators.values()) {
       let view = byRegion.get(op.region);
@@ -714,6 +743,8 @@ export class Coordinator implements CoordinatorOperations {
   }
 
   stats(): Stats {
+    const shared = this.sharedView;
+    if (shared) return shared.stats;
     // Online means connected and usable: a suspended operator may keep its socket but gets no work.
     let online = 0;
     for (const op of this.engine.operators.values()) if (op.conn && op.status !== 'suspended') online += 1;

@@ -10,15 +10,18 @@ import type { Logger } from 'pino';
 import { coerceError, type CortenEvent } from '../../protocol/index.js';
 import type { EventListener, PostgresStore } from '../../store/index.js';
 import type { EventBus } from '../engine/index.js';
+import { CoalescingWake } from './coalescing-wake.js';
 
 /** Events read a query; a backlog is read in pages of this size. */
 const PAGE = 2000;
 
 export class FollowerFeed {
   private listener: EventListener | null = null;
-  private reading: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  // The listener wakes the reader again when its connection comes back.
+  private readonly reader = new CoalescingWake(
+    () => this.readAll(),
+    (error) => this.log.warn({ err: coerceError(error) }, 'reading the event log failed'),
+  );
 
   constructor(
     private readonly store: PostgresStore,
@@ -29,7 +32,7 @@ export class FollowerFeed {
 
   async start(): Promise<void> {
     this.listener = this.store.listen(
-      () => this.wake(),
+      () => this.reader.wake(),
       (error) => this.log.warn({ err: coerceError(error) }, 'event listener lost its connection'),
     );
     await this.listener.ready;
@@ -37,35 +40,14 @@ export class FollowerFeed {
 
   /** Stops listening; waits for a read in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    await this.reader.stop();
     await this.listener?.stop();
-    await this.reading;
   }
 
   /** Reads and publishes everything committed so far (after stop, before this coordinator writes). */
   async drain(): Promise<void> {
-    await this.reading;
+    await this.reader.idle();
     await this.readAll();
-  }
-
-  private wake(): void {
-    if (this.stopped) return;
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.readAll();
-        } catch (error) {
-          // The listener wakes us again when its connection comes back.
-          this.log.warn({ err: coerceError(error) }, 'reading the event log failed');
-        }
-      } while (this.again && !this.stopped);
-      this.reading = null;
-    })();
   }
 
   private async readAll(): Promise<void> {

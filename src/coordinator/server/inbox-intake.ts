@@ -10,16 +10,19 @@ import { coerceError } from '../../protocol/index.js';
 import type { EventListener, PostgresStore } from '../../store/index.js';
 import type { Engine } from '../engine/index.js';
 import type { EuRegistry } from '../memory/index.js';
+import { CoalescingWake } from './coalescing-wake.js';
 
 /** Rows read a query. */
 const PAGE = 500;
 
 export class InboxIntake {
   private listener: EventListener | null = null;
-  private reading: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
   private readonly taken = new Set<number>();
+  private readonly reader = new CoalescingWake(
+    () => this.takeIn(),
+    (error) => this.log.warn({ err: coerceError(error) }, 'taking in the inbox failed'),
+  );
 
   constructor(
     private readonly store: PostgresStore,
@@ -31,7 +34,7 @@ export class InboxIntake {
   /** Starts listening; the first wake-up (on connect) takes in what waits already. */
   async start(): Promise<void> {
     this.listener = this.store.listenInbox(
-      () => this.wake(),
+      () => this.reader.wake(),
       (error) => this.log.warn({ err: coerceError(error) }, 'inbox listener lost its connection'),
     );
     await this.listener.ready;
@@ -39,27 +42,8 @@ export class InboxIntake {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.reader.stop();
     await this.listener?.stop();
-    await this.reading;
-  }
-
-  private wake(): void {
-    if (this.stopped) return;
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.takeIn();
-        } catch (error) {
-          this.log.warn({ err: coerceError(error) }, 'taking in the inbox failed');
-        }
-      } while (this.again && !this.stopped);
-      this.reading = null;
-    })();
   }
 
   private async takeIn(): Promise<void> {

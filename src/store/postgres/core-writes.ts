@@ -3,12 +3,10 @@
  * the lease fence), operators, regions. Events are numbered and written by
  * the store itself at the end of the commit (postgres-store.ts).
  */
-import type { PoolClient } from 'pg';
 import type { Change } from '../change-set.js';
-import type { AssignmentFence, AssignmentRow, AssignmentStatus, EuRow, OperatorRow, TaskRow } from '../rows.js';
+import type { AssignmentFence, AssignmentRow, EuRow, OperatorRow, TaskRow } from '../rows.js';
 import { snake } from '../sqlite-mapping.js';
-import { staleFence } from '../store-errors.js';
-import { statementName, type InsertSpec, type Write } from './write-plan.js';
+import { sql, touchingOne, type Check, type InsertSpec, type Statement, type Write } from './write-plan.js';
 
 const META: InsertSpec = {
   table: 'meta',
@@ -118,56 +116,37 @@ export function coreWrite(change: Change): Write | undefined {
         key: r.name,
       };
     }
-    case 'inbox.delete':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          const result = await client.query({
-            name: 'inbox_delete',
-            text: 'DELETE FROM inbox WHERE id = $1',
-            values: [change.id],
-          });
-          if (result.rowCount !== 1) throw new Error(`inbox row ${change.id} was taken in already`);
-        },
-      };
+    case 'inbox.delete': {
+      const check: Check = { kind: 'one', message: `inbox row ${change.id} was taken in already` };
+      return sql(touchingOne('DELETE FROM inbox WHERE id = $1', [change.id], check));
+    }
     case 'task.update':
-      return { kind: 'run', run: async (client) => void (await update(client, 'tasks', change.id, change.set)) };
+      return sql(update('tasks', change.id, change.set));
     case 'operator.update':
-      return { kind: 'run', run: async (client) => void (await update(client, 'operators', change.id, change.set)) };
+      return sql(update('operators', change.id, change.set));
     case 'assignment.update':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          const changed = await update(client, 'assignments', change.id, change.set, change.fence);
-          if (changed === 1) return;
-          const found = await client.query<{ attempt: number; status: AssignmentStatus }>(
-            'SELECT attempt, status FROM assignments WHERE id = $1',
-            [change.id],
-          );
-          const row = found.rows[0];
-          throw staleFence(change.id, change.fence, row ? { attempt: row.attempt, status: row.status } : null);
-        },
-      };
+      return sql(update('assignments', change.id, change.set, change.fence));
     default:
       return undefined;
   }
 }
 
 /**
- * UPDATE table SET <the fields present> WHERE id = $1 [AND attempt AND status];
- * one prepared statement per table, field combination and fence. Returns the rows changed.
+ * UPDATE table SET <the fields present> WHERE id = $1 [AND attempt AND status],
+ * which must change the row: one prepared statement per table, field
+ * combination and fence. A fenced update that finds the row elsewhere fails
+ * the commit as a fence check (STALE_FENCE), any other as a plain error.
  */
-export async function update(
-  client: PoolClient,
+export function update(
   table: 'tasks' | 'assignments' | 'operators' | 'jobs',
   id: string,
   set: object,
   fence?: AssignmentFence,
-): Promise<number> {
+): Statement | undefined {
   const fields = set as Record<string, unknown>;
   const keys = Object.keys(fields).filter((k) => fields[k] !== undefined);
   // An empty update still checks its fence: the caller counted on the row being as it expects.
-  if (keys.length === 0 && !fence) return 1;
+  if (keys.length === 0 && !fence) return undefined;
   const values: unknown[] = [id, ...keys.map((k) => fields[k])];
   const assignments = keys.length > 0 ? keys.map((k, i) => `${snake(k)} = $${i + 2}`).join(', ') : 'id = id';
   let where = 'id = $1';
@@ -175,9 +154,8 @@ export async function update(
     where += ` AND attempt = $${values.length + 1} AND status = $${values.length + 2}`;
     values.push(fence.attempt, fence.status);
   }
-  const text = `UPDATE ${table} SET ${assignments} WHERE ${where}`;
-  const result = await client.query({ name: statementName(text), text, values });
-  const changed = result.rowCount ?? 0;
-  if (!fence && changed !== 1) throw new Error(`update of ${table} ${id} matched ${changed} rows`);
-  return changed;
+  const check: Check = fence
+    ? { kind: 'fence', id, fence }
+    : { kind: 'one', message: `update of ${table} ${id} found no row` };
+  return touchingOne(`UPDATE ${table} SET ${assignments} WHERE ${where}`, values, check);
 }

@@ -34,6 +34,11 @@ export interface PoolOptions {
    * lease row's lock, and its successor's claim would wait for ever.
    */
   idleInTransactionMs?: number;
+  /**
+   * Send each query at once rather than after the previous answer (pg's
+   * pipeline mode): a commit's statements then share one round trip.
+   */
+  pipeline?: boolean;
 }
 
 /** A schema name is an identifier we quote ourselves: letters, digits and underscores only. */
@@ -44,7 +49,8 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
-export function createPool(options: PoolOptions): pg.Pool {
+/** The session settings of `options`, as the connection's `options` parameter. */
+export function sessionOptions(options: PoolOptions): string {
   const schema = checkSchemaName(options.schema);
   const settings = [`-c search_path=${schema}`];
   if (options.readonly) settings.push('-c default_transaction_read_only=on');
@@ -52,11 +58,16 @@ export function createPool(options: PoolOptions): pg.Pool {
   if (options.idleInTransactionMs) {
     settings.push(`-c idle_in_transaction_session_timeout=${Math.ceil(options.idleInTransactionMs)}`);
   }
+  return settings.join(' ');
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
-    options: settings.join(' '),
+    options: sessionOptions(options),
     types,
     max: options.max ?? 8,
+    pipeline: options.pipeline === true,
     // A database that does not answer must not hang a commit for ever: the leader's lease is shorter.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

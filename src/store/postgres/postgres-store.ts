@@ -19,6 +19,7 @@ import type { ChangeSet } from '../change-set.js';
 import { loadMigrations } from '../migrations.js';
 import type {
   AssignmentRow,
+  AssignmentStatus,
   EuRow,
   EventFilter,
   OperatorRow,
@@ -37,18 +38,19 @@ import {
   taskFromRaw,
 } from '../sqlite-mapping.js';
 import type { Store } from '../store.js';
-import { zeroStatusCounts } from '../store-errors.js';
 import { OPERATOR_WALK_THRESHOLD, taskWhere, type SearchPlan } from '../task-search.js';
 import { coreWrite } from './core-writes.js';
 import { EventListener } from './event-listener.js';
 import { Inbox } from './inbox.js';
 import { LeaderLease } from './leader-lease.js';
+import { LeaderViews } from './leader-views.js';
 import { createPool, type Query, type Raw } from './pg-pool.js';
 import { PostgresTrust } from './postgres-trust.js';
 import { PostgresWebhooks, webhookWrite } from './postgres-webhooks.js';
 import { PostgresWorkflows, workflowWrite } from './postgres-workflows.js';
 import { trustWrite } from './trust-writes.js';
-import { runWrites, type Write } from './write-plan.js';
+import { staleFence, zeroStatusCounts } from '../store-errors.js';
+import { checkOf, planStatements, sendPipelined, type Check, type Statement, type Write } from './write-plan.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations-postgres/', import.meta.url));
 
@@ -94,6 +96,7 @@ export class PostgresStore implements Store {
       schema: options.schema,
       readonly: options.readonly === true,
       idleInTransactionMs: options.idleInTransactionMs ?? 10_000,
+      pipeline: true,
     });
     this.trust = new PostgresTrust(this.query);
     this.webhooks = new PostgresWebhooks(this.query);
@@ -144,6 +147,11 @@ export class PostgresStore implements Store {
   /** Submissions followers accepted, for the leader to take in. */
   get inbox(): Inbox {
     return new Inbox(this.query, `${this.schema}_inbox`);
+  }
+
+  /** What the leader writes for followers to serve (operators, regions, stats). */
+  get leaderViews(): LeaderViews {
+    return new LeaderViews(this.query);
   }
 
   /** Wakes `onWake` whenever a follower adds to the inbox. */
@@ -213,81 +221,94 @@ export class PostgresStore implements Store {
       if (!write) throw new Error(`the PostgreSQL store cannot write ${change.op}`);
       writes.push(write);
     }
+    // One round trip: the whole transaction is written before any answer is read (write-plan.ts).
+    const statements: Statement[] = [BEGIN];
+    if (this.epoch) statements.push(epochCheck(this.epoch));
+    statements.push(...planStatements(writes));
+    const counter = statements.length;
+    if (events.length > 0) statements.push(...this.eventStatements(events));
+    statements.push(COMMIT);
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (error) {
       throw unavailable(error) ?? error;
     }
-    let broken: Error | undefined;
+    let broken: Error | boolean | undefined;
     // The database may end the session while it is checked out (a restart, the idle-in-transaction
     // timeout): the error then surfaces on the next query; unheard, it would end the process.
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      if (this.epoch) await this.checkEpoch(client, this.epoch);
-      await runWrites(client, writes);
-      const first = events.length > 0 ? await this.appendEvents(client, events) : 0;
-      await client.query('COMMIT');
-      events.forEach((e, i) => (e.seq = first + i));
+      const results = await sendPipelined(client, statements);
+      if (events.length > 0) {
+        const first = (results[counter]!.rows[0] as { seq: number }).seq - events.length + 1;
+        events.forEach((e, i) => (e.seq = first + i));
+      }
       return events;
     } catch (error) {
-      await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
+      // The COMMIT behind a failed statement rolled back; a connection cut mid-pipeline is thrown away.
+      broken ??= true;
       const down = unavailable(error);
-      if (down) broken = down;
-      throw down ?? error;
+      if (down) throw down;
+      const check = checkOf(error);
+      throw check ? await this.checkFailed(check, this.epoch) : error;
     } finally {
       client.off('error', onError);
-      // A connection that failed mid-transaction is thrown away, not returned to the pool.
       client.release(broken);
     }
   }
 
-  private async checkEpoch(client: pg.PoolClient, fence: { shard: string; epoch: number }): Promise<void> {
-    const result = await client.query<{ epoch: number; holder: string; url: string }>({
-      name: 'fence_epoch',
-      text: `SELECT e.epoch, l.holder, l.url FROM leader_epoch e JOIN leader_lease l USING (shard)
-        WHERE shard = $1 FOR SHARE OF e`,
-      values: [fence.shard],
-    });
-    const row = result.rows[0];
-    if (row && row.epoch === fence.epoch) return;
-    throw new CortenError(
-      'STALE_EPOCH',
-      `the leader lease of ${fence.shard} is at epoch ${row?.epoch ?? 'none'}, not ${fence.epoch}: ` +
-        'another coordinator took over; nothing was written',
-      { details: { shard: fence.shard, expected: fence.epoch, found: row?.epoch ?? null, leader: row?.url ?? null } },
-    );
+  /** The error of a commit that stopped on one of its checks, with what the store holds now. */
+  private async checkFailed(check: Check, fence: { shard: string; epoch: number } | null): Promise<Error> {
+    if (check.kind === 'epoch' && fence) {
+      const [row] = await this.query(
+        'SELECT e.epoch, l.url FROM leader_epoch e LEFT JOIN leader_lease l USING (shard) WHERE shard = $1',
+        [fence.shard],
+      );
+      const found = (row?.epoch as number | undefined) ?? null;
+      return new CortenError(
+        'STALE_EPOCH',
+        `the leader lease of ${fence.shard} is at epoch ${found ?? 'none'}, not ${fence.epoch}: ` +
+          'another coordinator took over; nothing was written',
+        { details: { shard: fence.shard, expected: fence.epoch, found, leader: (row?.url as string) ?? null } },
+      );
+    }
+    if (check.kind === 'fence') {
+      const [row] = await this.query('SELECT attempt, status FROM assignments WHERE id = $1', [check.id]);
+      const found = row ? { attempt: row.attempt as number, status: row.status as AssignmentStatus } : null;
+      return staleFence(check.id, check.fence, found);
+    }
+    return new Error(check.kind === 'one' ? check.message : `the ${check.kind} check failed`);
   }
 
-  /** Numbers the events after the last committed seq (the row lock orders commits); inserts them in one statement. */
-  private async appendEvents(client: pg.PoolClient, events: readonly CortenEvent[]): Promise<number> {
-    const counter = await client.query<{ seq: number }>({
-      name: 'event_seq',
-      text: 'UPDATE event_seq SET seq = seq + $1 RETURNING seq',
-      values: [events.length],
-    });
-    const first = counter.rows[0]!.seq - events.length + 1;
-    const cols: unknown[][] = [[], [], [], [], [], [], []];
-    events.forEach((e, i) => {
-      cols[0]!.push(first + i);
-      cols[1]!.push(e.type);
-      cols[2]!.push(e.ts);
-      cols[3]!.push(e.taskId);
-      cols[4]!.push(e.operatorId);
-      cols[5]!.push(e.owner);
-      cols[6]!.push(JSON.stringify(e.data));
-    });
-    await client.query({
-      name: 'events_insert',
-      text: `INSERT INTO events (seq, type, ts, task_id, operator_id, owner, data)
-        SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])`,
-      values: cols,
-    });
-    // Delivered at commit, once per transaction whatever the count: a wake-up, the log is read by seq.
-    await client.query({ name: 'events_notify', text: 'SELECT pg_notify($1, $2)', values: [this.channel, ''] });
-    return first;
+  /**
+   * Numbers the events after the last committed seq (the counter's row lock
+   * orders commits) and inserts them in one statement; the first statement
+   * answers the counter, from which the caller numbers them too.
+   */
+  private eventStatements(events: readonly CortenEvent[]): Statement[] {
+    const cols: unknown[][] = [[], [], [], [], [], []];
+    for (const e of events) {
+      cols[0]!.push(e.type);
+      cols[1]!.push(e.ts);
+      cols[2]!.push(e.taskId);
+      cols[3]!.push(e.operatorId);
+      cols[4]!.push(e.owner);
+      cols[5]!.push(JSON.stringify(e.data));
+    }
+    return [
+      { text: 'UPDATE event_seq SET seq = seq + $1 RETURNING seq', values: [events.length] },
+      {
+        text: `INSERT INTO events (seq, type, ts, task_id, operator_id, owner, data)
+          SELECT (SELECT seq FROM event_seq) - $1 + v.n, v.type, v.ts, v.task_id, v.operator_id, v.owner, v.data
+          FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+            WITH ORDINALITY AS v(type, ts, task_id, operator_id, owner, data, n)`,
+        values: [events.length, ...cols],
+      },
+      // Delivered at commit, once per transaction whatever the count: a wake-up, the log is read by seq.
+      { text: 'SELECT pg_notify($1, $2)', values: [this.channel, ''] },
+    ];
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -425,6 +446,22 @@ export class PostgresStore implements Store {
     const [row] = await this.query('SELECT seq FROM event_seq');
     return (row?.seq as number | undefined) ?? 0;
   }
+}
+
+const BEGIN: Statement = { text: 'BEGIN', values: [], prepare: false };
+const COMMIT: Statement = { text: 'COMMIT', values: [], prepare: false };
+
+/**
+ * The fence on the leader's epoch: its row read FOR SHARE, so that a takeover
+ * (which updates it) waits for this commit, and this commit, once the
+ * takeover committed, finds the new epoch and fails.
+ */
+function epochCheck(fence: { shard: string; epoch: number }): Statement {
+  return {
+    text: `SELECT corten_expect_one((SELECT count(*) FROM
+        (SELECT 1 FROM leader_epoch WHERE shard = $1 AND epoch = $2 FOR SHARE) AS held), 'epoch', $3, $4)`,
+    values: [fence.shard, fence.epoch, JSON.stringify({ kind: 'epoch' }), 'the leader epoch moved'],
+  };
 }
 
 function writeOf(change: ChangeSet['changes'][number]): Write | undefined {

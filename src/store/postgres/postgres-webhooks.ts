@@ -7,7 +7,7 @@ import type { Change } from '../change-set.js';
 import { attemptFromRaw, deliveryFromRaw, webhookFromRaw } from '../sqlite-webhooks.js';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookRow, WebhookStore } from '../webhook-store.js';
 import type { Query } from './pg-pool.js';
-import type { InsertSpec, Write } from './write-plan.js';
+import { sql, touchingOne, type InsertSpec, type Write } from './write-plan.js';
 
 const WEBHOOK: InsertSpec = {
   table: 'webhooks',
@@ -41,17 +41,13 @@ export function webhookWrite(change: Change): Write | undefined {
       };
     }
     case 'webhook.remove':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          const result = await client.query({
-            name: 'webhook_remove',
-            text: 'UPDATE webhooks SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL',
-            values: [change.removedAt, change.id],
-          });
-          if (result.rowCount !== 1) throw new Error(`webhook ${change.id} is not registered`);
-        },
-      };
+      return sql(
+        touchingOne(
+          'UPDATE webhooks SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL',
+          [change.removedAt, change.id],
+          { kind: 'one', message: `webhook ${change.id} is not registered` },
+        ),
+      );
     case 'webhook.delivery': {
       const r = change.row;
       return {
@@ -71,39 +67,29 @@ export function webhookWrite(change: Change): Write | undefined {
         ],
       };
     }
-    case 'webhook.attempt':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          const a = change.row;
-          await client.query({
-            name: 'webhook_attempt_insert',
-            text: `INSERT INTO webhook_attempts (delivery_id, attempt, at, duration_ms, status_code, error)
-              VALUES ($1, $2, $3, $4, $5, $6)`,
-            values: [a.deliveryId, a.attempt, a.at, a.durationMs, a.statusCode, a.error],
-          });
-          const d = change.delivery;
-          // Only a pending delivery takes an attempt's outcome: one given up meanwhile (its webhook removed) stays so.
-          await client.query({
-            name: 'webhook_delivery_update',
-            text: `UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, updated_at = $4
-              WHERE id = $5 AND status = 'pending'`,
-            values: [d.status, d.attempts, d.nextAttemptAt, d.updatedAt, a.deliveryId],
-          });
+    case 'webhook.attempt': {
+      const a = change.row;
+      const d = change.delivery;
+      return sql(
+        {
+          text: `INSERT INTO webhook_attempts (delivery_id, attempt, at, duration_ms, status_code, error)
+            VALUES ($1, $2, $3, $4, $5, $6)`,
+          values: [a.deliveryId, a.attempt, a.at, a.durationMs, a.statusCode, a.error],
         },
-      };
+        // Only a pending delivery takes an attempt's outcome: one given up meanwhile (its webhook removed) stays so.
+        {
+          text: `UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, updated_at = $4
+            WHERE id = $5 AND status = 'pending'`,
+          values: [d.status, d.attempts, d.nextAttemptAt, d.updatedAt, a.deliveryId],
+        },
+      );
+    }
     case 'webhook.abandon':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          await client.query({
-            name: 'webhook_abandon',
-            text: `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = $1
-              WHERE webhook_id = $2 AND status = 'pending'`,
-            values: [change.updatedAt, change.webhookId],
-          });
-        },
-      };
+      return sql({
+        text: `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = $1
+          WHERE webhook_id = $2 AND status = 'pending'`,
+        values: [change.updatedAt, change.webhookId],
+      });
     default:
       return undefined;
   }

@@ -18,7 +18,7 @@ import {
 import type { WorkflowStore } from '../workflow-store.js';
 import { update } from './core-writes.js';
 import type { Query } from './pg-pool.js';
-import type { InsertSpec, Write } from './write-plan.js';
+import { sql, type InsertSpec, type Write } from './write-plan.js';
 
 const WORKFLOW_COLUMNS = ['id', 'name', 'version', 'document', 'owner', 'publishedAt'] as const;
 const WORKFLOW: InsertSpec = { table: 'workflows', columns: WORKFLOW_COLUMNS.map(snake) };
@@ -47,7 +47,7 @@ export function workflowWrite(change: Change): Write | undefined {
     case 'job.insert':
       return { kind: 'insert', spec: JOB, values: valuesOf(change.row, JOB_COLUMNS) };
     case 'job.update':
-      return { kind: 'run', run: async (client) => void (await update(client, 'jobs', change.id, change.set)) };
+      return sql(update('jobs', change.id, change.set));
     case 'job_step.upsert':
       return {
         kind: 'insert',

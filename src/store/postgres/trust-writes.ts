@@ -3,7 +3,7 @@
  * balances, task payers, withdrawals, reputation.
  */
 import type { Change } from '../change-set.js';
-import type { InsertSpec, Write } from './write-plan.js';
+import { sql, touchingOne, type InsertSpec, type Write } from './write-plan.js';
 
 const ACCOUNT: InsertSpec = { table: 'accounts', columns: ['id', 'name', 'key_hash', 'created_at'] };
 const LEDGER: InsertSpec = {
@@ -97,16 +97,13 @@ export function trustWrite(change: Change): Write | undefined {
       return { kind: 'insert', spec: WITHDRAWAL, values };
     }
     case 'withdrawal.paid':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          const result = await client.query(
-            'UPDATE withdrawals SET paid_entry = $1, paid_amount = $2 WHERE id = $3 AND paid_entry IS NULL',
-            [change.paidEntry, change.paidAmount, change.id],
-          );
-          if (result.rowCount !== 1) throw new Error(`withdrawal ${change.id} is not pending`);
-        },
-      };
+      return sql(
+        touchingOne(
+          'UPDATE withdrawals SET paid_entry = $1, paid_amount = $2 WHERE id = $3 AND paid_entry IS NULL',
+          [change.paidEntry, change.paidAmount, change.id],
+          { kind: 'one', message: `withdrawal ${change.id} is not pending` },
+        ),
+      );
     case 'reputation.upsert': {
       const r = change.row;
       return {

@@ -1,13 +1,19 @@
 /**
  * How a change set becomes SQL on PostgreSQL. Every round trip to the
- * database costs far more than the statement, so consecutive inserts into one
- * table travel as one multi-row INSERT; everything else is one statement.
- * Each area of the store (core, trust, …) turns its changes into `Write`s in
- * a file of its own; `runWrites` executes them in order inside the commit's
- * transaction.
+ * database costs far more than the statement (on a loaded machine, two
+ * process wake-ups), so a commit is sent as one pipeline: BEGIN, every
+ * statement, COMMIT, written at once on a pipelined connection, and the
+ * answers read together. Nothing in between waits for an answer, so a check
+ * that once read a row count in JavaScript is made by the statement itself
+ * (`touchingOne`, migration 007's `corten_expect_one`): when it fails the
+ * transaction aborts, the statements behind it are refused, and the COMMIT at
+ * the end rolls back. Consecutive inserts into one table travel as one
+ * multi-row INSERT. Each area of the store (core, trust, …) turns its
+ * changes into `Write`s in a file of its own.
  */
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import type pg from 'pg';
+import type { AssignmentFence } from '../rows.js';
 
 /** A table's insert: columns, and for an upsert its conflict clause and the key a run must not repeat. */
 export interface InsertSpec {
@@ -19,20 +25,62 @@ export interface InsertSpec {
   readonly keyed?: boolean;
 }
 
+/** One statement of a commit; a stable text is prepared once a connection (named after its text). */
+export interface Statement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+  /** False for texts that vary with their data (multi-row inserts): preparing each would only fill the cache. */
+  readonly prepare?: boolean;
+}
+
 export type Write =
   | { kind: 'insert'; spec: InsertSpec; values: unknown[]; key?: string }
-  | { kind: 'run'; run: (client: PoolClient) => Promise<void> };
+  | { kind: 'sql'; statements: readonly Statement[] };
+
+/** What a statement that must touch one row says when it does not (carried in the raised error's HINT). */
+export type Check =
+  { kind: 'fence'; id: string; fence: AssignmentFence } | { kind: 'epoch' } | { kind: 'one'; message: string };
+
+/** The SQLSTATE `corten_expect_one` raises. */
+export const CHECK_FAILED = 'CT001';
 
 /** PostgreSQL takes at most 65535 parameters a statement. */
 const MAX_PARAMS = 60_000;
 
-/** Runs writes in order, folding each run of inserts into one table into multi-row statements. */
-export async function runWrites(client: PoolClient, writes: readonly Write[]): Promise<void> {
+/**
+ * `dml` (an UPDATE or DELETE without RETURNING) wrapped so that it fails the
+ * transaction unless it touched exactly one row; `checkOf` reads the failure back.
+ */
+export function touchingOne(dml: string, values: readonly unknown[], check: Check): Statement {
+  const n = values.length;
+  const message = check.kind === 'one' ? check.message : `${check.kind} check failed`;
+  return {
+    text: `WITH touched AS (${dml} RETURNING 1)
+      SELECT corten_expect_one((SELECT count(*) FROM touched), $${n + 1}, $${n + 2}, $${n + 3})`,
+    values: [...values, check.kind, JSON.stringify(check), message],
+  };
+}
+
+/** A write of the statements given (none for an update with nothing to do). */
+export function sql(...statements: (Statement | undefined)[]): Write {
+  return { kind: 'sql', statements: statements.filter((st) => st !== undefined) };
+}
+
+/** The check a failed commit stopped on, when it was one of ours. */
+export function checkOf(error: unknown): Check | undefined {
+  const e = error as { code?: string; hint?: string };
+  if (e?.code !== CHECK_FAILED || typeof e.hint !== 'string') return undefined;
+  return JSON.parse(e.hint) as Check;
+}
+
+/** The statements of `writes`, in order, each run of inserts into one table folded into multi-row inserts. */
+export function planStatements(writes: readonly Write[]): Statement[] {
+  const statements: Statement[] = [];
   let i = 0;
   while (i < writes.length) {
     const write = writes[i]!;
-    if (write.kind === 'run') {
-      await write.run(client);
+    if (write.kind === 'sql') {
+      statements.push(...write.statements);
       i += 1;
       continue;
     }
@@ -50,22 +98,44 @@ export async function runWrites(client: PoolClient, writes: readonly Write[]): P
       rows.push(next.values);
       i += 1;
     }
-    await insertRows(client, spec, rows);
+    statements.push(insertRows(spec, rows));
   }
+  return statements;
 }
 
-async function insertRows(client: PoolClient, spec: InsertSpec, rows: readonly unknown[][]): Promise<void> {
-  const params: unknown[] = [];
+function insertRows(spec: InsertSpec, rows: readonly unknown[][]): Statement {
+  const values: unknown[] = [];
   const tuples: string[] = [];
   for (const row of rows) {
-    const base = params.length;
+    const base = values.length;
     tuples.push(`(${row.map((_, j) => `$${base + j + 1}`).join(', ')})`);
-    for (const v of row) params.push(v);
+    for (const v of row) values.push(v);
   }
   const text = `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples.join(', ')} ${spec.conflict ?? ''}`;
   // A single-row insert is the common case and worth a prepared statement of its own.
-  if (rows.length === 1) await client.query({ name: statementName(text), text, values: params });
-  else await client.query(text, params);
+  return { text, values, prepare: rows.length === 1 };
+}
+
+/**
+ * Writes every statement on `client` (created with `pipeline: true`) before
+ * reading any answer, then waits for all of them. Throws the first failure in
+ * order: those after it only say the transaction was aborted.
+ */
+export async function sendPipelined(
+  client: pg.PoolClient,
+  statements: readonly Statement[],
+): Promise<pg.QueryResult[]> {
+  const sent = statements.map((s) =>
+    client.query({
+      text: s.text,
+      values: s.values as unknown[],
+      ...(s.prepare === false ? {} : { name: statementName(s.text) }),
+    }),
+  );
+  const settled = await Promise.allSettled(sent);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
 }
 
 const names = new Map<string, string>();
