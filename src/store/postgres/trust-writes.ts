@@ -128,12 +128,7 @@ export function trustWrite(change: Change): Write | undefined {
       return { kind: 'insert', spec: SAMPLE, values };
     }
     case 'operator_sample.prune':
-      return {
-        kind: 'run',
-        run: async (client) => {
-          await client.query('DELETE FROM operator_history WHERE ts < $1', [change.before]);
-        },
-      };
+      return sql({ text: 'DELETE FROM operator_history WHERE ts < $1', values: [change.before] });
     default:
       return undefined;
   }
