@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashJson } from '../src/protocol/index.js';
-import { inputs, spinEu, spinOutput } from './fixtures/eus.js';
+import { inputs, MID_RUN_ITERATIONS as ITERATIONS, spinEu, spinOutput } from './fixtures/eus.js';
 import { busiest, liveLeases } from './helpers/leases.js';
 import { spread, startNetwork } from './helpers/network.js';
-
-const ITERATIONS = 150_000;
 
 describe('failover', () => {
   it('verifies all 200 tasks at quorum 2 when two of 12 operators in 3 regions are killed with SIGKILL mid-run', async () => {

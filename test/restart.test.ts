@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inputs, spinEu } from './fixtures/eus.js';
+import { inputs, MID_RUN_ITERATIONS, spinEu } from './fixtures/eus.js';
 import { spread, startNetwork } from './helpers/network.js';
 
 describe('coordinator restart', () => {
@@ -8,7 +8,7 @@ describe('coordinator restart', () => {
       'restart',
       spread(['eu-west', 'us-east', 'ap-south'], 6, { maxConcurrent: 2, workers: 1 }),
     );
-    await client.publishEu(spinEu({ quorum: 2, iterations: 150_000 }));
+    await client.publishEu(spinEu({ quorum: 2, iterations: MID_RUN_ITERATIONS }));
     const { taskIds } = await client.submitTasks('spin', inputs(200));
     await log.waitForCount((e) => e.type === 'task.verified', 40, 'verified tasks');
 

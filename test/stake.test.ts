@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CortenClient } from '../src/client/index.js';
-import { inputs, spinEu } from './fixtures/eus.js';
+import { inputs, MID_RUN_ITERATIONS, spinEu } from './fixtures/eus.js';
 import { spread, startNetwork } from './helpers/network.js';
 
 describe('stake', () => {
@@ -104,7 +104,7 @@ describe('stake', () => {
       spread(['eu-west', 'us-east', 'ap-south'], 6, { maxConcurrent: 2, workers: 1 }),
       { minStake: 100 },
     );
-    await client.publishEu(spinEu({ quorum: 2, iterations: 150_000 }));
+    await client.publishEu(spinEu({ quorum: 2, iterations: MID_RUN_ITERATIONS }));
     const { taskIds } = await client.submitTasks('spin', inputs(120));
     await log.waitForCount((e) => e.type === 'task.verified', 20, 'verified tasks');
 
