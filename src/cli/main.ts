@@ -3,21 +3,8 @@
  * The `corten` command.
  */
 import { Command } from 'commander';
-import { agentsCommand } from './agents-command.js';
-import { coordinatorCommand } from './coordinator-command.js';
-import { demoCommand } from './demo-command.js';
-import { euCommands } from './eu-commands.js';
-import { faultyOperatorCommand } from './faulty-operator-command.js';
-import { networkCommands } from './network-commands.js';
-import { operatorCommand } from './operator-command.js';
-import { simulateCommand } from './simulate-command.js';
-import { taskCommands } from './task-commands.js';
-import { workflowCommands } from './workflow-commands.js';
-import { ledgerCommands } from './ledger-command.js';
-import { receiptCommands } from './receipt-command.js';
-import { trustCommands } from './trust-commands.js';
-import { watchCommand } from './watch-command.js';
 import { fail } from './output.js';
+import { COMMAND_MODULES, type CommandModule } from './command-modules.js';
 
 const program = new Command();
 program
@@ -27,19 +14,11 @@ program
   // Options belong to the command they follow, so `operator status --key` is the status command's key.
   .enablePositionalOptions();
 
-coordinatorCommand(program);
-operatorCommand(program);
-demoCommand(program);
-agentsCommand(program);
-simulateCommand(program);
-faultyOperatorCommand(program);
-euCommands(program);
-taskCommands(program);
-workflowCommands(program);
-networkCommands(program);
-trustCommands(program);
-ledgerCommands(program);
-receiptCommands(program);
-watchCommand(program);
+// A process loads only the command it runs: an operator does not load the coordinator, fastify or the simulator,
+// which halves its start-up. Help, and a name no module claims, load them all.
+const named = process.argv[2];
+const only = COMMAND_MODULES.filter((m) => named !== undefined && m.names.includes(named));
+const modules: readonly CommandModule[] = only.length > 0 ? only : COMMAND_MODULES;
+for (const register of await Promise.all(modules.map((m) => m.load()))) register(program);
 
 program.parseAsync(process.argv).catch(fail);
