@@ -58,11 +58,12 @@ describe('the EU guide', () => {
   });
 
   it('explains every failure code the code has', () => {
-    const failureReasons = /'task\.failed': \{[^}]*reason: ([^;]+);/.exec(
+    const failureReasons = /'task\.failed': \{[^}]*reason:\s*([^;]+);/.exec(
       readFileSync(join(root, 'src', 'protocol', 'events.ts'), 'utf8'),
     )![1]!;
     const reasons = [...failureReasons.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!);
     expect(reasons).toContain('unverifiable');
+    expect(reasons).toContain('insufficient_balance');
     const codes = [...Object.keys(ERROR_STATUS), ...Object.keys(EXECUTION_ERROR_CODES), ...reasons];
     expect(codes.filter((c) => !mentioned(c))).toEqual([]);
     expect(mentioned('task.waiting') && mentioned('no_capable_operator')).toBe(true);

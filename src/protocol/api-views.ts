@@ -73,7 +73,11 @@ export const SubmitTasksResponseSchema = z.strictObject({
   euId: z.string(),
   taskIds: z.array(z.string()),
   after: z.number().describe("a position in the event log before this submission's events"),
-  escrowed: z.number().describe("credits moved from the account's balance to escrow"),
+  escrowed: z
+    .number()
+    .describe(
+      "credits moved from the account's balance to escrow (0 from a follower: the leader escrows when it takes the submission in)",
+    ),
 });
 
 export const AssignmentViewSchema = z.strictObject({

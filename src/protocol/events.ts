@@ -72,8 +72,18 @@ export interface EventMap {
    */
   'task.failed': {
     taskId: string;
-    /** `cancelled`: by its owner or the admin (POST /v1/tasks/cancel). */
-    reason: 'unverifiable' | 'attempts_exhausted' | 'eu_error' | 'eu_resource_exceeded' | 'no_operator' | 'cancelled';
+    /**
+     * `cancelled`: by its owner or the admin (POST /v1/tasks/cancel). `insufficient_balance`: a priced submission a
+     * follower accepted, which the paying account could no longer cover when the leader took it in.
+     */
+    reason:
+      | 'unverifiable'
+      | 'attempts_exhausted'
+      | 'eu_error'
+      | 'eu_resource_exceeded'
+      | 'no_operator'
+      | 'cancelled'
+      | 'insufficient_balance';
     message: string;
     outputHash?: string;
     agreeing?: string[];

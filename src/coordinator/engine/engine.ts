@@ -249,10 +249,17 @@ export class Engine extends EventEmitter {
    * Takes in a submission a follower accepted (PostgreSQL's inbox): its tasks
    * get the ids the submitter was given, and the inbox row goes in the same commit.
    */
-  takeIn(eu: EuState, inputs: NewInput[], owner: string, ids: readonly string[], inboxId: number): Promise<string[]> {
+  takeIn(
+    eu: EuState,
+    inputs: NewInput[],
+    owner: string,
+    accountId: string | null,
+    ids: readonly string[],
+    inboxId: number,
+  ): Promise<string[]> {
     return this.command(
       (turn) => {
-        const taken = taskFlow.submit(this, turn, eu, inputs, owner, null, ids);
+        const taken = taskFlow.takeIn(this, turn, eu, inputs, owner, accountId, ids);
         turn.changes.push({ op: 'inbox.delete', id: inboxId });
         return taken;
       },

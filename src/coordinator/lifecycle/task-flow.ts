@@ -19,7 +19,7 @@
  * lease that is no longer `leased`, or with another fencing token, is refused
  * and counted in `results.refused`; it never counts.
  */
-import { CortenError } from '../../protocol/index.js';
+import { coerceError, CortenError } from '../../protocol/index.js';
 import type { FlowContext, NewInput } from './flow-context.js';
 import {
   type AssignmentState,
@@ -87,12 +87,42 @@ export function submit(
   inputs: NewInput[],
   owner: string,
   accountId: string | null,
-  /** Ids promised when the submission was taken in by a follower (see store/postgres inbox). */
-  presetIds?: readonly string[],
 ): string[] {
   // Escrow first: it refuses (writing nothing) when the account cannot pay.
   const payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
-  return inputs.map((input, index) => createTask(ctx, turn, eu, input, owner, payer, undefined, presetIds?.[index]).id);
+  return inputs.map((input) => createTask(ctx, turn, eu, input, owner, payer).id);
+}
+
+/**
+ * Takes in a submission a follower accepted (store/postgres inbox) with the
+ * ids it promised. A priced one is escrowed now; when the account can no
+ * longer pay, its tasks are created and fail at once as
+ * `insufficient_balance`, so every promised id answers and nothing is charged.
+ */
+export function takeIn(
+  ctx: FlowContext,
+  turn: Turn,
+  eu: EuState,
+  inputs: NewInput[],
+  owner: string,
+  accountId: string | null,
+  ids: readonly string[],
+): string[] {
+  let payer: TaskPayer | null;
+  try {
+    payer = ctx.trust.escrow(turn, eu, accountId, inputs.length);
+  } catch (error) {
+    const refusal = coerceError(error);
+    if (refusal.code !== 'INSUFFICIENT_BALANCE' && refusal.code !== 'UNAUTHORIZED') throw error;
+    const message = `not run: ${refusal.message}`;
+    return inputs.map((input, index) => {
+      const task = createTask(ctx, turn, eu, input, owner, null, undefined, ids[index]);
+      finish(ctx, turn, task, 'failed', { failure: 'insufficient_balance', failureMessage: message });
+      turn.event('task.failed', { taskId: task.id, reason: 'insufficient_balance', message }, { taskId: task.id });
+      return task.id;
+    });
+  }
+  return inputs.map((input, index) => createTask(ctx, turn, eu, input, owner, payer, undefined, ids[index]).id);
 }
 
 /**

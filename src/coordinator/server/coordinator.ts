@@ -579,13 +579,22 @@ export class Coordinator implements CoordinatorOperations {
       );
     }
     const after = this.bus.seq;
+    const accountId = caller.kind === 'account' ? caller.accountId : null;
     if (!this.leading && this.store instanceof PostgresStore) {
-      // A follower keeps the submission durably for the leader; only the leader's ledger can escrow a price.
-      if (eu.manifest.price > 0) throw this.notLeader();
+      // A follower keeps the submission durably for the leader. Only the leader's ledger can escrow a price: it
+      // does so when it takes the submission in, and fails its tasks as insufficient_balance if the account
+      // cannot pay by then. A priced EU still needs an account, which the follower can tell now.
+      if (eu.manifest.price > 0 && accountId === null) {
+        throw new CortenError(
+          'UNAUTHORIZED',
+          `${eu.manifest.name}@${eu.manifest.version} costs ${eu.manifest.price} credits an execution: submit with an account's API key (Authorization: Bearer ck_…); without one only free EUs run`,
+        );
+      }
       const taskIds = inputs.map(() => newId('t'));
       await this.store.inbox.add({
         euId: eu.id,
         owner,
+        accountId,
         inputs,
         taskIds,
         receivedAt: Date.now(),
@@ -593,7 +602,6 @@ export class Coordinator implements CoordinatorOperations {
       });
       return { euId: eu.id, taskIds, after, escrowed: 0 };
     }
-    const accountId = caller.kind === 'account' ? caller.accountId : null;
     const taskIds = await this.engine.submit(eu, inputs, owner, accountId);
     const escrowed = eu.manifest.price > 0 ? eu.manifest.price * eu.manifest.verification.quorum * taskIds.length : 0;
     return { euId: eu.id, taskIds, after, escrowed };

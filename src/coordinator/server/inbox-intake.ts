@@ -59,7 +59,7 @@ export class InboxIntake {
           continue;
         }
         this.taken.add(row.id);
-        turns.push(this.engine.takeIn(eu, row.inputs, row.owner, row.taskIds, row.id));
+        turns.push(this.engine.takeIn(eu, row.inputs, row.owner, row.accountId, row.taskIds, row.id));
       }
       // The submissions share turns; a failure here means the engine stopped (this leader stepped down).
       await Promise.all(turns);

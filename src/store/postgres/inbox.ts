@@ -11,6 +11,8 @@ export interface InboxRow {
   id: number;
   euId: string;
   owner: string;
+  /** The account that pays for a priced EU (escrowed when the leader takes the row in). */
+  accountId: string | null;
   /** The inputs as the follower checked them: JSON text and hash of each. */
   inputs: { text: string; hash: string }[];
   /** The task ids the submitter was given. */
@@ -30,11 +32,12 @@ export class Inbox {
     const [inserted] = await this.query(
       `WITH row AS (
          INSERT INTO inbox (eu_id, owner, account_id, inputs, task_ids, received_at, received_by)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6) RETURNING id)
-       SELECT id, pg_notify($7, '') FROM row`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)
+       SELECT id, pg_notify($8, '') FROM row`,
       [
         row.euId,
         row.owner,
+        row.accountId,
         JSON.stringify(row.inputs),
         JSON.stringify(row.taskIds),
         row.receivedAt,
@@ -52,6 +55,7 @@ export class Inbox {
       id: r.id as number,
       euId: r.eu_id as string,
       owner: r.owner as string,
+      accountId: (r.account_id as string | null) ?? null,
       inputs: JSON.parse(r.inputs as string) as { text: string; hash: string }[],
       taskIds: JSON.parse(r.task_ids as string) as string[],
       receivedAt: r.received_at as number,
