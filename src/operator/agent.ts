@@ -329,8 +329,14 @@ export class Agent extends EventEmitter {
     }
   }
 
-  /** Heartbeats every `intervalMs` from now on, as the coordinator says (welcome, pace); the link pings no faster. */
-  private paceHeartbeats(socket: Connection, intervalMs: number): void {
+  /**
+   * Heartbeats every `intervalMs` from now on, as the coordinator says (welcome, pace); the link pings no faster.
+   * The interval is held to HEARTBEAT_RANGE_MS, so a coordinator's bad figure (0, NaN, a day) cannot make the agent
+   * flood its link or fall silent.
+   */
+  private paceHeartbeats(socket: Connection, requestedMs: number): void {
+    const [least, most] = HEARTBEAT_RANGE_MS;
+    const intervalMs = Number.isFinite(requestedMs) ? Math.min(most, Math.max(least, requestedMs)) : least * 5;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.sendHeartbeat(), intervalMs);
     this.heartbeat.unref();
@@ -464,6 +470,8 @@ function machineLoad(): { cpuLoad: number; memoryUsedMb: number } {
 
 /** WebSocket close code of a follower sending the operator on to the leader (whose URL is the reason). */
 const CLOSE_NOT_LEADER = 4010;
+/** The heartbeat intervals an agent accepts from a coordinator. */
+const HEARTBEAT_RANGE_MS = [100, 30_000] as const;
 
 /** `http://a:1,http://b:2/` → ['http://a:1', 'http://b:2'] */
 export function coordinatorUrls(list: string): string[] {

@@ -57,6 +57,9 @@ describe('agent heartbeat pace', () => {
     vi.advanceTimersByTime(5000);
     expect(heartbeats()).toBe(6);
     expect(paced).toEqual([500, 2500]);
+    // A bad figure is held to a sane interval: no flood at 0, no silence at a day, a default for NaN.
+    for (const bad of [0, 86_400_000, Number.NaN]) deliver({ t: 'pace', heartbeatIntervalMs: bad });
+    expect(paced).toEqual([500, 2500, 100, 30_000, 500]);
     await agent.stop();
   });
 });
